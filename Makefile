@@ -1,0 +1,91 @@
+# Switchboard build.  GNU make.
+#
+#   make            build build/switchboard and the test programs
+#   make run        install missing packages, build, run
+#   make check      install missing packages, build, run every test suite
+#   make asan       the same tests under AddressSanitizer + UBSan
+#   make bench      build and run the benchmarks
+#   make fuzz       run the fuzzers for a long time (FUZZ_SECONDS, default 600)
+#   make format     clang-format every C file
+
+CC      ?= cc
+BUILD   ?= build
+CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+OPT     ?= -O2 -g
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -Isrc -Itests -MMD -MP
+LDLIBS  += -lm
+
+# Layers, in dependency order.  core depends on base only.
+BASE_SRC := $(wildcard src/base/*.c)
+CORE_SRC := $(wildcard src/core/*.c)
+APP_SRC  := $(wildcard src/app/*.c)
+LIB_SRC  := $(BASE_SRC) $(CORE_SRC)
+UNIT_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c tests/scenario/*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+all: $(BUILD)/switchboard $(BUILD)/unit
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libsb.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/libsb.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libsb.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+$(BUILD)/bench-route: $(BUILD)/bench/route.o $(BUILD)/libsb.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer targets need clang; they live in their own build folder.
+FUZZ_CFLAGS := $(CSTD) $(WARN) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -DSB_DEBUG
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) -lm
+fuzzers: $(FUZZ_TARGETS)
+
+deps:
+	@scripts/deps
+
+run: deps all
+	$(BUILD)/switchboard demo
+
+# make check: the normal build's tests, the same under ASan + UBSan, and
+# each fuzzer for a few seconds; one "N passed, N failed" line at the end.
+check: deps all fuzzers asan-build
+	@scripts/check $(BUILD) build/asan
+
+ASAN_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSB_DEBUG
+ASAN_LD  := -fsanitize=address,undefined
+asan-build:
+	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" LDFLAGS="$(ASAN_LD)" build/asan/unit
+asan: deps asan-build
+	@scripts/check build/asan
+
+bench: all
+	$(BUILD)/bench-route
+
+FUZZ_SECONDS ?= 600
+fuzz: fuzzers
+	@for f in $(FUZZ_TARGETS); do n=$$(basename $$f); \
+	  mkdir -p $(BUILD)/fuzz/$$n.corpus; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/$$n.corpus tests/fuzz/corpus/$${n#fuzz_} || exit 1; done
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+.PHONY: all deps run check asan asan-build bench fuzz fuzzers format clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,8 @@
+/* app.h: the subcommands of the switchboard binary. */
+#ifndef SB_APP_APP_H
+#define SB_APP_APP_H
+
+/* `switchboard demo`: a scripted routing scenario printed as it happens. */
+int sb_app_demo(int argc, char **argv);
+
+#endif

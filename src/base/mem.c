@@ -1,0 +1,66 @@
+#include "base/mem.h"
+
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_size_t used;
+
+_Noreturn void sb_panic(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("switchboard: panic: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+static void *track(void *p, size_t n) {
+    if (p == NULL && n != 0) sb_panic("out of memory allocating %zu bytes", n);
+    if (p != NULL)
+        atomic_fetch_add_explicit(&used, malloc_usable_size(p),
+                                  memory_order_relaxed);
+    return p;
+}
+
+void *sb_malloc(size_t n) { return track(malloc(n ? n : 1), n); }
+
+void *sb_calloc(size_t count, size_t size) {
+    /* count * size below must not wrap to 0, or a failed calloc would
+     * come back as NULL instead of panicking */
+    if (size != 0 && count > SIZE_MAX / size)
+        sb_panic("out of memory allocating %zu x %zu bytes", count, size);
+    return track(calloc(count ? count : 1, size ? size : 1), count * size);
+}
+
+void *sb_realloc(void *p, size_t n) {
+    if (p != NULL)
+        atomic_fetch_sub_explicit(&used, malloc_usable_size(p),
+                                  memory_order_relaxed);
+    return track(realloc(p, n ? n : 1), n);
+}
+
+void sb_free(void *p) {
+    if (p == NULL) return;
+    atomic_fetch_sub_explicit(&used, malloc_usable_size(p),
+                              memory_order_relaxed);
+    free(p);
+}
+
+char *sb_strndup(const char *s, size_t n) {
+    char *d = sb_malloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *sb_strdup(const char *s) { return sb_strndup(s, strlen(s)); }
+
+size_t sb_mem_used(void) {
+    return atomic_load_explicit(&used, memory_order_relaxed);
+}

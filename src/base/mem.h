@@ -1,0 +1,43 @@
+/* mem.h: the allocator wrapper.
+ *
+ * Policy: every allocation in Switchboard goes through these functions.
+ * They abort the process on out-of-memory, so callers carry no NULL
+ * branches.  They also keep a count of live bytes, which benchmarks read
+ * to report memory per object (the count is approximate under threads:
+ * it is updated with relaxed atomics). */
+#ifndef SB_BASE_MEM_H
+#define SB_BASE_MEM_H
+
+#include <stddef.h>
+
+void *sb_malloc(size_t n);
+void *sb_calloc(size_t count, size_t size);
+void *sb_realloc(void *p, size_t n);
+void sb_free(void *p);
+char *sb_strdup(const char *s);
+char *sb_strndup(const char *s, size_t n);
+
+/* Bytes currently allocated through this wrapper (usable sizes). */
+size_t sb_mem_used(void);
+
+/* Print a message to stderr and abort: for broken invariants only,
+ * never for bad input. */
+_Noreturn void sb_panic(const char *fmt, ...);
+
+#define SB_ASSERT(cond)                                                    \
+    do {                                                                   \
+        if (!(cond)) sb_panic("%s:%d: assertion failed: %s", __FILE__,     \
+                              __LINE__, #cond);                            \
+    } while (0)
+
+/* Hot-path assertion: compiled in for debug and sanitizer builds only. */
+#ifdef SB_DEBUG
+#define SB_ASSERT_HOT(cond) SB_ASSERT(cond)
+#else
+#define SB_ASSERT_HOT(cond) ((void)0)
+#endif
+
+#define sb_container_of(ptr, type, member) \
+    ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#endif

@@ -1,0 +1,69 @@
+/* core-i.h: functions shared between the files of src/core (sb__ prefix).
+ * Nothing outside src/core includes it. */
+#ifndef SB_CORE_CORE_I_H
+#define SB_CORE_CORE_I_H
+
+#include "core/core-t.h"
+
+/* core.c: outbox and timers */
+sb_event *sb__emit(sb_core *c, int type);
+void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline);
+void sb__timer_disarm(sb_core *c, sb_timer *t);
+/* Fire due timers and move the clock; every public mutator starts here. */
+void sb__enter(sb_core *c, int64_t now);
+
+/* agent.c */
+bool sb__agent_can_take(const sb_agent *a, int ch);
+/* Reserve or release capacity for one interaction on ch. */
+void sb__agent_take(sb_core *c, sb_agent *a, int ch);
+void sb__agent_release(sb_core *c, sb_agent *a, int ch);
+void sb__agent_set_state(sb_core *c, sb_agent *a, int state, sb_id reason);
+/* Bring ready-heap membership and keys in line with state and capacity. */
+void sb__agent_sync(sb_core *c, sb_agent *a);
+void sb__agent_add_offer(sb_agent *a, sb_offer *o);
+void sb__agent_del_offer(sb_agent *a, sb_offer *o);
+void sb__agent_park(sb_agent *a, sb_interaction *ix);
+void sb__agent_unpark(sb_agent *a, sb_interaction *ix);
+/* Recompute the selection key of a member (agent x queue). */
+void sb__member_rekey(sb_core *c, sb_member *m);
+
+/* queue.c */
+bool sb__ix_less(const sb_heap_node *a, const sb_heap_node *b);
+bool sb__member_less(const sb_heap_node *a, const sb_heap_node *b);
+/* Put a queued interaction in its queue's heap for its current step. */
+void sb__queue_insert(sb_queue *q, sb_interaction *ix);
+void sb__queue_erase(sb_queue *q, sb_interaction *ix);
+/* The step that applies after waiting since queued_at. */
+uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now);
+/* Is the member allowed to take ix if ix were at `step`? */
+bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t step);
+/* Re-evaluate a member's step masks from its agent's attributes. */
+void sb__member_eval(sb_member *m);
+/* Enter / leave the queue's ready heap (no-op when already so). */
+void sb__member_link(sb_core *c, sb_member *m);
+void sb__member_unlink(sb_member *m);
+sb_member *sb__member_add(sb_queue *q, sb_agent *a);
+void sb__member_del(sb_member *m);
+/* Score of ix at now, comparable across queues (greater is better). */
+int64_t sb__ix_score(const sb_interaction *ix, int64_t now);
+
+/* interaction.c */
+/* The interaction (queue and times set) starts or resumes waiting:
+ * parked for a preferred agent or in the heaps, its timer armed.  The
+ * caller matches it (sb__match_ix) when the moment is right. */
+void sb__ix_wait(sb_core *c, sb_interaction *ix);
+/* Stop waiting: out of heap or parked list, timer disarmed. */
+void sb__ix_unwait(sb_core *c, sb_interaction *ix);
+void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a);
+void sb__ix_fire(sb_core *c, sb_interaction *ix);
+void sb__offer_fire(sb_core *c, sb_offer *o);
+bool sb__ix_excludes(const sb_interaction *ix, const sb_agent *a);
+bool sb__ix_offered_to(const sb_interaction *ix, const sb_agent *a);
+
+/* match.c */
+/* Offer ix to the best eligible routable agent(s), if any. */
+void sb__match_ix(sb_core *c, sb_interaction *ix);
+/* Offer the agent the best work it may take, while it has capacity. */
+void sb__match_agent(sb_core *c, sb_agent *a);
+
+#endif

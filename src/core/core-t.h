@@ -1,0 +1,158 @@
+/* core-t.h: the routing core's internal types (no functions).
+ *
+ * Shared by the files of src/core; nothing outside src/core includes it.
+ * How the structures index each other (see docs/architecture.md):
+ *
+ *  - queue->waiting[step][channel]: heaps of the interactions waiting in
+ *    the queue whose current step is `step`, best first (priority with
+ *    aging, then arrival, then enqueue order).  The order inside a queue
+ *    never changes with time, so the heaps need no re-keying.
+ *  - queue->ready[step]: heaps of the members (agent x queue) that are
+ *    routable now and whose lowest possibly-eligible step is `step`,
+ *    ordered by the queue's selection key.
+ *  - an interaction at step k may go to agents in ready[0..k]; an agent
+ *    whose lowest step is j may take interactions in waiting[j..][*].
+ *  - one timer heap holds offer leases and each interaction's next
+ *    deadline (step expansion, max wait, preferred wait, wrap-up).
+ */
+#ifndef SB_CORE_CORE_T_H
+#define SB_CORE_CORE_T_H
+
+#include "base/heap.h"
+#include "base/intern.h"
+#include "base/map.h"
+#include "base/rand.h"
+#include "core/core.h"
+
+typedef struct sb_agent sb_agent;
+typedef struct sb_queue sb_queue;
+typedef struct sb_member sb_member;
+typedef struct sb_interaction sb_interaction;
+typedef struct sb_offer sb_offer;
+
+enum sb_timer_kind { SB_TIMER_IX = 1, SB_TIMER_OFFER };
+
+typedef struct sb_timer {
+    sb_heap_node node;
+    uint8_t kind;
+    int64_t deadline;
+    uint64_t seq; /* equal deadlines fire in arming order */
+} sb_timer;
+
+typedef struct sb_profile {
+    sb_id id;
+    sb_profile_def def;
+    uint32_t refs; /* agents using it */
+} sb_profile;
+
+typedef struct sb_step {
+    sb_expr *expr;
+    int64_t after_ms;
+    bool mixed; /* names interaction.*: re-checked per interaction */
+} sb_step;
+
+struct sb_queue {
+    sb_id id;
+    sb_queue_def def;  /* steps/order_by pointers not kept: see below */
+    sb_step steps[SB_MAX_STEPS];
+    uint32_t nsteps;
+    sb_expr *order_by;
+    int64_t aging_milli; /* milli-points per second */
+    bool open;
+    bool any_mixed;
+    sb_heap waiting[SB_MAX_STEPS][SB_CH_COUNT];
+    uint64_t nonempty;  /* bit step*SB_CH_COUNT+ch set when that heap is non-empty */
+    uint32_t nwaiting;  /* queued: in the heaps or parked for a preferred agent */
+    uint32_t nlive;     /* non-terminal interactions whose queue this is */
+    sb_heap ready[SB_MAX_STEPS];
+    sb_member **members;
+    uint32_t nmembers, cap_members;
+    uint64_t rr_clock;
+};
+
+struct sb_member {
+    sb_agent *agent;
+    sb_queue *queue;
+    sb_heap_node node;  /* in queue->ready[min_step] while the agent is routable */
+    uint8_t maybe_mask; /* steps whose expression is true or unknown for this agent */
+    uint8_t sure_mask;  /* steps whose expression is true whatever the interaction */
+    uint8_t hstep;      /* the ready heap it sits in, while linked */
+    uint32_t qpos;      /* index in queue->members */
+    int64_t k1, k2;     /* selection key: less is better */
+    uint64_t rr_stamp;
+};
+
+struct sb_agent {
+    sb_id id;
+    sb_expr_agent view; /* what expressions see; arrays owned */
+    sb_attrs attrs;
+    sb_profile *profile;
+    sb_member **members;
+    uint32_t nmembers;
+    uint8_t state;       /* sb_agent_state */
+    uint8_t after_wrap;  /* state to take when wrap-up ends */
+    sb_id reason, after_wrap_reason;
+    bool routable;       /* members are in the ready heaps */
+    uint8_t avail_mask;  /* channels it could take now (ignoring state) */
+    uint16_t count[SB_CH_COUNT];
+    uint32_t units;      /* units in use (not counting interruptible ignores) */
+    uint32_t nwrap;      /* interactions in wrap-up */
+    uint32_t nwork;      /* connected + wrap-up interactions */
+    int64_t state_since, idle_since;
+    sb_offer **offers;   /* outstanding offers to this agent */
+    uint32_t noffers, cap_offers;
+    sb_interaction **parked; /* waiting for this agent as preferred */
+    uint32_t nparked, cap_parked;
+};
+
+struct sb_offer {
+    sb_interaction *ix;
+    sb_agent *agent;
+    sb_timer timer;
+    uint32_t apos; /* index in agent->offers */
+};
+
+struct sb_interaction {
+    sb_id id;
+    sb_queue *queue;
+    uint8_t channel;
+    uint8_t state;    /* sb_ix_state */
+    uint8_t step;
+    uint8_t hstep;    /* heap it sits in, while in one */
+    int32_t priority;
+    sb_sym customer;
+    sb_attrs attrs;
+    sb_expr_ix view;
+    int64_t arrived_at, queued_at, wrap_deadline;
+    int64_t key;      /* priority*1e6 - aging_milli*arrived_at: greater is better */
+    uint64_t order;   /* enqueue order, the last tie-break; kept on requeue */
+    sb_heap_node qnode;
+    sb_timer timer;
+    sb_agent *agent;  /* connected or wrap-up */
+    sb_agent *preferred;
+    int64_t preferred_until; /* 0 = no limit */
+    uint32_t ppos;    /* index in preferred->parked while parked */
+    bool parked;
+    sb_id *excluded;
+    uint32_t nexcluded;
+    sb_offer **offers;
+    uint32_t noffers;
+};
+
+struct sb_core {
+    sb_intern syms;
+    sb_sym ch_sym[SB_CH_COUNT];
+    sb_map agents, queues, profiles, interactions;
+    sb_map last_agent; /* customer symbol -> agent id */
+    sb_profile default_profile;
+    sb_heap timers;
+    uint64_t timer_seq, order_seq, next_seq;
+    int64_t now;
+    sb_event *events;
+    uint32_t nevents, cap_events;
+    sb_rand rng;
+    sb_heap_scratch scratch;
+    uint32_t noffers, nwaiting;
+};
+
+#endif

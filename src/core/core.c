@@ -1,0 +1,121 @@
+/* core.c: the core object, its outbox, its timers and its clock. */
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/status.h"
+#include "core/core-i.h"
+
+static bool timer_less(const sb_heap_node *a, const sb_heap_node *b) {
+    const sb_timer *x = sb_container_of(a, sb_timer, node);
+    const sb_timer *y = sb_container_of(b, sb_timer, node);
+    if (x->deadline != y->deadline) return x->deadline < y->deadline;
+    return x->seq < y->seq;
+}
+
+sb_core *sb_core_new(uint64_t seed) {
+    sb_core *c = sb_calloc(1, sizeof(*c));
+    sb_intern_init(&c->syms);
+    for (int ch = 0; ch < SB_CH_COUNT; ch++)
+        c->ch_sym[ch] = sb_intern_cstr(&c->syms, sb_channel_name(ch));
+    sb_map_init(&c->agents);
+    sb_map_init(&c->queues);
+    sb_map_init(&c->profiles);
+    sb_map_init(&c->interactions);
+    sb_map_init(&c->last_agent);
+    sb_profile_default(&c->default_profile.def);
+    sb_heap_init(&c->timers, timer_less);
+    sb_rand_seed(&c->rng, seed);
+    c->next_seq = 1;
+    return c;
+}
+
+void sb__ix_free(sb_interaction *ix);
+void sb__agent_destroy(sb_agent *a);
+void sb__queue_destroy(sb_queue *q);
+
+void sb_core_free(sb_core *c) {
+    if (c == NULL) return;
+    uint64_t k;
+    void *v;
+    /* Heaps write into their members when freed: heaps before members,
+     * and queues (which unlink members from agents) before agents. */
+    sb_heap_free(&c->timers);
+    for (uint32_t i = 0; sb_map_next(&c->queues, &i, &k, &v);) sb__queue_destroy(v);
+    for (uint32_t i = 0; sb_map_next(&c->interactions, &i, &k, &v);) sb__ix_free(v);
+    for (uint32_t i = 0; sb_map_next(&c->agents, &i, &k, &v);) sb__agent_destroy(v);
+    for (uint32_t i = 0; sb_map_next(&c->profiles, &i, &k, &v);) sb_free(v);
+    sb_map_free(&c->agents);
+    sb_map_free(&c->queues);
+    sb_map_free(&c->profiles);
+    sb_map_free(&c->interactions);
+    sb_map_free(&c->last_agent);
+    sb_heap_scratch_free(&c->scratch);
+    sb_intern_free(&c->syms);
+    sb_free(c->events);
+    sb_free(c);
+}
+
+sb_intern *sb_core_syms(sb_core *c) { return &c->syms; }
+
+sb_event *sb__emit(sb_core *c, int type) {
+    if (c->nevents == c->cap_events) {
+        c->cap_events = c->cap_events ? c->cap_events * 2 : 64;
+        c->events = sb_realloc(c->events, c->cap_events * sizeof(*c->events));
+    }
+    sb_event *e = &c->events[c->nevents++];
+    memset(e, 0, sizeof(*e));
+    e->seq = c->next_seq++;
+    e->at = c->now;
+    e->type = (uint16_t)type;
+    return e;
+}
+
+const sb_event *sb_core_events(const sb_core *c, uint32_t *count) {
+    *count = c->nevents;
+    return c->events;
+}
+
+void sb_core_events_clear(sb_core *c) { c->nevents = 0; }
+uint64_t sb_core_next_seq(const sb_core *c) { return c->next_seq; }
+void sb_core_set_next_seq(sb_core *c, uint64_t seq) { c->next_seq = seq; }
+
+void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline) {
+    if (sb_heap_node_linked(&t->node)) sb_heap_remove(&c->timers, &t->node);
+    t->deadline = deadline;
+    t->seq = ++c->timer_seq;
+    sb_heap_push(&c->timers, &t->node);
+}
+
+void sb__timer_disarm(sb_core *c, sb_timer *t) {
+    if (sb_heap_node_linked(&t->node)) sb_heap_remove(&c->timers, &t->node);
+}
+
+int64_t sb_core_next_deadline(const sb_core *c) {
+    const sb_heap_node *n = sb_heap_top(&c->timers);
+    return n ? sb_container_of(n, sb_timer, node)->deadline : INT64_MAX;
+}
+
+void sb_core_advance(sb_core *c, int64_t now) {
+    sb_heap_node *n;
+    while ((n = sb_heap_top(&c->timers)) != NULL) {
+        sb_timer *t = sb_container_of(n, sb_timer, node);
+        if (t->deadline > now) break;
+        sb_heap_remove(&c->timers, n);
+        if (t->deadline > c->now) c->now = t->deadline;
+        if (t->kind == SB_TIMER_OFFER)
+            sb__offer_fire(c, sb_container_of(t, sb_offer, timer));
+        else
+            sb__ix_fire(c, sb_container_of(t, sb_interaction, timer));
+    }
+    if (now > c->now) c->now = now;
+}
+
+void sb__enter(sb_core *c, int64_t now) { sb_core_advance(c, now); }
+
+void sb_core_stats_get(const sb_core *c, sb_core_stats *out) {
+    out->agents = sb_map_len(&c->agents);
+    out->queues = sb_map_len(&c->queues);
+    out->interactions = sb_map_len(&c->interactions);
+    out->waiting = c->nwaiting;
+    out->offers = c->noffers;
+}

@@ -1,0 +1,620 @@
+/* interaction.c: the life of an interaction: arrival, waiting, offers,
+ * connection, wrap-up, the end, transfers and queue limits. */
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/status.h"
+#include "core/core-i.h"
+
+#define MAX_OVERFLOW_HOPS 8
+
+static sb_interaction *find_ix(sb_core *c, sb_id id) { return sb_map_get(&c->interactions, id); }
+
+bool sb__ix_excludes(const sb_interaction *ix, const sb_agent *a) {
+    for (uint32_t i = 0; i < ix->nexcluded; i++)
+        if (ix->excluded[i] == a->id) return true;
+    return false;
+}
+
+bool sb__ix_offered_to(const sb_interaction *ix, const sb_agent *a) {
+    for (uint32_t i = 0; i < ix->noffers; i++)
+        if (ix->offers[i]->agent == a) return true;
+    return false;
+}
+
+static void exclude(sb_interaction *ix, const sb_agent *a) {
+    if (sb__ix_excludes(ix, a)) return;
+    ix->excluded = sb_realloc(ix->excluded, (ix->nexcluded + 1) * sizeof(*ix->excluded));
+    ix->excluded[ix->nexcluded++] = a->id;
+}
+
+static void unexclude(sb_interaction *ix, const sb_agent *a) {
+    for (uint32_t i = 0; i < ix->nexcluded; i++)
+        if (ix->excluded[i] == a->id) ix->excluded[i] = ix->excluded[--ix->nexcluded];
+}
+
+/* Frees the interaction's memory; the caller has unlinked it. */
+void sb__ix_free(sb_interaction *ix) {
+    for (uint32_t i = 0; i < ix->noffers; i++) sb_free(ix->offers[i]);
+    sb_free(ix->offers);
+    sb_free(ix->excluded);
+    sb_attrs_free(&ix->attrs);
+    sb_free(ix);
+}
+
+/* A terminal interaction leaves memory: its events are its record. */
+static void destroy(sb_core *c, sb_interaction *ix) {
+    SB_ASSERT(ix->noffers == 0 && !ix->parked && !sb_heap_node_linked(&ix->qnode));
+    sb__timer_disarm(c, &ix->timer);
+    sb_map_del(&c->interactions, ix->id);
+    ix->queue->nlive--;
+    sb__ix_free(ix);
+}
+
+/* ---- waiting ---- */
+
+static void arm(sb_core *c, sb_interaction *ix) {
+    const sb_queue *q = ix->queue;
+    int64_t d = INT64_MAX;
+    if (!ix->parked && ix->step + 1u < q->nsteps) d = ix->queued_at + q->steps[ix->step + 1].after_ms;
+    if (q->def.max_wait_ms && ix->queued_at + q->def.max_wait_ms < d) d = ix->queued_at + q->def.max_wait_ms;
+    if (ix->parked && ix->preferred_until && ix->preferred_until < d) d = ix->preferred_until;
+    if (d == INT64_MAX)
+        sb__timer_disarm(c, &ix->timer);
+    else
+        sb__timer_arm(c, &ix->timer, d);
+}
+
+void sb__ix_wait(sb_core *c, sb_interaction *ix) {
+    sb_agent *p = ix->preferred;
+    ix->state = SB_IX_QUEUED;
+    ix->step = sb__queue_step_at(ix->queue, ix->queued_at, c->now);
+    if (p && p->state != SB_AGENT_LOGGED_OUT && !sb__ix_excludes(ix, p) &&
+        (ix->preferred_until == 0 || c->now < ix->preferred_until)) {
+        sb__agent_park(p, ix);
+    } else {
+        ix->preferred = NULL;
+        sb__queue_insert(ix->queue, ix);
+    }
+    ix->queue->nwaiting++;
+    c->nwaiting++;
+    arm(c, ix);
+}
+
+void sb__ix_unwait(sb_core *c, sb_interaction *ix) {
+    if (ix->parked)
+        sb__agent_unpark(ix->preferred, ix);
+    else
+        sb__queue_erase(ix->queue, ix);
+    ix->queue->nwaiting--;
+    c->nwaiting--;
+    sb__timer_disarm(c, &ix->timer);
+}
+
+static void enqueue(sb_core *c, sb_interaction *ix, int reason) {
+    sb__ix_wait(c, ix);
+    sb_event *e = sb__emit(c, SB_EV_IX_QUEUED);
+    e->ix = ix->id;
+    e->queue = ix->queue->id;
+    e->reason = (uint8_t)reason;
+    e->value = ix->arrived_at;
+    e->step = ix->step;
+    sb__match_ix(c, ix);
+}
+
+/* Which queue takes an arrival for q, following closed and full rules.
+ * NULL with *rc set when refused; *why the first rule that moved it. */
+static sb_queue *admit(sb_core *c, sb_queue *q, int *rc, int *why) {
+    *why = SB_REASON_NONE;
+    for (int hop = 0; hop <= MAX_OVERFLOW_HOPS; hop++) {
+        sb_id next;
+        int reason;
+        if (!q->open) {
+            next = q->def.closed_overflow;
+            reason = SB_REASON_CLOSED;
+            *rc = SB_ECLOSED;
+        } else if (q->def.max_length && q->nwaiting >= q->def.max_length) {
+            next = q->def.full_overflow;
+            reason = SB_REASON_FULL;
+            *rc = SB_EFULL;
+        } else {
+            return q;
+        }
+        if (*why == SB_REASON_NONE) *why = reason;
+        if (next == 0 || (q = sb_map_get(&c->queues, next)) == NULL) return NULL;
+    }
+    *rc = SB_EFULL; /* an overflow loop */
+    return NULL;
+}
+
+static void move_queue(sb_interaction *ix, sb_queue *to) {
+    ix->queue->nlive--;
+    to->nlive++;
+    ix->queue = to;
+}
+
+static void emit_overflow(sb_core *c, sb_interaction *ix, sb_id from, int reason) {
+    sb_event *e = sb__emit(c, SB_EV_IX_OVERFLOWED);
+    e->ix = ix->id;
+    e->queue = ix->queue->id;
+    e->queue2 = from;
+    e->reason = (uint8_t)reason;
+}
+
+static void emit_preferred(sb_core *c, sb_interaction *ix) {
+    sb_event *e = sb__emit(c, SB_EV_IX_PREFERRED);
+    e->ix = ix->id;
+    e->target = ix->preferred->id;
+    e->value = ix->preferred_until;
+}
+
+int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) {
+    sb__enter(c, now);
+    if (d->id == 0 || d->channel >= SB_CH_COUNT) return SB_EINVAL;
+    if (find_ix(c, d->id)) return SB_EEXIST;
+    sb_queue *asked = sb_map_get(&c->queues, d->queue);
+    if (asked == NULL) return SB_ENOENT;
+    sb_agent *pref = NULL;
+    if (d->preferred_agent && (pref = sb_map_get(&c->agents, d->preferred_agent)) == NULL)
+        return SB_ENOENT;
+    if (d->preferred_wait_ms < 0) return SB_EINVAL;
+    sb_attrs attrs;
+    int rc = sb_attrs_copy(&attrs, d->attrs, d->nattrs), why;
+    if (rc) return rc;
+    sb_queue *q = admit(c, asked, &rc, &why);
+    if (q == NULL) {
+        sb_attrs_free(&attrs);
+        return rc;
+    }
+
+    sb_interaction *ix = sb_calloc(1, sizeof(*ix));
+    ix->id = d->id;
+    ix->queue = q;
+    q->nlive++;
+    ix->channel = d->channel;
+    ix->priority = d->priority;
+    ix->customer = d->customer;
+    ix->attrs = attrs;
+    ix->view.channel = c->ch_sym[d->channel];
+    ix->view.priority = d->priority;
+    ix->view.attrs = &ix->attrs;
+    ix->arrived_at = d->arrived_at ? d->arrived_at : c->now;
+    ix->queued_at = c->now;
+    ix->order = ++c->order_seq;
+    sb_heap_node_init(&ix->qnode);
+    sb_heap_node_init(&ix->timer.node);
+    ix->timer.kind = SB_TIMER_IX;
+    if (pref) {
+        ix->preferred = pref;
+        ix->preferred_until = d->preferred_wait_ms ? c->now + d->preferred_wait_ms : 0;
+    } else if (q->def.last_agent_ms && ix->customer) {
+        sb_id last = (sb_id)(uintptr_t)sb_map_get(&c->last_agent, ix->customer);
+        if (last && (ix->preferred = sb_map_get(&c->agents, last)) != NULL)
+            ix->preferred_until = c->now + q->def.last_agent_ms;
+    }
+    sb_map_put(&c->interactions, ix->id, ix);
+
+    sb_event *e = sb__emit(c, SB_EV_IX_CREATED);
+    e->ix = ix->id;
+    e->queue = asked->id;
+    e->channel = ix->channel;
+    e->priority = ix->priority;
+    e->value = ix->arrived_at;
+    if (q != asked) emit_overflow(c, ix, asked->id, why);
+    if (ix->preferred) emit_preferred(c, ix);
+    enqueue(c, ix, SB_REASON_NEW);
+    return SB_OK;
+}
+
+/* ---- offers ---- */
+
+static sb_member *member_of(const sb_agent *a, const sb_queue *q) {
+    for (uint32_t i = 0; i < a->nmembers; i++)
+        if (a->members[i]->queue == q) return a->members[i];
+    return NULL;
+}
+
+void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
+    if (ix->state == SB_IX_QUEUED) {
+        sb__ix_unwait(c, ix);
+        ix->state = SB_IX_OFFERED;
+    }
+    sb_offer *o = sb_calloc(1, sizeof(*o));
+    o->ix = ix;
+    o->agent = a;
+    sb_heap_node_init(&o->timer.node);
+    o->timer.kind = SB_TIMER_OFFER;
+    sb__timer_arm(c, &o->timer, c->now + ix->queue->def.offer_timeout_ms);
+    ix->offers = sb_realloc(ix->offers, (ix->noffers + 1) * sizeof(*ix->offers));
+    ix->offers[ix->noffers++] = o;
+    sb__agent_add_offer(a, o);
+    c->noffers++;
+
+    sb_queue *q = ix->queue;
+    sb_member *m = member_of(a, q);
+    if (m && (q->def.selection == SB_SEL_ROUND_ROBIN || q->def.selection == SB_SEL_RANDOM)) {
+        m->rr_stamp = ++q->rr_clock;
+        sb__member_rekey(c, m);
+        if (sb_heap_node_linked(&m->node)) sb_heap_update(&q->ready[m->hstep], &m->node);
+    }
+    sb__agent_take(c, a, ix->channel);
+
+    sb_event *e = sb__emit(c, SB_EV_IX_OFFERED);
+    e->ix = ix->id;
+    e->agent = a->id;
+    e->queue = q->id;
+    e->value = o->timer.deadline;
+}
+
+/* Take the offer out of both sides and free it; capacity stays taken. */
+static void offer_unlink(sb_core *c, sb_offer *o) {
+    sb_interaction *ix = o->ix;
+    for (uint32_t i = 0; i < ix->noffers; i++)
+        if (ix->offers[i] == o) {
+            ix->offers[i] = ix->offers[--ix->noffers];
+            break;
+        }
+    sb__agent_del_offer(o->agent, o);
+    sb__timer_disarm(c, &o->timer);
+    c->noffers--;
+    sb_free(o);
+}
+
+static sb_offer *offer_of(const sb_interaction *ix, const sb_agent *a) {
+    for (uint32_t i = 0; i < ix->noffers; i++)
+        if (ix->offers[i]->agent == a) return ix->offers[i];
+    return NULL;
+}
+
+static void emit_ix_agent(sb_core *c, int type, const sb_interaction *ix, const sb_agent *a) {
+    sb_event *e = sb__emit(c, type);
+    e->ix = ix->id;
+    e->agent = a->id;
+    e->queue = ix->queue->id;
+}
+
+/* Take an offer back.  With requeue, an interaction left without offers
+ * goes back to its place and is matched again.  The agent is not
+ * re-matched here: the caller does it when the moment is right. */
+void sb__offer_withdraw(sb_core *c, sb_offer *o, bool requeue) {
+    sb_interaction *ix = o->ix;
+    sb_agent *a = o->agent;
+    emit_ix_agent(c, SB_EV_IX_WITHDRAWN, ix, a);
+    offer_unlink(c, o);
+    sb__agent_release(c, a, ix->channel);
+    if (requeue && ix->noffers == 0) enqueue(c, ix, SB_REASON_REQUEUE);
+}
+
+/* Withdraw every offer of ix (no requeue); returns the agents to re-match
+ * (caller frees the array), *n their count. */
+static sb_agent **drop_offers(sb_core *c, sb_interaction *ix, uint32_t *n) {
+    *n = ix->noffers;
+    sb_agent **agents = sb_malloc((*n ? *n : 1) * sizeof(*agents));
+    for (uint32_t i = 0; i < *n; i++) {
+        agents[i] = ix->offers[0]->agent;
+        sb__offer_withdraw(c, ix->offers[0], false);
+    }
+    return agents;
+}
+
+static void rematch(sb_core *c, sb_agent **agents, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) sb__match_agent(c, agents[i]);
+    sb_free(agents);
+}
+
+int sb_offer_accept(sb_core *c, int64_t now, sb_id agent, sb_id id) {
+    sb__enter(c, now);
+    sb_agent *a = sb_map_get(&c->agents, agent);
+    sb_interaction *ix = find_ix(c, id);
+    if (a == NULL || ix == NULL) return SB_ENOENT;
+    sb_offer *o = offer_of(ix, a);
+    if (o == NULL) return SB_ESTATE;
+    offer_unlink(c, o);
+    uint32_t n;
+    sb_agent **others = drop_offers(c, ix, &n);
+    ix->state = SB_IX_CONNECTED;
+    ix->agent = a;
+    a->nwork++;
+    if (ix->customer) sb_map_put(&c->last_agent, ix->customer, (void *)(uintptr_t)a->id);
+    emit_ix_agent(c, SB_EV_IX_ACCEPTED, ix, a);
+    rematch(c, others, n);
+    return SB_OK;
+}
+
+/* The agent turned the offer down, by word (reject) or by silence
+ * (timeout): it is excluded and the interaction goes back to its place. */
+static void decline(sb_core *c, sb_offer *o, int type) {
+    sb_interaction *ix = o->ix;
+    sb_agent *a = o->agent;
+    offer_unlink(c, o);
+    exclude(ix, a);
+    emit_ix_agent(c, type, ix, a);
+    if (type == SB_EV_IX_TIMED_OUT) {
+        if (a->state == SB_AGENT_WRAP_UP)
+            a->after_wrap = SB_AGENT_NOT_RESPONDING;
+        else if (a->state == SB_AGENT_READY || a->state == SB_AGENT_NOT_READY)
+            sb__agent_set_state(c, a, SB_AGENT_NOT_RESPONDING, 0);
+    }
+    sb__agent_release(c, a, ix->channel);
+    if (ix->noffers == 0) enqueue(c, ix, SB_REASON_REQUEUE);
+    sb__match_agent(c, a);
+}
+
+int sb_offer_reject(sb_core *c, int64_t now, sb_id agent, sb_id id) {
+    sb__enter(c, now);
+    sb_agent *a = sb_map_get(&c->agents, agent);
+    sb_interaction *ix = find_ix(c, id);
+    if (a == NULL || ix == NULL) return SB_ENOENT;
+    sb_offer *o = offer_of(ix, a);
+    if (o == NULL) return SB_ESTATE;
+    decline(c, o, SB_EV_IX_REJECTED);
+    return SB_OK;
+}
+
+void sb__offer_fire(sb_core *c, sb_offer *o) { decline(c, o, SB_EV_IX_TIMED_OUT); }
+
+/* ---- connected work ends ---- */
+
+/* The agent lets go of connected or wrap-up work. */
+static sb_agent *detach_agent(sb_core *c, sb_interaction *ix) {
+    sb_agent *a = ix->agent;
+    ix->agent = NULL;
+    a->nwork--;
+    a->idle_since = c->now;
+    if (ix->state == SB_IX_WRAP_UP && --a->nwrap == 0)
+        sb__agent_set_state(c, a, a->after_wrap, a->after_wrap_reason);
+    sb__agent_release(c, a, ix->channel);
+    return a;
+}
+
+static void complete(sb_core *c, sb_interaction *ix, sb_id code, int reason) {
+    sb_event *e = sb__emit(c, SB_EV_IX_COMPLETED);
+    e->ix = ix->id;
+    e->agent = ix->agent->id;
+    e->queue = ix->queue->id;
+    e->code = code;
+    e->reason = (uint8_t)reason;
+    sb_agent *a = detach_agent(c, ix);
+    ix->state = SB_IX_COMPLETED;
+    destroy(c, ix);
+    sb__match_agent(c, a);
+}
+
+int sb_interaction_end(sb_core *c, int64_t now, sb_id id) {
+    sb__enter(c, now);
+    sb_interaction *ix = find_ix(c, id);
+    if (ix == NULL) return SB_ENOENT;
+    if (ix->state != SB_IX_CONNECTED) return SB_ESTATE;
+    const sb_queue_def *qd = &ix->queue->def;
+    if (qd->wrapup == SB_WRAPUP_NONE) {
+        complete(c, ix, 0, SB_REASON_NONE);
+        return SB_OK;
+    }
+    sb_agent *a = ix->agent;
+    ix->state = SB_IX_WRAP_UP;
+    if (a->nwrap++ == 0) {
+        a->after_wrap = a->state;
+        a->after_wrap_reason = a->reason;
+        sb__agent_set_state(c, a, SB_AGENT_WRAP_UP, 0);
+    }
+    ix->wrap_deadline = 0;
+    if (qd->wrapup == SB_WRAPUP_MANDATORY_TIMEOUT) {
+        ix->wrap_deadline = c->now + qd->wrapup_timeout_ms;
+        sb__timer_arm(c, &ix->timer, ix->wrap_deadline);
+    }
+    sb_event *e = sb__emit(c, SB_EV_IX_WRAP_UP);
+    e->ix = ix->id;
+    e->agent = a->id;
+    e->queue = ix->queue->id;
+    e->value = ix->wrap_deadline;
+    return SB_OK;
+}
+
+int sb_wrapup_complete(sb_core *c, int64_t now, sb_id id, sb_id code) {
+    sb__enter(c, now);
+    sb_interaction *ix = find_ix(c, id);
+    if (ix == NULL) return SB_ENOENT;
+    if (ix->state != SB_IX_WRAP_UP) return SB_ESTATE;
+    int mode = ix->queue->def.wrapup;
+    if (code == 0 && (mode == SB_WRAPUP_MANDATORY || mode == SB_WRAPUP_MANDATORY_TIMEOUT))
+        return SB_EWRAPUP;
+    complete(c, ix, code, SB_REASON_NONE);
+    return SB_OK;
+}
+
+/* ---- leaving while waiting ---- */
+
+static int leave(sb_core *c, int64_t now, sb_id id, int type, int state) {
+    sb__enter(c, now);
+    sb_interaction *ix = find_ix(c, id);
+    if (ix == NULL) return SB_ENOENT;
+    if (ix->state != SB_IX_QUEUED && ix->state != SB_IX_OFFERED) return SB_ESTATE;
+    uint32_t n = 0;
+    sb_agent **agents = NULL;
+    if (ix->state == SB_IX_QUEUED)
+        sb__ix_unwait(c, ix);
+    else
+        agents = drop_offers(c, ix, &n);
+    sb_event *e = sb__emit(c, type);
+    e->ix = ix->id;
+    e->queue = ix->queue->id;
+    ix->state = (uint8_t)state;
+    destroy(c, ix);
+    if (agents) rematch(c, agents, n);
+    return SB_OK;
+}
+
+int sb_interaction_abandon(sb_core *c, int64_t now, sb_id id) {
+    return leave(c, now, id, SB_EV_IX_ABANDONED, SB_IX_ABANDONED);
+}
+
+int sb_interaction_cancel(sb_core *c, int64_t now, sb_id id) {
+    return leave(c, now, id, SB_EV_IX_CANCELED, SB_IX_CANCELED);
+}
+
+/* ---- transfers ---- */
+
+/* Take a queued or connected interaction out of where it is, ready to be
+ * queued again; returns the agent it leaves (to re-match), or NULL. */
+static sb_agent *take_out(sb_core *c, sb_interaction *ix) {
+    if (ix->state == SB_IX_QUEUED) {
+        sb__ix_unwait(c, ix);
+        return NULL;
+    }
+    return detach_agent(c, ix);
+}
+
+static void emit_transfer(sb_core *c, sb_interaction *ix, sb_id from_q, sb_agent *from,
+                          sb_id to_agent, bool keep) {
+    sb_event *e = sb__emit(c, SB_EV_IX_TRANSFERRED);
+    e->ix = ix->id;
+    e->queue = ix->queue->id;
+    e->queue2 = from_q;
+    e->agent = from ? from->id : 0;
+    e->target = to_agent;
+    e->value = keep;
+}
+
+int sb_interaction_transfer_queue(sb_core *c, int64_t now, sb_id id, sb_id queue, bool keep) {
+    sb__enter(c, now);
+    sb_interaction *ix = find_ix(c, id);
+    if (ix == NULL) return SB_ENOENT;
+    sb_queue *asked = sb_map_get(&c->queues, queue);
+    if (asked == NULL) return SB_ENOENT;
+    if (ix->state != SB_IX_QUEUED && ix->state != SB_IX_CONNECTED) return SB_ESTATE;
+    int rc, why;
+    sb_id from_q = ix->queue->id;
+    if (ix->state == SB_IX_QUEUED) ix->queue->nwaiting--; /* it leaves: don't count it as full */
+    sb_queue *q = admit(c, asked, &rc, &why);
+    if (ix->state == SB_IX_QUEUED) ix->queue->nwaiting++;
+    if (q == NULL) return rc;
+    sb_agent *from = take_out(c, ix);
+    move_queue(ix, q);
+    if (!keep) {
+        ix->arrived_at = c->now;
+        ix->order = ++c->order_seq;
+    }
+    ix->queued_at = c->now;
+    ix->nexcluded = 0;
+    ix->preferred = NULL;
+    emit_transfer(c, ix, from_q, from, 0, keep);
+    if (q != asked) emit_overflow(c, ix, asked->id, why);
+    enqueue(c, ix, SB_REASON_TRANSFER);
+    if (from) sb__match_agent(c, from);
+    return SB_OK;
+}
+
+int sb_interaction_transfer_agent(sb_core *c, int64_t now, sb_id id, sb_id agent, int64_t wait_ms) {
+    sb__enter(c, now);
+    sb_interaction *ix = find_ix(c, id);
+    sb_agent *to = sb_map_get(&c->agents, agent);
+    if (ix == NULL || to == NULL) return SB_ENOENT;
+    if (ix->state != SB_IX_QUEUED && ix->state != SB_IX_CONNECTED) return SB_ESTATE;
+    if (wait_ms < 0 || ix->agent == to) return SB_EINVAL;
+    if (to->state == SB_AGENT_LOGGED_OUT) return SB_ESTATE;
+    sb_agent *from = take_out(c, ix);
+    unexclude(ix, to);
+    ix->preferred = to;
+    ix->preferred_until = wait_ms ? c->now + wait_ms : 0;
+    ix->queued_at = c->now;
+    emit_transfer(c, ix, ix->queue->id, from, to->id, true);
+    emit_preferred(c, ix);
+    enqueue(c, ix, SB_REASON_TRANSFER);
+    if (from) sb__match_agent(c, from);
+    return SB_OK;
+}
+
+int sb_interaction_set_attrs(sb_core *c, int64_t now, sb_id id, const sb_attr *attrs, uint32_t n) {
+    sb__enter(c, now);
+    sb_interaction *ix = find_ix(c, id);
+    if (ix == NULL) return SB_ENOENT;
+    sb_attrs copy;
+    int rc = sb_attrs_copy(&copy, attrs, n);
+    if (rc) return rc;
+    sb_attrs_free(&ix->attrs);
+    ix->attrs = copy;
+    sb_event *e = sb__emit(c, SB_EV_IX_ATTRS);
+    e->ix = ix->id;
+    e->queue = ix->queue->id;
+    if (ix->state == SB_IX_QUEUED && ix->queue->any_mixed) sb__match_ix(c, ix);
+    return SB_OK;
+}
+
+/* ---- timers ---- */
+
+static void max_wait(sb_core *c, sb_interaction *ix) {
+    sb_id from = ix->queue->id;
+    sb__ix_unwait(c, ix);
+    sb_queue *to = ix->queue->def.max_wait_overflow
+                       ? sb_map_get(&c->queues, ix->queue->def.max_wait_overflow)
+                       : NULL;
+    int rc, why;
+    sb_queue *q = to ? admit(c, to, &rc, &why) : NULL;
+    if (q) {
+        move_queue(ix, q);
+        ix->queued_at = c->now;
+        ix->preferred = NULL;
+        emit_overflow(c, ix, from, SB_REASON_MAX_WAIT);
+        enqueue(c, ix, SB_REASON_OVERFLOW);
+        return;
+    }
+    sb_event *e = sb__emit(c, SB_EV_IX_ENDED);
+    e->ix = ix->id;
+    e->queue = from;
+    e->reason = SB_REASON_MAX_WAIT;
+    ix->state = SB_IX_ENDED;
+    destroy(c, ix);
+}
+
+void sb__ix_fire(sb_core *c, sb_interaction *ix) {
+    if (ix->state == SB_IX_WRAP_UP) {
+        complete(c, ix, 0, SB_REASON_WRAPUP_TIMEOUT);
+        return;
+    }
+    SB_ASSERT(ix->state == SB_IX_QUEUED);
+    const sb_queue *q = ix->queue;
+    if (q->def.max_wait_ms && c->now >= ix->queued_at + q->def.max_wait_ms) {
+        max_wait(c, ix);
+        return;
+    }
+    if (ix->parked) {
+        if (ix->preferred_until && c->now >= ix->preferred_until) {
+            sb__ix_unwait(c, ix);
+            ix->preferred = NULL;
+            enqueue(c, ix, SB_REASON_PREFERRED_EXPIRED);
+        } else {
+            arm(c, ix);
+        }
+        return;
+    }
+    uint8_t step = sb__queue_step_at(q, ix->queued_at, c->now);
+    if (step != ix->step) {
+        sb__queue_erase(ix->queue, ix);
+        ix->step = step;
+        sb__queue_insert(ix->queue, ix);
+        sb_event *e = sb__emit(c, SB_EV_IX_STEP);
+        e->ix = ix->id;
+        e->queue = q->id;
+        e->step = step;
+    }
+    arm(c, ix);
+    sb__match_ix(c, ix);
+}
+
+/* ---- queries ---- */
+
+int sb_interaction_info(const sb_core *c, sb_id id, sb_ix_info *out) {
+    const sb_interaction *ix = sb_map_get(&c->interactions, id);
+    if (ix == NULL) return SB_ENOENT;
+    memset(out, 0, sizeof(*out));
+    out->state = ix->state;
+    out->channel = ix->channel;
+    out->queue = ix->queue->id;
+    out->agent = ix->agent ? ix->agent->id : 0;
+    out->priority = ix->priority;
+    out->arrived_at = ix->arrived_at;
+    out->queued_at = ix->queued_at;
+    out->step = ix->step;
+    out->offers = ix->noffers;
+    return SB_OK;
+}

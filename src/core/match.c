@@ -1,0 +1,112 @@
+/* match.c: the two questions routing answers.
+ *
+ *  - An interaction starts waiting (or its step widens): which agent?
+ *    Look at the tops of the ready heaps of the steps it has reached; the
+ *    best member (by the queue's selection key) that may take it wins.
+ *  - An agent frees up: which interaction?  For each queue it serves and
+ *    each step it may be eligible for, look at the tops of the waiting
+ *    heaps of the channels it has room for; the best by score (priority
+ *    with aging at `now`, then arrival, then enqueue order) wins, across
+ *    all its queues and the interactions parked for it.
+ *
+ * A heap top that the other side may not take (excluded after a reject,
+ * or failing the interaction-dependent part of a step) is skipped with a
+ * best-first walk of the heap, so the cost grows with the skipped ones
+ * only.  Everything is deterministic: every order breaks ties on ids or
+ * enqueue order. */
+#include "base/mem.h"
+#include "core/core-i.h"
+
+typedef struct agent_ctx {
+    const sb_interaction *ix;
+} agent_ctx;
+
+static bool agent_may_take(const sb_heap_node *n, void *arg) {
+    const agent_ctx *x = arg;
+    const sb_member *m = sb_container_of(n, sb_member, node);
+    const sb_agent *a = m->agent;
+    return (a->avail_mask & SB_CH_BIT(x->ix->channel)) && !sb__ix_excludes(x->ix, a) &&
+           !sb__ix_offered_to(x->ix, a) && sb__member_eligible(m, x->ix, x->ix->step);
+}
+
+/* The best member that may take ix now, or NULL. */
+static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
+    sb_queue *q = ix->queue;
+    agent_ctx x = {ix};
+    sb_heap_node *best = NULL;
+    for (uint32_t s = 0; s <= ix->step; s++) {
+        sb_heap_node *n = sb_heap_find(&q->ready[s], agent_may_take, &x, &c->scratch);
+        if (n && (best == NULL || sb__member_less(n, best))) best = n;
+    }
+    return best ? sb_container_of(best, sb_member, node) : NULL;
+}
+
+void sb__match_ix(sb_core *c, sb_interaction *ix) {
+    if (ix->state != SB_IX_QUEUED) return;
+    if (ix->parked) {
+        sb_agent *a = ix->preferred;
+        if (a->routable && (a->avail_mask & SB_CH_BIT(ix->channel))) sb__ix_offer(c, ix, a);
+        return;
+    }
+    const sb_queue *q = ix->queue;
+    uint32_t n = q->def.selection == SB_SEL_BROADCAST ? q->def.broadcast_n : 1;
+    for (uint32_t i = 0; i < n; i++) {
+        sb_member *m = best_agent(c, ix);
+        if (m == NULL) break;
+        sb__ix_offer(c, ix, m->agent);
+    }
+}
+
+typedef struct ix_ctx {
+    const sb_member *m;
+    uint8_t step;
+} ix_ctx;
+
+static bool ix_may_go(const sb_heap_node *n, void *arg) {
+    const ix_ctx *x = arg;
+    const sb_interaction *ix = sb_container_of(n, sb_interaction, qnode);
+    return !sb__ix_excludes(ix, x->m->agent) && sb__member_eligible(x->m, ix, x->step);
+}
+
+/* Is x a better pick than y (y may be NULL) at now? */
+static bool better(const sb_interaction *x, const sb_interaction *y, int64_t now) {
+    if (y == NULL) return true;
+    int64_t sx = sb__ix_score(x, now), sy = sb__ix_score(y, now);
+    if (sx != sy) return sx > sy;
+    if (x->arrived_at != y->arrived_at) return x->arrived_at < y->arrived_at;
+    return x->order < y->order;
+}
+
+/* The best interaction the agent may take now, or NULL. */
+static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
+    sb_interaction *best = NULL;
+    for (uint32_t i = 0; i < a->nparked; i++) {
+        sb_interaction *ix = a->parked[i];
+        if ((a->avail_mask & SB_CH_BIT(ix->channel)) && better(ix, best, c->now)) best = ix;
+    }
+    for (uint32_t i = 0; i < a->nmembers; i++) {
+        const sb_member *m = a->members[i];
+        const sb_queue *q = m->queue;
+        if (m->maybe_mask == 0 || q->nonempty == 0) continue;
+        for (uint8_t s = (uint8_t)__builtin_ctz(m->maybe_mask); s < q->nsteps; s++) {
+            uint32_t chans = a->avail_mask & (uint32_t)(q->nonempty >> (s * SB_CH_COUNT)) & 0x3f;
+            ix_ctx x = {m, s};
+            for (; chans; chans &= chans - 1) {
+                const sb_heap *h = &q->waiting[s][__builtin_ctz(chans)];
+                sb_heap_node *n = sb_heap_find(h, ix_may_go, &x, &c->scratch);
+                if (n == NULL) continue;
+                sb_interaction *ix = sb_container_of(n, sb_interaction, qnode);
+                if (better(ix, best, c->now)) best = ix;
+            }
+        }
+    }
+    return best;
+}
+
+void sb__match_agent(sb_core *c, sb_agent *a) {
+    while (a->routable) {
+        sb_interaction *ix = best_ix(c, a);
+        if (ix == NULL) break;
+        sb__ix_offer(c, ix, a);
+    }
+}

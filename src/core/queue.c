@@ -1,0 +1,265 @@
+/* queue.c: queues, their waiting order, and their members' eligibility. */
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/status.h"
+#include "core/core-i.h"
+
+#define PRIO_SCALE 1000000 /* micro-points per priority point */
+
+/* Greater key first, then earlier arrival, then earlier enqueue. */
+bool sb__ix_less(const sb_heap_node *a, const sb_heap_node *b) {
+    const sb_interaction *x = sb_container_of(a, sb_interaction, qnode);
+    const sb_interaction *y = sb_container_of(b, sb_interaction, qnode);
+    if (x->key != y->key) return x->key > y->key;
+    if (x->arrived_at != y->arrived_at) return x->arrived_at < y->arrived_at;
+    return x->order < y->order;
+}
+
+bool sb__member_less(const sb_heap_node *a, const sb_heap_node *b) {
+    const sb_member *x = sb_container_of(a, sb_member, node);
+    const sb_member *y = sb_container_of(b, sb_member, node);
+    if (x->k1 != y->k1) return x->k1 < y->k1;
+    if (x->k2 != y->k2) return x->k2 < y->k2;
+    return x->agent->id < y->agent->id;
+}
+
+int64_t sb__ix_score(const sb_interaction *ix, int64_t now) {
+    return (int64_t)ix->priority * PRIO_SCALE + ix->queue->aging_milli * (now - ix->arrived_at);
+}
+
+uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now) {
+    uint8_t s = 0;
+    while (s + 1u < q->nsteps && queued_at + q->steps[s + 1].after_ms <= now) s++;
+    return s;
+}
+
+void sb__queue_insert(sb_queue *q, sb_interaction *ix) {
+    ix->key = (int64_t)ix->priority * PRIO_SCALE - q->aging_milli * ix->arrived_at;
+    ix->hstep = ix->step;
+    sb_heap_push(&q->waiting[ix->step][ix->channel], &ix->qnode);
+    q->nonempty |= 1ull << (ix->step * SB_CH_COUNT + ix->channel);
+}
+
+void sb__queue_erase(sb_queue *q, sb_interaction *ix) {
+    sb_heap *h = &q->waiting[ix->hstep][ix->channel];
+    sb_heap_remove(h, &ix->qnode);
+    if (sb_heap_len(h) == 0) q->nonempty &= ~(1ull << (ix->hstep * SB_CH_COUNT + ix->channel));
+}
+
+bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t step) {
+    uint8_t upto = (uint8_t)((2u << step) - 1);
+    if (m->sure_mask & upto) return true;
+    uint8_t maybe = m->maybe_mask & ~m->sure_mask & upto;
+    for (uint8_t s = 0; maybe; s++, maybe >>= 1)
+        if ((maybe & 1) &&
+            sb_expr_eval(m->queue->steps[s].expr, &m->agent->view, &ix->view) == SB_TRI_TRUE)
+            return true;
+    return false;
+}
+
+void sb__member_eval(sb_member *m) {
+    m->maybe_mask = m->sure_mask = 0;
+    for (uint32_t s = 0; s < m->queue->nsteps; s++) {
+        sb_tri t = sb_expr_eval(m->queue->steps[s].expr, &m->agent->view, NULL);
+        if (t != SB_TRI_FALSE) m->maybe_mask |= (uint8_t)(1u << s);
+        if (t == SB_TRI_TRUE) m->sure_mask |= (uint8_t)(1u << s);
+    }
+}
+
+void sb__member_link(sb_core *c, sb_member *m) {
+    if (m->maybe_mask == 0 || sb_heap_node_linked(&m->node)) return;
+    sb__member_rekey(c, m);
+    m->hstep = (uint8_t)__builtin_ctz(m->maybe_mask);
+    sb_heap_push(&m->queue->ready[m->hstep], &m->node);
+}
+
+void sb__member_unlink(sb_member *m) {
+    if (sb_heap_node_linked(&m->node)) sb_heap_remove(&m->queue->ready[m->hstep], &m->node);
+}
+
+sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
+    sb_member *m = sb_calloc(1, sizeof(*m));
+    m->agent = a;
+    m->queue = q;
+    sb_heap_node_init(&m->node);
+    if (q->nmembers == q->cap_members) {
+        q->cap_members = q->cap_members ? q->cap_members * 2 : 8;
+        q->members = sb_realloc(q->members, q->cap_members * sizeof(*q->members));
+    }
+    m->qpos = q->nmembers;
+    q->members[q->nmembers++] = m;
+    a->members = sb_realloc(a->members, (a->nmembers + 1) * sizeof(*a->members));
+    a->members[a->nmembers++] = m;
+    sb__member_eval(m);
+    return m;
+}
+
+/* Unlink a member from both sides and free it. */
+void sb__member_del(sb_member *m) {
+    sb_queue *q = m->queue;
+    sb_agent *a = m->agent;
+    sb__member_unlink(m);
+    q->members[m->qpos] = q->members[--q->nmembers];
+    q->members[m->qpos]->qpos = m->qpos;
+    for (uint32_t i = 0; i < a->nmembers; i++)
+        if (a->members[i] == m) {
+            a->members[i] = a->members[--a->nmembers];
+            break;
+        }
+    sb_free(m);
+}
+
+static void free_steps(sb_queue *q) {
+    for (uint32_t s = 0; s < q->nsteps; s++) sb_expr_free(q->steps[s].expr);
+    q->nsteps = 0;
+    sb_expr_free(q->order_by);
+    q->order_by = NULL;
+}
+
+void sb__queue_destroy(sb_queue *q) {
+    while (q->nmembers) sb__member_del(q->members[0]);
+    free_steps(q);
+    for (int s = 0; s < SB_MAX_STEPS; s++) {
+        for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_free(&q->waiting[s][ch]);
+        sb_heap_free(&q->ready[s]);
+    }
+    sb_free(q->members);
+    sb_free(q);
+}
+
+static int check_def(sb_core *c, sb_id id, const sb_queue_def *d) {
+    if (id == 0 || d->nsteps < 1 || d->nsteps > SB_MAX_STEPS) return SB_EINVAL;
+    if (d->steps[0].after_ms != 0) return SB_EINVAL;
+    for (uint32_t s = 1; s < d->nsteps; s++)
+        if (d->steps[s].after_ms <= d->steps[s - 1].after_ms) return SB_EINVAL;
+    if (d->selection > SB_SEL_BROADCAST || d->wrapup > SB_WRAPUP_MANDATORY_TIMEOUT)
+        return SB_EINVAL;
+    if (d->selection == SB_SEL_BROADCAST && d->broadcast_n < 1) return SB_EINVAL;
+    if (d->selection == SB_SEL_MOST_SKILLED && (d->order_by == NULL || !*d->order_by))
+        return SB_EINVAL;
+    if (!(d->aging_per_s >= 0 && d->aging_per_s <= 100)) return SB_EINVAL;
+    if (d->offer_timeout_ms <= 0 || d->max_wait_ms < 0 || d->last_agent_ms < 0) return SB_EINVAL;
+    if (d->wrapup == SB_WRAPUP_MANDATORY_TIMEOUT && d->wrapup_timeout_ms <= 0) return SB_EINVAL;
+    const sb_id ov[3] = {d->full_overflow, d->max_wait_overflow, d->closed_overflow};
+    for (int i = 0; i < 3; i++) {
+        if (ov[i] == id) return SB_EINVAL;
+        if (ov[i] && sb_map_get(&c->queues, ov[i]) == NULL) return SB_ENOENT;
+    }
+    return SB_OK;
+}
+
+static int compile(sb_core *c, const char *src, sb_expr **out, sb_expr_error *err) {
+    if (src == NULL) src = "";
+    return sb_expr_compile(&c->syms, src, strlen(src), out, err);
+}
+
+int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
+                 sb_expr_error *err, uint32_t *err_step) {
+    sb__enter(c, now);
+    int rc = check_def(c, id, def);
+    if (rc) return rc;
+    sb_step steps[SB_MAX_STEPS] = {{0}};
+    sb_expr *order_by = NULL;
+    sb_expr_error scratch_err;
+    if (err == NULL) err = &scratch_err;
+    for (uint32_t s = 0; s <= def->nsteps; s++) {
+        if (s == def->nsteps) {
+            if (def->selection == SB_SEL_MOST_SKILLED) rc = compile(c, def->order_by, &order_by, err);
+        } else {
+            rc = compile(c, def->steps[s].expr, &steps[s].expr, err);
+            steps[s].after_ms = def->steps[s].after_ms;
+            if (rc == SB_OK) steps[s].mixed = sb_expr_uses_interaction(steps[s].expr);
+        }
+        if (rc) {
+            if (err_step) *err_step = s;
+            for (uint32_t k = 0; k < s; k++) sb_expr_free(steps[k].expr);
+            return rc;
+        }
+    }
+
+    sb_queue *q = sb_map_get(&c->queues, id);
+    sb_interaction **moved = NULL;
+    uint32_t nmoved = 0;
+    if (q == NULL) {
+        q = sb_calloc(1, sizeof(*q));
+        q->id = id;
+        q->open = true;
+        for (int s = 0; s < SB_MAX_STEPS; s++) {
+            for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_init(&q->waiting[s][ch], sb__ix_less);
+            sb_heap_init(&q->ready[s], sb__member_less);
+        }
+        sb_map_put(&c->queues, id, q);
+    } else {
+        /* Take everything out, change the rules, put everything back. */
+        moved = sb_malloc((q->nwaiting + 1) * sizeof(*moved));
+        for (int s = 0; s < SB_MAX_STEPS; s++)
+            for (int ch = 0; ch < SB_CH_COUNT; ch++)
+                while (sb_heap_len(&q->waiting[s][ch]))
+                    moved[nmoved++] = sb_container_of(sb_heap_pop(&q->waiting[s][ch]),
+                                                      sb_interaction, qnode);
+        q->nonempty = 0;
+        for (uint32_t i = 0; i < q->nmembers; i++) {
+            sb_member *m = q->members[i];
+            sb__member_unlink(m);
+        }
+        free_steps(q);
+    }
+    q->def = *def;
+    q->def.steps = NULL;
+    q->def.order_by = NULL;
+    memcpy(q->steps, steps, sizeof(steps));
+    q->nsteps = def->nsteps;
+    q->order_by = order_by;
+    q->aging_milli = (int64_t)(def->aging_per_s * 1000 + 0.5);
+    q->any_mixed = false;
+    for (uint32_t s = 0; s < q->nsteps; s++) q->any_mixed |= q->steps[s].mixed;
+
+    for (uint32_t i = 0; i < q->nmembers; i++) {
+        sb_member *m = q->members[i];
+        sb__member_eval(m);
+        if (m->agent->routable) sb__member_link(c, m);
+    }
+    for (uint32_t i = 0; i < nmoved; i++) {
+        sb_interaction *ix = moved[i];
+        sb__timer_disarm(c, &ix->timer);
+        sb__ix_wait(c, ix);
+    }
+    sb_free(moved);
+    /* Agents pick from the new order: deterministic, in member order. */
+    for (uint32_t i = 0; i < q->nmembers; i++) sb__match_agent(c, q->members[i]->agent);
+    return SB_OK;
+}
+
+int sb_queue_remove(sb_core *c, int64_t now, sb_id id) {
+    sb__enter(c, now);
+    sb_queue *q = sb_map_get(&c->queues, id);
+    if (q == NULL) return SB_ENOENT;
+    if (q->nlive) return SB_EINUSE;
+    uint64_t k;
+    void *v;
+    for (uint32_t i = 0; sb_map_next(&c->queues, &i, &k, &v);) {
+        const sb_queue *o = v;
+        if (o->def.full_overflow == id || o->def.max_wait_overflow == id ||
+            o->def.closed_overflow == id)
+            return SB_EINUSE;
+    }
+    sb_map_del(&c->queues, id);
+    sb__queue_destroy(q);
+    return SB_OK;
+}
+
+int sb_queue_set_open(sb_core *c, int64_t now, sb_id id, bool open) {
+    sb__enter(c, now);
+    sb_queue *q = sb_map_get(&c->queues, id);
+    if (q == NULL) return SB_ENOENT;
+    if (q->open == open) return SB_OK;
+    q->open = open;
+    sb__emit(c, open ? SB_EV_QUEUE_OPEN : SB_EV_QUEUE_CLOSED)->queue = id;
+    return SB_OK;
+}
+
+int64_t sb_queue_waiting(const sb_core *c, sb_id id) {
+    const sb_queue *q = sb_map_get(&c->queues, id);
+    return q ? (int64_t)q->nwaiting : -1;
+}

@@ -1,0 +1,94 @@
+#include "core/value.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/status.h"
+
+static int cmp_sym(const void *a, const void *b) {
+    sb_sym x = *(const sb_sym *)a, y = *(const sb_sym *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_attr(const void *a, const void *b) {
+    return cmp_sym(&((const sb_attr *)a)->key, &((const sb_attr *)b)->key);
+}
+
+uint32_t sb_syms_normalize(sb_sym *set, uint32_t n) {
+    if (n == 0) return 0;
+    qsort(set, n, sizeof(*set), cmp_sym);
+    uint32_t w = 1;
+    for (uint32_t i = 1; i < n; i++)
+        if (set[i] != set[w - 1]) set[w++] = set[i];
+    return w;
+}
+
+bool sb_syms_has(const sb_sym *set, uint32_t n, sb_sym s) {
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (set[mid] < s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && set[lo] == s;
+}
+
+int sb_attrs_copy(sb_attrs *out, const sb_attr *in, uint32_t n) {
+    sb_attr *items = NULL;
+    if (n) {
+        items = sb_malloc(n * sizeof(*items));
+        memcpy(items, in, n * sizeof(*items));
+        qsort(items, n, sizeof(*items), cmp_attr);
+        for (uint32_t i = 1; i < n; i++)
+            if (items[i].key == items[i - 1].key || items[i].key == 0) {
+                sb_free(items);
+                return SB_EINVAL;
+            }
+        if (items[0].key == 0) {
+            sb_free(items);
+            return SB_EINVAL;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            sb_value *v = &items[i].val;
+            if (v->type != SB_VAL_SET) continue;
+            sb_sym *s = sb_malloc((v->set_len ? v->set_len : 1) * sizeof(*s));
+            if (v->set_len) memcpy(s, v->u.set, v->set_len * sizeof(*s));
+            v->set_len = sb_syms_normalize(s, v->set_len);
+            v->u.set = s;
+        }
+    }
+    out->items = items;
+    out->len = n;
+    return SB_OK;
+}
+
+void sb_attrs_free(sb_attrs *a) {
+    for (uint32_t i = 0; i < a->len; i++)
+        if (a->items[i].val.type == SB_VAL_SET) sb_free((void *)a->items[i].val.u.set);
+    sb_free(a->items);
+    a->items = NULL;
+    a->len = 0;
+}
+
+const sb_value *sb_attrs_get(const sb_attrs *a, sb_sym key) {
+    uint32_t lo = 0, hi = a->len;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (a->items[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (lo < a->len && a->items[lo].key == key) ? &a->items[lo].val : NULL;
+}
+
+uint64_t sb_attrs_bytes(const sb_attrs *a) {
+    uint64_t b = (uint64_t)a->len * sizeof(sb_attr);
+    for (uint32_t i = 0; i < a->len; i++)
+        if (a->items[i].val.type == SB_VAL_SET)
+            b += (uint64_t)a->items[i].val.set_len * sizeof(sb_sym);
+    return b;
+}
