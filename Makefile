@@ -72,7 +72,7 @@ asan-build:
 asan: deps asan-build
 	@scripts/check build/asan
 
-bench: all
+bench: $(BUILD)/bench-route
 	$(BUILD)/bench-route
 
 FUZZ_SECONDS ?= 600

@@ -195,10 +195,12 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         moved = sb_malloc((q->nwaiting + 1) * sizeof(*moved));
         for (int s = 0; s < SB_MAX_STEPS; s++)
             for (int ch = 0; ch < SB_CH_COUNT; ch++)
-                while (sb_heap_len(&q->waiting[s][ch]))
-                    moved[nmoved++] = sb_container_of(sb_heap_pop(&q->waiting[s][ch]),
-                                                      sb_interaction, qnode);
-        q->nonempty = 0;
+                while (sb_heap_len(&q->waiting[s][ch])) {
+                    sb_interaction *ix = sb_container_of(sb_heap_top(&q->waiting[s][ch]),
+                                                         sb_interaction, qnode);
+                    sb__ix_unwait(c, ix);
+                    moved[nmoved++] = ix;
+                }
         for (uint32_t i = 0; i < q->nmembers; i++) {
             sb_member *m = q->members[i];
             sb__member_unlink(m);
@@ -221,9 +223,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         if (m->agent->routable) sb__member_link(c, m);
     }
     for (uint32_t i = 0; i < nmoved; i++) {
-        sb_interaction *ix = moved[i];
-        sb__timer_disarm(c, &ix->timer);
-        sb__ix_wait(c, ix);
+        sb__ix_wait(c, moved[i]);
     }
     sb_free(moved);
     /* Agents pick from the new order: deterministic, in member order. */
