@@ -23,6 +23,7 @@ void sc_free(sc *s) {
 void sc_collect(sc *s) {
     uint32_t n;
     const sb_event *ev = sb_core_events(s->c, &n);
+    if (n == 0) return;
     if (s->nlog + n > s->cap) {
         s->cap = (s->nlog + n) * 2;
         s->log = sb_realloc(s->log, s->cap * sizeof(*s->log));
