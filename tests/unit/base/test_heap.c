@@ -12,8 +12,8 @@ typedef struct item {
     sb_heap_node node;
     uint32_t key;
     uint32_t id;
-    bool in;    /* reference: is it in the heap? */
-    bool good;  /* predicate answer for sb_heap_find tests */
+    bool in;   /* reference: is it in the heap? */
+    bool good; /* predicate answer for sb_heap_find tests */
 } item;
 
 #define ITEM(n) sb_container_of((n), item, node)
@@ -29,7 +29,9 @@ static int item_cmp(const void *a, const void *b) {
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static uint32_t rnd(sb_rand *r, uint32_t n) { return (uint32_t)(sb_rand_next(r) % n); }
+static uint32_t rnd(sb_rand *r, uint32_t n) {
+    return (uint32_t)(sb_rand_next(r) % n);
+}
 
 /* Every slot knows its index, every parent precedes its children, members
  * are exactly the reference set, non-members are unlinked. */
@@ -100,14 +102,16 @@ static void test_heap_empty(void **state) {
     item it[3];
     init_items(it, 3);
     it[0].key = 5, it[1].key = 1, it[2].key = 3;
-    for (int i = 0; i < 3; i++) sb_heap_push(&h, &it[i].node);
+    for (int i = 0; i < 3; i++)
+        sb_heap_push(&h, &it[i].node);
     assert_ptr_equal(sb_heap_pop(&h), &it[1].node);
     assert_ptr_equal(sb_heap_pop(&h), &it[2].node);
     assert_ptr_equal(sb_heap_pop(&h), &it[0].node);
     assert_null(sb_heap_pop(&h));
     assert_null(sb_heap_top(&h));
     assert_int_equal(sb_heap_len(&h), 0);
-    for (int i = 0; i < 3; i++) assert_false(sb_heap_node_linked(&it[i].node));
+    for (int i = 0; i < 3; i++)
+        assert_false(sb_heap_node_linked(&it[i].node));
     sb_heap_free(&h);
 }
 
@@ -146,13 +150,16 @@ static void test_heap_free_unlinks(void **state) {
         items[i].key = (i * 37) % N;
         sb_heap_push(&h, &items[i].node);
     }
-    for (uint32_t i = 0; i < N / 2; i++) sb_heap_pop(&h);
+    for (uint32_t i = 0; i < N / 2; i++)
+        sb_heap_pop(&h);
     sb_heap_free(&h);
     assert_int_equal(sb_heap_len(&h), 0);
     assert_null(sb_heap_top(&h));
-    for (uint32_t i = 0; i < N; i++) assert_false(sb_heap_node_linked(&items[i].node));
+    for (uint32_t i = 0; i < N; i++)
+        assert_false(sb_heap_node_linked(&items[i].node));
     /* and the heap works again after free */
-    for (uint32_t i = 0; i < N; i++) sb_heap_push(&h, &items[i].node);
+    for (uint32_t i = 0; i < N; i++)
+        sb_heap_push(&h, &items[i].node);
     for (uint32_t i = 0; i < N; i++) {
         sb_heap_node *n = sb_heap_pop(&h);
         assert_non_null(n);
@@ -174,7 +181,8 @@ static void test_heap_ties(void **state) {
         items[j].key = 7;
         sb_heap_push(&h, &items[j].node);
     }
-    for (uint32_t i = 0; i < N; i++) assert_int_equal(ITEM(sb_heap_pop(&h))->id, i);
+    for (uint32_t i = 0; i < N; i++)
+        assert_int_equal(ITEM(sb_heap_pop(&h))->id, i);
     sb_heap_free(&h);
 }
 
@@ -353,7 +361,8 @@ static void test_heap_find_random(void **state) {
             /* acceptance probability from 0 to 1, including exactly 0 and 1 */
             uint32_t permille = q == 0 ? 0 : q == 1 ? 1000 : rnd(&r, 1001);
             if (q == 2) permille = 3; /* sparse: the walk goes deep */
-            for (uint32_t i = 0; i < n; i++) items[i].good = rnd(&r, 1000) < permille;
+            for (uint32_t i = 0; i < n; i++)
+                items[i].good = rnd(&r, 1000) < permille;
             item *want = NULL;
             for (uint32_t i = 0; i < n; i++)
                 if (items[i].good && (want == NULL || item_less(&items[i].node, &want->node)))
@@ -374,7 +383,8 @@ static void test_heap_find_random(void **state) {
             /* find does not reorder the heap */
             assert_int_equal(sb_heap_len(&h), n);
             if (n) assert_memory_equal(snapshot, h.items, n * sizeof(*snapshot));
-            for (uint32_t i = 0; i < n; i++) assert_int_equal(h.items[i]->index, i);
+            for (uint32_t i = 0; i < n; i++)
+                assert_int_equal(h.items[i]->index, i);
         }
         sb_heap_free(&h);
     }
@@ -401,7 +411,8 @@ static void test_heap_find_top_is_cheap(void **state) {
     assert_ptr_equal(sb_heap_find(&h, item_good, &ctx, &scratch), &items[N - 1].node);
     assert_int_equal(ctx.calls, 1);
     /* only the very largest qualifies: the answer is found at the bottom */
-    for (uint32_t i = 0; i < N; i++) items[i].good = i == 0;
+    for (uint32_t i = 0; i < N; i++)
+        items[i].good = i == 0;
     ctx.calls = 0;
     assert_ptr_equal(sb_heap_find(&h, item_good, &ctx, &scratch), &items[0].node);
     assert_true(ctx.calls <= N);
@@ -421,14 +432,8 @@ static void test_heap_find_empty(void **state) {
     sb_heap_free(&h);
 }
 
-SB_TEST_GROUP(heap,
-              cmocka_unit_test(test_heap_empty),
-              cmocka_unit_test(test_heap_single),
-              cmocka_unit_test(test_heap_free_unlinks),
-              cmocka_unit_test(test_heap_ties),
-              cmocka_unit_test(test_heap_random_ops),
-              cmocka_unit_test(test_heap_remove_all),
-              cmocka_unit_test(test_heap_update_each),
-              cmocka_unit_test(test_heap_find_random),
-              cmocka_unit_test(test_heap_find_top_is_cheap),
-              cmocka_unit_test(test_heap_find_empty))
+SB_TEST_GROUP(heap, cmocka_unit_test(test_heap_empty), cmocka_unit_test(test_heap_single),
+              cmocka_unit_test(test_heap_free_unlinks), cmocka_unit_test(test_heap_ties),
+              cmocka_unit_test(test_heap_random_ops), cmocka_unit_test(test_heap_remove_all),
+              cmocka_unit_test(test_heap_update_each), cmocka_unit_test(test_heap_find_random),
+              cmocka_unit_test(test_heap_find_top_is_cheap), cmocka_unit_test(test_heap_find_empty))

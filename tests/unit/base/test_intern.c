@@ -75,7 +75,8 @@ static void test_intern_prefixes(void **state) {
     for (size_t k = 0; k <= 6; k++) {
         syms[k] = sb_intern_n(&t, s, k);
         assert_int_not_equal(syms[k], 0);
-        for (size_t j = 0; j < k; j++) assert_int_not_equal(syms[j], syms[k]);
+        for (size_t j = 0; j < k; j++)
+            assert_int_not_equal(syms[j], syms[k]);
     }
     for (size_t k = 0; k <= 6; k++) {
         /* stored copies are exactly the prefix, NUL-terminated */
@@ -94,6 +95,30 @@ static void test_intern_prefixes(void **state) {
     assert_int_not_equal(n1, syms[1]); /* "a" */
     assert_int_equal(sb_intern_n(&t, "a\0b", 3), n1);
     assert_memory_equal(sb_intern_str(&t, n1), "a\0b", 4);
+    sb_intern_free(&t);
+}
+
+/* Absent strings that are prefixes of every stored string: a lookup must
+ * compare whole strings, whatever it meets on its probe path. */
+static void test_intern_prefix_of_stored(void **state) {
+    (void)state;
+    static const char *const absent[] = {"", "i", "it", "ite", "item", "item-"};
+    sb_intern t;
+    sb_intern_init(&t);
+    char buf[32];
+    for (int i = 0; i < 3000; i++) {
+        int len = snprintf(buf, sizeof(buf), "item-%d", i);
+        sb_intern_n(&t, buf, (size_t)len);
+        if (i % 50 == 0)
+            for (size_t a = 0; a < sizeof(absent) / sizeof(absent[0]); a++)
+                assert_int_equal(sb_intern_find(&t, absent[a], strlen(absent[a])), 0);
+    }
+    /* and interning them makes new symbols that read back exactly */
+    for (size_t a = 0; a < sizeof(absent) / sizeof(absent[0]); a++) {
+        sb_sym s = sb_intern_cstr(&t, absent[a]);
+        assert_int_equal(s, 3001 + a);
+        assert_string_equal(sb_intern_str(&t, s), absent[a]);
+    }
     sb_intern_free(&t);
 }
 
@@ -206,7 +231,8 @@ static void test_status_table(void **state) {
         const char *name = sb_status_name(all[i]);
         assert_string_not_equal(name, "unknown");
         assert_true(name[0] != '\0');
-        for (const char *p = name; *p; p++) assert_true((*p >= 'a' && *p <= 'z') || *p == '_');
+        for (const char *p = name; *p; p++)
+            assert_true((*p >= 'a' && *p <= 'z') || *p == '_');
         int http = sb_status_http(all[i]);
         if (all[i] == SB_OK) {
             assert_int_equal(http, 200);
@@ -232,7 +258,8 @@ static void test_mem_accounting(void **state) {
     memset(p, 'x', 1000);
     p = sb_realloc(p, 100000);
     assert_true(sb_mem_used() >= base + 100000);
-    for (int i = 0; i < 1000; i++) assert_int_equal(p[i], 'x'); /* kept */
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(p[i], 'x'); /* kept */
     p = sb_realloc(p, 10);
     assert_true(sb_mem_used() < base + 100000);
     assert_int_equal(p[9], 'x');
@@ -241,7 +268,8 @@ static void test_mem_accounting(void **state) {
 
     unsigned char *z = sb_calloc(300, 7);
     assert_true(sb_mem_used() >= base + 2100);
-    for (int i = 0; i < 2100; i++) assert_int_equal(z[i], 0);
+    for (int i = 0; i < 2100; i++)
+        assert_int_equal(z[i], 0);
     sb_free(z);
     assert_int_equal(sb_mem_used(), base);
 
@@ -310,9 +338,15 @@ static int run_child(void (*fn)(void)) {
     return st;
 }
 
-static void child_panic(void) { sb_panic("test %d", 1); }
-static void child_assert_false(void) { SB_ASSERT(1 + 1 == 3); }
-static void child_assert_true(void) { SB_ASSERT(1 + 1 == 2); }
+static void child_panic(void) {
+    sb_panic("test %d", 1);
+}
+static void child_assert_false(void) {
+    SB_ASSERT(1 + 1 == 3);
+}
+static void child_assert_true(void) {
+    SB_ASSERT(1 + 1 == 2);
+}
 static void child_calloc_overflow(void) {
     /* count * size wraps to 0 in size_t; the policy is abort, never NULL */
     void *p = sb_calloc(SIZE_MAX / 2 + 1, 2);
@@ -337,17 +371,11 @@ static void test_mem_calloc_overflow_aborts(void **state) {
     assert_false(WIFEXITED(st) && (WEXITSTATUS(st) == 42 || WEXITSTATUS(st) == 43));
 }
 
-SB_TEST_GROUP(intern,
-              cmocka_unit_test(test_intern_same_and_different),
-              cmocka_unit_test(test_intern_find),
-              cmocka_unit_test(test_intern_prefixes),
-              cmocka_unit_test(test_intern_str),
-              cmocka_unit_test(test_intern_growth),
-              cmocka_unit_test(test_status_known),
-              cmocka_unit_test(test_status_unknown),
-              cmocka_unit_test(test_status_table),
-              cmocka_unit_test(test_mem_accounting),
-              cmocka_unit_test(test_mem_strdup),
-              cmocka_unit_test(test_mem_container_of),
-              cmocka_unit_test(test_mem_panic_aborts),
+SB_TEST_GROUP(intern, cmocka_unit_test(test_intern_same_and_different),
+              cmocka_unit_test(test_intern_find), cmocka_unit_test(test_intern_prefixes),
+              cmocka_unit_test(test_intern_prefix_of_stored), cmocka_unit_test(test_intern_str),
+              cmocka_unit_test(test_intern_growth), cmocka_unit_test(test_status_known),
+              cmocka_unit_test(test_status_unknown), cmocka_unit_test(test_status_table),
+              cmocka_unit_test(test_mem_accounting), cmocka_unit_test(test_mem_strdup),
+              cmocka_unit_test(test_mem_container_of), cmocka_unit_test(test_mem_panic_aborts),
               cmocka_unit_test(test_mem_calloc_overflow_aborts))

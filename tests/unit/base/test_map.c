@@ -14,7 +14,9 @@
 static char tokens[4096];
 #define TOKEN(i) ((void *)&tokens[(i) % sizeof(tokens)])
 
-static uint32_t rnd(sb_rand *r, uint32_t n) { return (uint32_t)(sb_rand_next(r) % n); }
+static uint32_t rnd(sb_rand *r, uint32_t n) {
+    return (uint32_t)(sb_rand_next(r) % n);
+}
 
 /* Linear-probing invariant: every stored key is reachable from its home
  * slot without crossing an empty slot; no key twice; len is the count;
@@ -108,7 +110,8 @@ static void test_map_replace(void **state) {
     assert_ptr_equal(sb_map_get(&m, 8), TOKEN(2));
 
     /* replacing many times does not grow the count (nor break the layout) */
-    for (uint32_t i = 0; i < 1000; i++) sb_map_put(&m, 8, TOKEN(i));
+    for (uint32_t i = 0; i < 1000; i++)
+        sb_map_put(&m, 8, TOKEN(i));
     assert_int_equal(sb_map_len(&m), 1);
     assert_ptr_equal(sb_map_get(&m, 8), TOKEN(999));
     check_layout(&m);
@@ -123,11 +126,13 @@ static void test_map_key_zero_absent(void **state) {
     sb_map_init(&m);
     assert_null(sb_map_get(&m, 0));
     assert_null(sb_map_del(&m, 0));
-    for (uint64_t k = 1; k <= 5; k++) sb_map_put(&m, k, TOKEN(k));
+    for (uint64_t k = 1; k <= 5; k++)
+        sb_map_put(&m, k, TOKEN(k));
     assert_null(sb_map_get(&m, 0));
     assert_null(sb_map_del(&m, 0));
     assert_int_equal(sb_map_len(&m), 5);
-    for (uint64_t k = 1; k <= 5; k++) assert_ptr_equal(sb_map_get(&m, k), TOKEN(k));
+    for (uint64_t k = 1; k <= 5; k++)
+        assert_ptr_equal(sb_map_get(&m, k), TOKEN(k));
     check_layout(&m);
     sb_map_free(&m);
 }
@@ -143,7 +148,8 @@ static void test_map_iterate(void **state) {
     sb_map m;
     sb_map_init(&m);
     for (uint32_t i = 0; i < N; i++) {
-        do keys[i] = sb_rand_next(&r);
+        do
+            keys[i] = sb_rand_next(&r);
         while (keys[i] == 0);
         sb_map_put(&m, keys[i], TOKEN(i));
     }
@@ -176,7 +182,8 @@ static void test_map_iterate(void **state) {
     /* NULL out-parameters are allowed */
     it = 0;
     visits = 0;
-    while (sb_map_next(&m, &it, NULL, NULL)) visits++;
+    while (sb_map_next(&m, &it, NULL, NULL))
+        visits++;
     assert_int_equal(visits, live);
     sb_map_free(&m);
 }
@@ -192,7 +199,8 @@ static void test_map_random_ops(void **state) {
     sb_rand r;
     sb_rand_seed(&r, 77);
     for (uint32_t i = 0; i < RANDOM; i++) {
-        do keys[i] = sb_rand_next(&r);
+        do
+            keys[i] = sb_rand_next(&r);
         while (keys[i] == 0);
     }
     keys[0] = UINT64_MAX;
@@ -284,10 +292,12 @@ static void test_map_growth(void **state) {
         sb_map_put(&m, k, TOKEN(k));
         assert_int_equal(sb_map_len(&m), k);
     }
-    for (uint64_t k = 1; k <= N; k++) assert_ptr_equal(sb_map_get(&m, k), TOKEN(k));
+    for (uint64_t k = 1; k <= N; k++)
+        assert_ptr_equal(sb_map_get(&m, k), TOKEN(k));
     assert_null(sb_map_get(&m, N + 1));
     check_layout(&m);
-    for (uint64_t k = 2; k <= N; k += 2) assert_ptr_equal(sb_map_del(&m, k), TOKEN(k));
+    for (uint64_t k = 2; k <= N; k += 2)
+        assert_ptr_equal(sb_map_del(&m, k), TOKEN(k));
     assert_int_equal(sb_map_len(&m), N / 2);
     for (uint64_t k = 1; k <= N; k++)
         assert_ptr_equal(sb_map_get(&m, k), k % 2 ? TOKEN(k) : NULL);
@@ -302,7 +312,8 @@ static void test_rand_same_seed_same_sequence(void **state) {
     sb_rand a, b;
     sb_rand_seed(&a, 12345);
     sb_rand_seed(&b, 12345);
-    for (int i = 0; i < 10000; i++) assert_true(sb_rand_next(&a) == sb_rand_next(&b));
+    for (int i = 0; i < 10000; i++)
+        assert_true(sb_rand_next(&a) == sb_rand_next(&b));
     /* reseeding restarts the sequence */
     sb_rand_seed(&a, 12345);
     uint64_t first = sb_rand_next(&a);
@@ -326,13 +337,15 @@ static void test_rand_different_seeds_differ(void **state) {
         first[s] = sb_rand_next(&r);
     }
     qsort(first, SEEDS, sizeof(first[0]), u64_cmp);
-    for (int i = 1; i < SEEDS; i++) assert_true(first[i - 1] != first[i]);
+    for (int i = 1; i < SEEDS; i++)
+        assert_true(first[i - 1] != first[i]);
 
     sb_rand a, b;
     sb_rand_seed(&a, 1);
     sb_rand_seed(&b, 2);
     int same = 0;
-    for (int i = 0; i < 1000; i++) same += sb_rand_next(&a) == sb_rand_next(&b);
+    for (int i = 0; i < 1000; i++)
+        same += sb_rand_next(&a) == sb_rand_next(&b);
     assert_int_equal(same, 0);
 }
 
@@ -357,7 +370,8 @@ static void test_rand_known_answers(void **state) {
 
 static uint64_t inverse_odd(uint64_t a) { /* a * result == 1 mod 2^64 */
     uint64_t x = a;
-    for (int i = 0; i < 6; i++) x *= 2 - a * x;
+    for (int i = 0; i < 6; i++)
+        x *= 2 - a * x;
     return x;
 }
 
@@ -379,12 +393,13 @@ static void test_rand_double_range(void **state) {
     }
     assert_true(fabs(sum / N - 0.5) < 0.01);
     assert_true(lo < 0.001 && hi > 0.999);
-    for (int b = 0; b < B; b++) assert_true(bucket[b] > N / B * 9 / 10 && bucket[b] < N / B * 11 / 10);
+    for (int b = 0; b < B; b++)
+        assert_true(bucket[b] > N / B * 9 / 10 && bucket[b] < N / B * 11 / 10);
 
     /* the extremes: a generator output of all ones must still be < 1
      * (a naive next / 2^64 rounds to 1.0), and 0 maps to 0. */
-    uint64_t x = UINT64_MAX * inverse_odd(9);  /* rotl(s1 * 5, 7) == x */
-    x = (x >> 7) | (x << 57);                  /* s1 * 5 */
+    uint64_t x = UINT64_MAX * inverse_odd(9); /* rotl(s1 * 5, 7) == x */
+    x = (x >> 7) | (x << 57);                 /* s1 * 5 */
     r.s[0] = r.s[2] = r.s[3] = 0;
     r.s[1] = x * inverse_odd(5);
     sb_rand probe = r;
@@ -396,15 +411,10 @@ static void test_rand_double_range(void **state) {
     assert_true(sb_rand_double(&r) == 0.0);
 }
 
-SB_TEST_GROUP(map,
-              cmocka_unit_test(test_map_empty),
-              cmocka_unit_test(test_map_replace),
-              cmocka_unit_test(test_map_key_zero_absent),
-              cmocka_unit_test(test_map_iterate),
-              cmocka_unit_test(test_map_random_ops),
-              cmocka_unit_test(test_map_cluster_churn),
+SB_TEST_GROUP(map, cmocka_unit_test(test_map_empty), cmocka_unit_test(test_map_replace),
+              cmocka_unit_test(test_map_key_zero_absent), cmocka_unit_test(test_map_iterate),
+              cmocka_unit_test(test_map_random_ops), cmocka_unit_test(test_map_cluster_churn),
               cmocka_unit_test(test_map_growth),
               cmocka_unit_test(test_rand_same_seed_same_sequence),
               cmocka_unit_test(test_rand_different_seeds_differ),
-              cmocka_unit_test(test_rand_known_answers),
-              cmocka_unit_test(test_rand_double_range))
+              cmocka_unit_test(test_rand_known_answers), cmocka_unit_test(test_rand_double_range))
