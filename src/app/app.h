@@ -5,4 +5,7 @@
 /* `switchboard demo`: a scripted routing scenario printed as it happens. */
 int sb_app_demo(int argc, char **argv);
 
+/* `switchboard simulate SCENARIO`: the core under a virtual clock. */
+int sb_app_simulate(int argc, char **argv);
+
 #endif

@@ -9,6 +9,7 @@ static const struct {
     int (*run)(int argc, char **argv);
 } commands[] = {
     {"demo", "run a scripted routing scenario over the core and print it", sb_app_demo},
+    {"simulate", "simulate a scenario: service level, ASA, abandonment, occupancy", sb_app_simulate},
 };
 
 static int usage(FILE *f) {

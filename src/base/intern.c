@@ -63,3 +63,9 @@ sb_sym sb_intern_cstr(sb_intern *t, const char *s) { return sb_intern_n(t, s, st
 const char *sb_intern_str(const sb_intern *t, sb_sym sym) {
     return (sym > 0 && sym < t->count) ? t->names[sym] : "";
 }
+
+void sb_intern_copy(sb_intern *dst, const sb_intern *src) {
+    sb_intern_free(dst);
+    for (uint32_t sym = 1; sym < src->count; sym++)
+        sb_intern_n(dst, src->names[sym], src->lens[sym]);
+}

@@ -28,6 +28,9 @@ sb_sym sb_intern_n(sb_intern *t, const char *s, size_t n);
 sb_sym sb_intern_cstr(sb_intern *t, const char *s);
 /* The symbol of s[0..n) if it exists, else 0. */
 sb_sym sb_intern_find(const sb_intern *t, const char *s, size_t n);
+/* Make dst (initialised, or freed and re-initialised) a copy of src with
+ * the same symbol numbers. */
+void sb_intern_copy(sb_intern *dst, const sb_intern *src);
 /* The string of a symbol ("" for 0 or out of range). */
 const char *sb_intern_str(const sb_intern *t, sb_sym sym);
 

@@ -57,6 +57,13 @@ void sb_core_free(sb_core *c) {
 
 sb_intern *sb_core_syms(sb_core *c) { return &c->syms; }
 
+int sb_core_copy_syms(sb_core *c, const sb_core *from) {
+    if (sb_map_len(&c->agents) || sb_map_len(&c->queues) || sb_map_len(&c->profiles))
+        return SB_ESTATE;
+    sb_intern_copy(&c->syms, &from->syms);
+    return SB_OK;
+}
+
 sb_event *sb__emit(sb_core *c, int type) {
     if (c->nevents == c->cap_events) {
         c->cap_events = c->cap_events ? c->cap_events * 2 : 64;

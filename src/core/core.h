@@ -274,6 +274,11 @@ void sb_core_free(sb_core *c);
 sb_intern *sb_core_syms(sb_core *c);
 static inline sb_sym sb_core_sym(sb_core *c, const char *s) { return sb_intern_cstr(sb_core_syms(c), s); }
 
+/* Give a new core (no objects yet) the symbol table of another, so that
+ * symbols interned there (skills, attributes, names) mean the same here.
+ * SB_ESTATE if c already holds objects. */
+int sb_core_copy_syms(sb_core *c, const sb_core *from);
+
 /* When sb_core_advance must next be called; INT64_MAX when no timer. */
 int64_t sb_core_next_deadline(const sb_core *c);
 /* Fire every timer due at or before now, each at its own deadline. */
