@@ -226,8 +226,7 @@ int sb_agent_logout(sb_core *c, int64_t now, sb_id id) {
         sb__ix_unwait(c, ix);
         ix->preferred = NULL;
         ix->preferred_until = 0;
-        sb__ix_wait(c, ix);
-        sb__match_ix(c, ix);
+        sb__ix_enqueue(c, ix, SB_REASON_AGENT_LOGOUT);
     }
     return SB_OK;
 }

@@ -44,6 +44,8 @@ void sb__member_link(sb_core *c, sb_member *m);
 void sb__member_unlink(sb_member *m);
 sb_member *sb__member_add(sb_queue *q, sb_agent *a);
 void sb__member_del(sb_member *m);
+/* The order key of ix in its queue (greater is better), static in time. */
+int64_t sb__ix_key(const sb_interaction *ix);
 /* Score of ix at now, comparable across queues (greater is better). */
 int64_t sb__ix_score(const sb_interaction *ix, int64_t now);
 
@@ -54,6 +56,8 @@ int64_t sb__ix_score(const sb_interaction *ix, int64_t now);
 void sb__ix_wait(sb_core *c, sb_interaction *ix);
 /* Stop waiting: out of heap or parked list, timer disarmed. */
 void sb__ix_unwait(sb_core *c, sb_interaction *ix);
+/* Wait, emit interaction.queued with the reason, and match. */
+void sb__ix_enqueue(sb_core *c, sb_interaction *ix, int reason);
 void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a);
 void sb__ix_fire(sb_core *c, sb_interaction *ix);
 void sb__offer_fire(sb_core *c, sb_offer *o);

@@ -1,4 +1,5 @@
 /* event.c: events as text, for logs, the demo and tests. */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/core.h"
@@ -6,10 +7,13 @@
 int sb_event_format(const sb_event *e, char *buf, size_t size) {
     int n = snprintf(buf, size, "#%llu t=%lld %s", (unsigned long long)e->seq, (long long)e->at,
                      sb_event_type_name(e->type));
-#define FIELD(cond, fmt, val)                                                    \
-    do {                                                                         \
-        if ((cond) && n >= 0 && (size_t)n < size)                                \
-            n += snprintf(buf + n, size - (size_t)n, fmt, val);                 \
+/* Like snprintf, the count is the full length even when buf is short. */
+#define FIELD(cond, fmt, val)                                                      \
+    do {                                                                           \
+        if ((cond) && n >= 0) {                                                    \
+            bool fits_ = (size_t)n < size;                                         \
+            n += snprintf(fits_ ? buf + n : NULL, fits_ ? size - (size_t)n : 0, fmt, val); \
+        }                                                                          \
     } while (0)
     FIELD(e->ix, " ix=%llu", (unsigned long long)e->ix);
     FIELD(e->agent, " agent=%llu", (unsigned long long)e->agent);

@@ -20,13 +20,15 @@ int sb_interaction_explain(sb_core *c, int64_t now, sb_id id, sb_explain *out) {
     out->next_step_at = -1;
     if (ix->state != SB_IX_QUEUED) return SB_OK;
 
+    /* Parked interactions wait too, outside the heaps: walk them all. */
     out->position = 1;
-    for (int s = 0; s < SB_MAX_STEPS; s++)
-        for (int ch = 0; ch < SB_CH_COUNT; ch++) {
-            const sb_heap *h = &q->waiting[s][ch];
-            for (uint32_t i = 0; i < h->len; i++)
-                if (h->items[i] != &ix->qnode && sb__ix_less(h->items[i], &ix->qnode)) out->position++;
-        }
+    uint64_t k;
+    void *v;
+    for (uint32_t i = 0; sb_map_next(&c->interactions, &i, &k, &v);) {
+        const sb_interaction *o = v;
+        if (o != ix && o->queue == q && o->state == SB_IX_QUEUED && sb__ix_less(&o->qnode, &ix->qnode))
+            out->position++;
+    }
     if (ix->step + 1u < q->nsteps) out->next_step_at = ix->queued_at + q->steps[ix->step + 1].after_ms;
     if (ix->parked) {
         out->preferred_agent = ix->preferred->id;

@@ -15,7 +15,8 @@
  *   string  := '...' or "..." with \\ \' \" escapes
  *   number  := ["-"] digits ["." digits]
  *
- * Keywords are case-insensitive.  Paths:
+ * Keywords, the roots "agent" and "interaction" included, are
+ * case-insensitive; the names after them are not.  Paths:
  *   agent.skills          set of skill names      agent.skills.NAME  skill level
  *   agent.languages       set                     agent.teams        set
  *   agent.NAME            typed agent attribute
@@ -31,7 +32,9 @@
  * on agent-only parts and to re-check the rest per interaction.
  *
  * Compilation interns names in the given table; the compiled expression is
- * immutable and evaluation allocates nothing. */
+ * immutable and evaluation allocates nothing.  The expression keeps a
+ * pointer to the table (string ordering reads the interned text), so the
+ * table must outlive it and the views' symbols must come from it. */
 #ifndef SB_CORE_EXPR_H
 #define SB_CORE_EXPR_H
 

@@ -69,6 +69,7 @@ void sb__ix_wait(sb_core *c, sb_interaction *ix) {
     sb_agent *p = ix->preferred;
     ix->state = SB_IX_QUEUED;
     ix->step = sb__queue_step_at(ix->queue, ix->queued_at, c->now);
+    ix->key = sb__ix_key(ix);
     if (p && p->state != SB_AGENT_LOGGED_OUT && !sb__ix_excludes(ix, p) &&
         (ix->preferred_until == 0 || c->now < ix->preferred_until)) {
         sb__agent_park(p, ix);
@@ -91,7 +92,7 @@ void sb__ix_unwait(sb_core *c, sb_interaction *ix) {
     sb__timer_disarm(c, &ix->timer);
 }
 
-static void enqueue(sb_core *c, sb_interaction *ix, int reason) {
+void sb__ix_enqueue(sb_core *c, sb_interaction *ix, int reason) {
     sb__ix_wait(c, ix);
     sb_event *e = sb__emit(c, SB_EV_IX_QUEUED);
     e->ix = ix->id;
@@ -202,7 +203,7 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
     e->value = ix->arrived_at;
     if (q != asked) emit_overflow(c, ix, asked->id, why);
     if (ix->preferred) emit_preferred(c, ix);
-    enqueue(c, ix, SB_REASON_NEW);
+    sb__ix_enqueue(c, ix, SB_REASON_NEW);
     return SB_OK;
 }
 
@@ -282,7 +283,7 @@ void sb__offer_withdraw(sb_core *c, sb_offer *o, bool requeue) {
     emit_ix_agent(c, SB_EV_IX_WITHDRAWN, ix, a);
     offer_unlink(c, o);
     sb__agent_release(c, a, ix->channel);
-    if (requeue && ix->noffers == 0) enqueue(c, ix, SB_REASON_REQUEUE);
+    if (requeue && ix->noffers == 0) sb__ix_enqueue(c, ix, SB_REASON_REQUEUE);
 }
 
 /* Withdraw every offer of ix (no requeue); returns the agents to re-match
@@ -330,13 +331,15 @@ static void decline(sb_core *c, sb_offer *o, int type) {
     exclude(ix, a);
     emit_ix_agent(c, type, ix, a);
     if (type == SB_EV_IX_TIMED_OUT) {
-        if (a->state == SB_AGENT_WRAP_UP)
+        if (a->state == SB_AGENT_WRAP_UP) {
             a->after_wrap = SB_AGENT_NOT_RESPONDING;
+            a->after_wrap_reason = 0;
+        }
         else if (a->state == SB_AGENT_READY || a->state == SB_AGENT_NOT_READY)
             sb__agent_set_state(c, a, SB_AGENT_NOT_RESPONDING, 0);
     }
     sb__agent_release(c, a, ix->channel);
-    if (ix->noffers == 0) enqueue(c, ix, SB_REASON_REQUEUE);
+    if (ix->noffers == 0) sb__ix_enqueue(c, ix, SB_REASON_REQUEUE);
     sb__match_agent(c, a);
 }
 
@@ -499,7 +502,7 @@ int sb_interaction_transfer_queue(sb_core *c, int64_t now, sb_id id, sb_id queue
     ix->preferred = NULL;
     emit_transfer(c, ix, from_q, from, 0, keep);
     if (q != asked) emit_overflow(c, ix, asked->id, why);
-    enqueue(c, ix, SB_REASON_TRANSFER);
+    sb__ix_enqueue(c, ix, SB_REASON_TRANSFER);
     if (from) sb__match_agent(c, from);
     return SB_OK;
 }
@@ -519,7 +522,7 @@ int sb_interaction_transfer_agent(sb_core *c, int64_t now, sb_id id, sb_id agent
     ix->queued_at = c->now;
     emit_transfer(c, ix, ix->queue->id, from, to->id, true);
     emit_preferred(c, ix);
-    enqueue(c, ix, SB_REASON_TRANSFER);
+    sb__ix_enqueue(c, ix, SB_REASON_TRANSFER);
     if (from) sb__match_agent(c, from);
     return SB_OK;
 }
@@ -555,7 +558,7 @@ static void max_wait(sb_core *c, sb_interaction *ix) {
         ix->queued_at = c->now;
         ix->preferred = NULL;
         emit_overflow(c, ix, from, SB_REASON_MAX_WAIT);
-        enqueue(c, ix, SB_REASON_OVERFLOW);
+        sb__ix_enqueue(c, ix, SB_REASON_OVERFLOW);
         return;
     }
     sb_event *e = sb__emit(c, SB_EV_IX_ENDED);
@@ -581,7 +584,7 @@ void sb__ix_fire(sb_core *c, sb_interaction *ix) {
         if (ix->preferred_until && c->now >= ix->preferred_until) {
             sb__ix_unwait(c, ix);
             ix->preferred = NULL;
-            enqueue(c, ix, SB_REASON_PREFERRED_EXPIRED);
+            sb__ix_enqueue(c, ix, SB_REASON_PREFERRED_EXPIRED);
         } else {
             arm(c, ix);
         }

@@ -34,8 +34,12 @@ uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now) {
     return s;
 }
 
+int64_t sb__ix_key(const sb_interaction *ix) {
+    return (int64_t)ix->priority * PRIO_SCALE - ix->queue->aging_milli * ix->arrived_at;
+}
+
 void sb__queue_insert(sb_queue *q, sb_interaction *ix) {
-    ix->key = (int64_t)ix->priority * PRIO_SCALE - q->aging_milli * ix->arrived_at;
+    ix->key = sb__ix_key(ix);
     ix->hstep = ix->step;
     sb_heap_push(&q->waiting[ix->step][ix->channel], &ix->qnode);
     q->nonempty |= 1ull << (ix->step * SB_CH_COUNT + ix->channel);
