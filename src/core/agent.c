@@ -44,7 +44,9 @@ int sb_profile_set(sb_core *c, int64_t now, sb_id id, const sb_profile_def *def)
         sb_map_put(&c->profiles, id, p);
     }
     p->def = *def;
+    sb__batch_begin(c);
     agents_resync_profile(c, p);
+    sb__batch_end(c);
     return SB_OK;
 }
 
@@ -218,7 +220,9 @@ int sb_agent_logout(sb_core *c, int64_t now, sb_id id) {
     sb_agent *a = find(c, id);
     if (a == NULL) return SB_ENOENT;
     if (a->state == SB_AGENT_LOGGED_OUT || a->nwork) return SB_ESTATE;
-    /* Leave first so nothing withdrawn below is offered straight back. */
+    /* Leave first so nothing withdrawn below is offered straight back;
+     * what it lets go of is matched best first at the batch's end. */
+    sb__batch_begin(c);
     sb__agent_set_state(c, a, SB_AGENT_LOGGED_OUT, 0);
     while (a->noffers) sb__offer_withdraw(c, a->offers[a->noffers - 1], true);
     while (a->nparked) {
@@ -228,6 +232,7 @@ int sb_agent_logout(sb_core *c, int64_t now, sb_id id) {
         ix->preferred_until = 0;
         sb__ix_enqueue(c, ix, SB_REASON_AGENT_LOGOUT);
     }
+    sb__batch_end(c);
     return SB_OK;
 }
 

@@ -65,9 +65,18 @@ bool sb__ix_excludes(const sb_interaction *ix, const sb_agent *a);
 bool sb__ix_offered_to(const sb_interaction *ix, const sb_agent *a);
 
 /* match.c */
-/* Offer ix to the best eligible routable agent(s), if any. */
+/* Offer ix to the best eligible routable agent(s), if any.  Inside a
+ * batch the match waits for the batch's end. */
 void sb__match_ix(sb_core *c, sb_interaction *ix);
-/* Offer the agent the best work it may take, while it has capacity. */
+/* Offer the agent the best work it may take, while it has capacity.
+ * Inside a batch, deferred likewise. */
 void sb__match_agent(sb_core *c, sb_agent *a);
+/* A batch releases several interactions or agents at one instant (timers
+ * with one deadline, a logout, a queue redefined).  Matching them one by
+ * one as they are released would let the first released win; instead the
+ * batch's end matches the interactions best first (score, arrival,
+ * enqueue order), then the agents in id order.  Batches nest. */
+void sb__batch_begin(sb_core *c);
+void sb__batch_end(sb_core *c);
 
 #endif

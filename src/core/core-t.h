@@ -153,6 +153,10 @@ struct sb_core {
     sb_rand rng;
     sb_heap_scratch scratch;
     uint32_t noffers, nwaiting;
+    /* Matching deferred to the end of a batch (see sb__batch_begin). */
+    uint32_t batch;
+    sb_id *pend_ix, *pend_agents;
+    uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents;
 };
 
 #endif

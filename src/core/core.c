@@ -52,6 +52,8 @@ void sb_core_free(sb_core *c) {
     sb_heap_scratch_free(&c->scratch);
     sb_intern_free(&c->syms);
     sb_free(c->events);
+    sb_free(c->pend_ix);
+    sb_free(c->pend_agents);
     sb_free(c);
 }
 
@@ -104,15 +106,22 @@ int64_t sb_core_next_deadline(const sb_core *c) {
 
 void sb_core_advance(sb_core *c, int64_t now) {
     sb_heap_node *n;
+    /* Timers sharing a deadline fire as one batch. */
     while ((n = sb_heap_top(&c->timers)) != NULL) {
-        sb_timer *t = sb_container_of(n, sb_timer, node);
-        if (t->deadline > now) break;
-        sb_heap_remove(&c->timers, n);
-        if (t->deadline > c->now) c->now = t->deadline;
-        if (t->kind == SB_TIMER_OFFER)
-            sb__offer_fire(c, sb_container_of(t, sb_offer, timer));
-        else
-            sb__ix_fire(c, sb_container_of(t, sb_interaction, timer));
+        int64_t d = sb_container_of(n, sb_timer, node)->deadline;
+        if (d > now) break;
+        if (d > c->now) c->now = d;
+        sb__batch_begin(c);
+        while ((n = sb_heap_top(&c->timers)) != NULL) {
+            sb_timer *t = sb_container_of(n, sb_timer, node);
+            if (t->deadline != d) break;
+            sb_heap_remove(&c->timers, n);
+            if (t->kind == SB_TIMER_OFFER)
+                sb__offer_fire(c, sb_container_of(t, sb_offer, timer));
+            else
+                sb__ix_fire(c, sb_container_of(t, sb_interaction, timer));
+        }
+        sb__batch_end(c);
     }
     if (now > c->now) c->now = now;
 }

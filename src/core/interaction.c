@@ -149,6 +149,12 @@ static void emit_preferred(sb_core *c, sb_interaction *ix) {
     e->value = ix->preferred_until;
 }
 
+static sb_member *member_of(const sb_agent *a, const sb_queue *q) {
+    for (uint32_t i = 0; i < a->nmembers; i++)
+        if (a->members[i]->queue == q) return a->members[i];
+    return NULL;
+}
+
 int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) {
     sb__enter(c, now);
     if (d->id == 0 || d->channel >= SB_CH_COUNT) return SB_EINVAL;
@@ -189,10 +195,18 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
         ix->preferred = pref;
         ix->preferred_until = d->preferred_wait_ms ? c->now + d->preferred_wait_ms : 0;
     } else if (q->def.last_agent_ms && ix->customer) {
+        /* The last agent is preferred only where the queue's rules allow
+         * it: a member, eligible at some step.  An explicit preferred
+         * agent (above) is the caller's decision and skips the rules. */
         sb_id last = (sb_id)(uintptr_t)sb_map_get(&c->last_agent, ix->customer);
-        if (last && (ix->preferred = sb_map_get(&c->agents, last)) != NULL)
+        sb_agent *a = last ? sb_map_get(&c->agents, last) : NULL;
+        sb_member *m = a ? member_of(a, q) : NULL;
+        if (m && sb__member_eligible(m, ix, (uint8_t)(q->nsteps - 1))) {
+            ix->preferred = a;
             ix->preferred_until = c->now + q->def.last_agent_ms;
+        }
     }
+    if (ix->preferred && ix->preferred->state == SB_AGENT_LOGGED_OUT) ix->preferred = NULL;
     sb_map_put(&c->interactions, ix->id, ix);
 
     sb_event *e = sb__emit(c, SB_EV_IX_CREATED);
@@ -208,12 +222,6 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
 }
 
 /* ---- offers ---- */
-
-static sb_member *member_of(const sb_agent *a, const sb_queue *q) {
-    for (uint32_t i = 0; i < a->nmembers; i++)
-        if (a->members[i]->queue == q) return a->members[i];
-    return NULL;
-}
 
 void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     if (ix->state == SB_IX_QUEUED) {
@@ -311,14 +319,16 @@ int sb_offer_accept(sb_core *c, int64_t now, sb_id agent, sb_id id) {
     sb_offer *o = offer_of(ix, a);
     if (o == NULL) return SB_ESTATE;
     offer_unlink(c, o);
-    uint32_t n;
-    sb_agent **others = drop_offers(c, ix, &n);
     ix->state = SB_IX_CONNECTED;
     ix->agent = a;
     a->nwork++;
     if (ix->customer) sb_map_put(&c->last_agent, ix->customer, (void *)(uintptr_t)a->id);
     emit_ix_agent(c, SB_EV_IX_ACCEPTED, ix, a);
+    uint32_t n;
+    sb_agent **others = drop_offers(c, ix, &n);
+    sb__batch_begin(c);
     rematch(c, others, n);
+    sb__batch_end(c);
     return SB_OK;
 }
 

@@ -14,6 +14,8 @@
  * best-first walk of the heap, so the cost grows with the skipped ones
  * only.  Everything is deterministic: every order breaks ties on ids or
  * enqueue order. */
+#include <stdlib.h>
+
 #include "base/mem.h"
 #include "core/core-i.h"
 
@@ -41,7 +43,7 @@ static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
     return best ? sb_container_of(best, sb_member, node) : NULL;
 }
 
-void sb__match_ix(sb_core *c, sb_interaction *ix) {
+static void match_ix_now(sb_core *c, sb_interaction *ix) {
     if (ix->state != SB_IX_QUEUED) return;
     if (ix->parked) {
         sb_agent *a = ix->preferred;
@@ -103,10 +105,78 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     return best;
 }
 
-void sb__match_agent(sb_core *c, sb_agent *a) {
+static void match_agent_now(sb_core *c, sb_agent *a) {
     while (a->routable) {
         sb_interaction *ix = best_ix(c, a);
         if (ix == NULL) break;
         sb__ix_offer(c, ix, a);
     }
+}
+
+/* ---- batches ---- */
+
+static void pend(sb_id **arr, uint32_t *n, uint32_t *cap, sb_id id) {
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        *arr = sb_realloc(*arr, *cap * sizeof(**arr));
+    }
+    (*arr)[(*n)++] = id;
+}
+
+void sb__match_ix(sb_core *c, sb_interaction *ix) {
+    if (c->batch)
+        pend(&c->pend_ix, &c->npend_ix, &c->cap_pend_ix, ix->id);
+    else
+        match_ix_now(c, ix);
+}
+
+void sb__match_agent(sb_core *c, sb_agent *a) {
+    if (c->batch)
+        pend(&c->pend_agents, &c->npend_agents, &c->cap_pend_agents, a->id);
+    else
+        match_agent_now(c, a);
+}
+
+void sb__batch_begin(sb_core *c) { c->batch++; }
+
+static int cmp_ix(const void *x, const void *y, void *arg) {
+    const sb_interaction *a = *(sb_interaction *const *)x, *b = *(sb_interaction *const *)y;
+    if (a == b) return 0;
+    return better(a, b, *(const int64_t *)arg) ? -1 : 1;
+}
+
+static int cmp_id(const void *x, const void *y) {
+    sb_id a = *(const sb_id *)x, b = *(const sb_id *)y;
+    return (a > b) - (a < b);
+}
+
+/* Sort and deduplicate ids in place; returns the new count. */
+static uint32_t unique(sb_id *ids, uint32_t n) {
+    qsort(ids, n, sizeof(*ids), cmp_id);
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (w == 0 || ids[w - 1] != ids[i]) ids[w++] = ids[i];
+    return w;
+}
+
+void sb__batch_end(sb_core *c) {
+    if (--c->batch) return;
+    /* Matching below is immediate (batch is 0), so nothing new is pended. */
+    uint32_t n = unique(c->pend_ix, c->npend_ix);
+    sb_interaction **ixs = sb_malloc((n ? n : 1) * sizeof(*ixs));
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        sb_interaction *ix = sb_map_get(&c->interactions, c->pend_ix[i]);
+        if (ix && ix->state == SB_IX_QUEUED) ixs[k++] = ix;
+    }
+    c->npend_ix = 0;
+    qsort_r(ixs, k, sizeof(*ixs), cmp_ix, &c->now);
+    for (uint32_t i = 0; i < k; i++) match_ix_now(c, ixs[i]);
+    sb_free(ixs);
+    n = unique(c->pend_agents, c->npend_agents);
+    for (uint32_t i = 0; i < n; i++) {
+        sb_agent *a = sb_map_get(&c->agents, c->pend_agents[i]);
+        if (a) match_agent_now(c, a);
+    }
+    c->npend_agents = 0;
 }

@@ -182,6 +182,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         }
     }
 
+    sb__batch_begin(c);
     sb_queue *q = sb_map_get(&c->queues, id);
     sb_interaction **moved = NULL;
     uint32_t nmoved = 0;
@@ -228,10 +229,12 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     }
     for (uint32_t i = 0; i < nmoved; i++) {
         sb__ix_wait(c, moved[i]);
+        sb__match_ix(c, moved[i]);
     }
     sb_free(moved);
-    /* Agents pick from the new order: deterministic, in member order. */
+    /* Members may now be eligible for work elsewhere too. */
     for (uint32_t i = 0; i < q->nmembers; i++) sb__match_agent(c, q->members[i]->agent);
+    sb__batch_end(c);
     return SB_OK;
 }
 

@@ -1,0 +1,406 @@
+/* Scenarios: which waiting interaction an agent gets when it frees up:
+ * priority (with aging) first, then arrival, then enqueue order, chosen
+ * globally and deterministically across all the agent's queues. */
+#include "scenario/harness_extra.h"
+
+/* Make agent take its offers one by one (accept + end at once) until
+ * nothing is offered; returns the interactions in the order offered. */
+static uint32_t drain(sc *s, sb_id agent, sb_id *out, uint32_t max) {
+    uint32_t n = 0;
+    for (;;) {
+        sb_agent_info ai;
+        assert_int_equal(sb_agent_info_get(s->c, agent, &ai), SB_OK);
+        if (ai.count[SB_CH_VOICE] == 0) break;
+        /* the interaction offered to agent most recently */
+        sb_id ix = 0;
+        for (uint32_t i = s->nlog; i-- > 0;)
+            if (s->log[i].type == SB_EV_IX_OFFERED && s->log[i].agent == agent) {
+                ix = s->log[i].ix;
+                break;
+            }
+        assert_true(ix != 0 && n < max);
+        out[n++] = ix;
+        sx_accept(s, agent, ix);
+        sx_end(s, ix);
+    }
+    return n;
+}
+
+static void aging_queue(sc *s, sb_id id, double aging_per_s) {
+    sb_step_def step = {"", 0};
+    sb_queue_def d = sc_qdef(&step, 1);
+    d.aging_per_s = aging_per_s;
+    sx_queue(s, id, &d);
+}
+
+/* ---- one queue --------------------------------------------------------- */
+
+static void priority_first_then_arrival(void **state) {
+    (void)state;
+    sc *s = sc_new(1);
+    sc_queue(s, 1, "");
+    sx_agent_nr(s, 10, "queues=1");
+    const struct {
+        sb_id id;
+        int prio;
+    } arrivals[] = {{1, 1}, {2, 5}, {3, 3}, {4, 5}, {5, 3}, {6, 1}, {7, -2}, {8, 10}};
+    for (int i = 0; i < 8; i++) {
+        sc_at(s, 100 * (i + 1));
+        sx_voice(s, arrivals[i].id, 1, arrivals[i].prio);
+    }
+    /* positions as explain tells them */
+    const sb_id want[8] = {8, 2, 4, 3, 5, 1, 6, 7};
+    for (uint32_t i = 0; i < 8; i++) {
+        sb_explain ex;
+        assert_int_equal(sb_interaction_explain(s->c, s->now, want[i], &ex), SB_OK);
+        assert_int_equal(ex.position, i + 1);
+        assert_int_equal(ex.waiting, 8);
+    }
+    sc_at(s, 5000);
+    sc_mark(s);
+    sx_ready(s, 10);
+    sb_id got[16];
+    assert_int_equal(drain(s, 10, got, 16), 8);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(got[i], want[i]);
+    sc_free(s);
+}
+
+/* Two interactions in one aging queue: low (priority 0) arrives at 1000,
+ * high (priority 5) `gap` ms later; the agent frees up at `ready_at`.
+ * Returns the first one it is offered.  With aging a points/s, low
+ * overtakes when a * gap / 1000 >= 5 (equal scores: the earlier arrival). */
+static sb_id first_of_two(double aging, int64_t gap, int64_t ready_at) {
+    sc *s = sc_new(1);
+    aging_queue(s, 1, aging);
+    sx_agent_nr(s, 10, "queues=1");
+    sc_at(s, 1000);
+    sx_voice(s, 1, 1, 0);
+    sc_at(s, 1000 + gap);
+    sx_voice(s, 2, 1, 5);
+    sc_at(s, ready_at);
+    sc_mark(s);
+    sx_ready(s, 10);
+    sb_id got = sc_offered(s, 1) ? 1 : sc_offered(s, 2) ? 2 : 0;
+    assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
+    sc_free(s);
+    return got;
+}
+
+static void aging_overtake_is_exact(void **state) {
+    (void)state;
+    /* 1 point/s: 5 points take 5000 ms */
+    assert_int_equal(first_of_two(1.0, 4999, 6000), 2);
+    assert_int_equal(first_of_two(1.0, 5000, 6000), 1); /* tie: earlier arrival */
+    assert_int_equal(first_of_two(1.0, 5001, 6001), 1);
+    /* in one queue the order does not depend on when the agent frees up */
+    assert_int_equal(first_of_two(1.0, 4999, 600000), 2);
+    assert_int_equal(first_of_two(1.0, 5001, 600000), 1);
+    /* 0.25 point/s: 5 points take 20000 ms */
+    assert_int_equal(first_of_two(0.25, 19999, 30000), 2);
+    assert_int_equal(first_of_two(0.25, 20000, 30000), 1);
+    /* 0.001 point/s: 5 points take 5000000 ms */
+    assert_int_equal(first_of_two(0.001, 4999999, 5001000), 2);
+    assert_int_equal(first_of_two(0.001, 5000000, 5001000), 1);
+    /* no aging: priority wins whatever the wait */
+    assert_int_equal(first_of_two(0, 10000000, 10001000), 2);
+}
+
+/* ---- across queues ----------------------------------------------------- */
+
+/* Agent 10 serves queue 1 (aging 1 point/s) and queue 2 (no aging).  Low
+ * (priority 0) waits in queue 1 from 1000; high (priority 3) in queue 2
+ * from high_at; created in the order given; the agent frees up at t.  The
+ * choice is global: low's score at t is (t - 1000) / 1000 points. */
+static sb_id cross_first(bool low_created_first, int64_t high_at, int64_t t) {
+    sc *s = sc_new(1);
+    aging_queue(s, 1, 1.0);
+    aging_queue(s, 2, 0);
+    sx_agent_nr(s, 10, "queues=1,2");
+    sc_at(s, 1000);
+    if (low_created_first) sx_voice(s, 1, 1, 0);
+    sc_at(s, high_at);
+    sx_voice(s, 2, 2, 3);
+    if (!low_created_first) sx_voice(s, 1, 1, 0);
+    sc_at(s, t);
+    sc_mark(s);
+    sx_ready(s, 10);
+    assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
+    sb_id got = sc_offered(s, 1) ? 1 : 2;
+    const sb_event *o = sc_find(s, SB_EV_IX_OFFERED, got, 10);
+    assert_int_equal(o->at, t);
+    sc_free(s);
+    return got;
+}
+
+static void aging_across_queues_is_exact(void **state) {
+    (void)state;
+    /* same arrival (1000), high created first: ties go to high */
+    assert_int_equal(cross_first(false, 1000, 3999), 2);
+    assert_int_equal(cross_first(false, 1000, 4000),
+                     2); /* equal score, equal arrival: enqueue order */
+    assert_int_equal(cross_first(false, 1000, 4001), 1);
+    /* same arrival, low created first: the tie goes to low */
+    assert_int_equal(cross_first(true, 1000, 3999), 2);
+    assert_int_equal(cross_first(true, 1000, 4000), 1);
+    /* high arrives later (2500): the tie goes to the earlier arrival */
+    assert_int_equal(cross_first(true, 2500, 3999), 2);
+    assert_int_equal(cross_first(true, 2500, 4000), 1);
+    assert_int_equal(cross_first(true, 2500, 100000), 1);
+}
+
+/* The overtake in a multi-queue agent happens over time: the same agent,
+ * freeing up again and again, sees the aged one move ahead exactly when
+ * its score passes. */
+static void aging_overtakes_while_waiting(void **state) {
+    (void)state;
+    sc *s = sc_new(1);
+    aging_queue(s, 1, 0.5); /* 0.5 point/s */
+    aging_queue(s, 2, 0);
+    sx_agent_nr(s, 10, "queues=1,2");
+    sc_at(s, 1000);
+    sx_voice(s, 1, 1, 0); /* reaches 2 points at 5000 */
+    for (sb_id ix = 20; ix < 30; ix++)
+        sx_voice(s, ix, 2, 2);
+    /* The agent takes one call a second (ready at 2000, 3000, ...): the
+     * queue-2 calls (priority 2) until low's score exceeds 2: at 5000 it
+     * equals 2 (arrival ties, low was created first), so low goes then. */
+    sb_id got[16];
+    uint32_t n = 0;
+    for (int64_t t = 2000; t <= 6000; t += 1000) {
+        sc_at(s, t);
+        sc_mark(s);
+        if (t == 2000)
+            sx_ready(s, 10);
+        else
+            sx_end(s, got[n - 1]);
+        sb_id ix = 0;
+        for (sb_id k = 1; k < 30 && !ix; k++)
+            if (sc_find(s, SB_EV_IX_OFFERED, k, 10)) ix = k;
+        assert_true(ix != 0);
+        assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, ix, 10)->at, t);
+        got[n++] = ix;
+        sx_accept(s, 10, ix);
+    }
+    const sb_id want[5] = {20, 21, 22, 1, 23};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(got[i], want[i]);
+    sc_free(s);
+}
+
+/* The global script: agent 10 serves queues 1-3 (listed in the given
+ * order), agent 11 serves queue 2 only; both busy while work piles up in
+ * all three queues, then they free up. */
+static sc *global_script(const char *queues10) {
+    sc *s = sc_new(7);
+    aging_queue(s, 1, 0);
+    aging_queue(s, 2, 0.5);
+    aging_queue(s, 3, 0);
+    char spec[64];
+    snprintf(spec, sizeof(spec), "queues=%s", queues10);
+    sx_agent_nr(s, 10, spec);
+    sx_agent_nr(s, 11, "queues=2");
+    sc_at(s, 50);
+    sx_voice(s, 1, 2, 1); /* q2 p1 @50: 1 + 0.5/s */
+    sc_at(s, 100);
+    sx_voice(s, 2, 1, 2); /* q1 p2 @100 */
+    sc_at(s, 300);
+    sx_voice(s, 3, 2, 5); /* q2 p5 @300 (before 4: same time) */
+    sx_voice(s, 4, 3, 5); /* q3 p5 @300 */
+    sc_at(s, 400);
+    sx_voice(s, 5, 1, 5); /* q1 p5 @400 */
+    sx_voice(s, 6, 3, 2); /* q3 p2 @400 */
+    sc_at(s, 1000);
+    sx_ready(s, 10);
+    sb_id got[16];
+    uint32_t n = drain(s, 10, got, 16);
+    assert_int_equal(n, 6);
+    sc_at(s, 3000);
+    sx_ready(s, 11);
+    assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 11), 0);
+    sc_at(s, 4000);
+    sx_voice(s, 7, 2, 0);
+    sx_voice(s, 8, 3, 0);
+    return s;
+}
+
+static void global_choice_across_queues(void **state) {
+    (void)state;
+    sc *s = global_script("1,2,3");
+    sb_id got[16];
+    sc_mark(s);
+    s->mark = 0;
+    uint32_t n = sx_offered_ixs(s, got, 16);
+    assert_int_equal(n, 8);
+    /* At 1000 and after (all drained at 1000):
+     *   3 (q2 p5 @300, aged 0.35) > 5? no: 3 scores 5.35, 4 and 5 score 5:
+     *   4 (q3 @300) before 5 (q1 @400) by arrival;
+     *   then 2 (q1 p2 @100) and 6 (q3 p2 @400) score 2, 1 (q2 p1 @50)
+     *   scores 1 + 0.475 = 1.475 at 1000: 2, 6, 1.
+     * Later arrivals: 7 to agent 11 (q2), 8 to agent 10 (q3). */
+    const sb_id want[8] = {3, 4, 5, 2, 6, 1, 7, 8};
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(got[i], want[i]);
+    assert_non_null(sc_find(s, SB_EV_IX_OFFERED, 7, 11));
+    assert_non_null(sc_find(s, SB_EV_IX_OFFERED, 8, 10));
+    sc_free(s);
+}
+
+static void global_choice_is_deterministic(void **state) {
+    (void)state;
+    sc *a = global_script("1,2,3");
+    sc *b = global_script("1,2,3");
+    sc *c = global_script("3,1,2"); /* membership order must not matter */
+    assert_int_equal(a->nlog, b->nlog);
+    assert_int_equal(a->nlog, c->nlog);
+    assert_memory_equal(a->log, b->log, a->nlog * sizeof(*a->log));
+    static char ta[1 << 16], tb[1 << 16], tc[1 << 16];
+    sx_log_text(a, ta, sizeof(ta));
+    sx_log_text(b, tb, sizeof(tb));
+    sx_log_text(c, tc, sizeof(tc));
+    assert_string_equal(ta, tb);
+    assert_string_equal(ta, tc);
+    sc_free(a);
+    sc_free(b);
+    sc_free(c);
+}
+
+/* ---- ties -------------------------------------------------------------- */
+
+/* Equal priority: the earlier arrival (a restore passes the original),
+ * then the earlier enqueue; never the id or the queue's place in the
+ * agent's list. */
+static void ties_by_arrival_then_enqueue_order(void **state) {
+    (void)state;
+    sc *s = sc_new(1);
+    aging_queue(s, 1, 2.0);
+    aging_queue(s, 2, 2.0);
+    sx_agent_nr(s, 10, "queues=1,2");
+    sc_at(s, 100);
+    sx_voice(s, 200, 1, 3); /* @100, enqueued 1st */
+    sx_voice(s, 100, 1, 3); /* @100, enqueued 2nd */
+    sx_voice(s, 150, 2, 3); /* @100, enqueued 3rd, other queue */
+    sc_at(s, 200);
+    sx_voice(s, 50, 1, 3); /* @200 */
+    sb_interaction_def d = {
+        .id = 300, .queue = 2, .channel = SB_CH_VOICE, .priority = 3, .arrived_at = 60};
+    assert_int_equal(sx_ix_def(s, &d), SB_OK); /* created at 200, arrived at 60 */
+    sc_at(s, 1000);
+    sc_mark(s);
+    sx_ready(s, 10);
+    sb_id got[16];
+    assert_int_equal(drain(s, 10, got, 16), 5);
+    const sb_id want[5] = {300, 200, 100, 150, 50};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(got[i], want[i]);
+    sc_free(s);
+}
+
+/* Across queues with no aging, equal priorities: the earlier arrival wins
+ * even when it was enqueued later (a restored interaction keeps its
+ * arrival), and equal arrivals go by enqueue order, not by id or by the
+ * queue's place in the agent's list. */
+static void cross_queue_ties(void **state) {
+    (void)state;
+    sc *s = sc_new(1);
+    sc_queue(s, 1, "");
+    sc_queue(s, 2, "");
+    sc_queue(s, 3, "");
+    sx_agent_nr(s, 10, "queues=1,2,3");
+    sc_at(s, 1000);
+    sx_voice(s, 1, 1, 2); /* @1000, enqueued 1st */
+    sx_voice(s, 9, 3, 2); /* @1000, enqueued 2nd */
+    sb_interaction_def d = {
+        .id = 5, .queue = 2, .channel = SB_CH_VOICE, .priority = 2, .arrived_at = 900};
+    assert_int_equal(sx_ix_def(s, &d), SB_OK); /* enqueued 3rd, arrived 900 */
+    sc_at(s, 1500);
+    sx_voice(s, 2, 3, 2); /* @1500 */
+    sx_voice(s, 3, 1, 2); /* @1500 */
+    d.id = 7;
+    d.queue = 1;
+    d.arrived_at = 950;
+    assert_int_equal(sx_ix_def(s, &d),
+                     SB_OK); /* same queue as 1, enqueued later, arrived earlier */
+    sb_explain ex;
+    assert_int_equal(sb_interaction_explain(s->c, s->now, 7, &ex), SB_OK);
+    assert_int_equal(ex.position, 1);
+    sc_at(s, 2000);
+    sc_mark(s);
+    sx_ready(s, 10);
+    sb_id got[8];
+    assert_int_equal(drain(s, 10, got, 8), 6);
+    const sb_id want[6] = {5, 7, 1, 9, 2, 3};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(got[i], want[i]);
+    sc_free(s);
+}
+
+/* A declined interaction keeps its place (arrival and enqueue order). */
+static void requeue_keeps_place(void **state) {
+    (void)state;
+    sc *s = sc_new(1);
+    sc_queue(s, 1, "");
+    sc_agent(s, 10, "queues=1");
+    sx_agent_nr(s, 11, "queues=1");
+    sc_at(s, 100);
+    sx_voice(s, 1, 1, 0); /* offered to 10 */
+    assert_int_equal(sc_offered(s, 1), 10);
+    sc_at(s, 200);
+    sx_voice(s, 2, 1, 0);
+    sx_voice(s, 3, 1, 0);
+    sc_at(s, 300);
+    sx_reject(s, 10, 1); /* back in line, ahead of 2 and 3 */
+    sc_at(s, 400);
+    sc_mark(s);
+    sx_ready(s, 11);
+    assert_int_equal(sc_offered(s, 1), 11);
+    assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 11), 1);
+    sc_free(s);
+}
+
+/* Several interactions go back to waiting at the same instant (their
+ * agent logs out with two chat offers pending); the one free slot goes to
+ * the best of them, not to the one that happens to be handled first. */
+static void released_together_best_first(void **state) {
+    (void)state;
+    int failures = 0;
+    for (int better_first = 0; better_first < 2; better_first++) {
+        sc *s = sc_new(1);
+        sc_queue(s, 1, "");
+        sb_profile_def one_chat;
+        sb_profile_default(&one_chat);
+        one_chat.max[SB_CH_CHAT] = 1;
+        assert_int_equal(sb_profile_set(s->c, s->now, 2, &one_chat), SB_OK);
+        sc_agent(s, 11, "queues=1");
+        sx_agent_nr(s, 10, "queues=1 profile=2");
+        sc_at(s, 1000);
+        int prio[2] = {better_first ? 5 : 0, better_first ? 0 : 5};
+        assert_int_equal(sc_ix(s, 100, 1, SB_CH_CHAT, prio[0], NULL), SB_OK);
+        assert_int_equal(sc_ix(s, 101, 1, SB_CH_CHAT, prio[1], NULL), SB_OK);
+        assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 11), 2);
+        sx_ready(s, 10); /* nothing waits: both are offered to 11 */
+        sc_at(s, 2000);
+        sc_mark(s);
+        assert_int_equal(sb_agent_logout(s->c, s->now, 11), SB_OK);
+        sc_collect(s);
+        sb_id best = better_first ? 100 : 101;
+        if (sc_count(s, SB_EV_IX_OFFERED, 0, 0) != 1 || sc_offered(s, best) != 10) {
+            print_message("wrong pick (better one offered %s):\n",
+                          better_first ? "first" : "second");
+            sx_dump(s);
+            failures++;
+        }
+        sc_free(s);
+    }
+    assert_int_equal(failures, 0);
+}
+
+SB_TEST_GROUP(scenario_ordering, cmocka_unit_test(priority_first_then_arrival),
+              cmocka_unit_test(aging_overtake_is_exact),
+              cmocka_unit_test(aging_across_queues_is_exact),
+              cmocka_unit_test(aging_overtakes_while_waiting),
+              cmocka_unit_test(global_choice_across_queues),
+              cmocka_unit_test(global_choice_is_deterministic),
+              cmocka_unit_test(ties_by_arrival_then_enqueue_order),
+              cmocka_unit_test(cross_queue_ties), cmocka_unit_test(requeue_keeps_place),
+              cmocka_unit_test(released_together_best_first))
