@@ -152,6 +152,7 @@ static int cmp_id(const void *x, const void *y) {
 
 /* Sort and deduplicate ids in place; returns the new count. */
 static uint32_t unique(sb_id *ids, uint32_t n) {
+    if (n == 0) return 0;
     qsort(ids, n, sizeof(*ids), cmp_id);
     uint32_t w = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -170,7 +171,7 @@ void sb__batch_end(sb_core *c) {
         if (ix && ix->state == SB_IX_QUEUED) ixs[k++] = ix;
     }
     c->npend_ix = 0;
-    qsort_r(ixs, k, sizeof(*ixs), cmp_ix, &c->now);
+    if (k > 1) qsort_r(ixs, k, sizeof(*ixs), cmp_ix, &c->now);
     for (uint32_t i = 0; i < k; i++) match_ix_now(c, ixs[i]);
     sb_free(ixs);
     n = unique(c->pend_agents, c->npend_agents);
