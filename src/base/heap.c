@@ -2,75 +2,78 @@
 
 #include "base/mem.h"
 
-void sb_heap_init(sb_heap *h, sb_heap_less_fn less) {
+void sb_heap_init(sb_heap *h) {
     h->items = NULL;
     h->len = h->cap = 0;
-    h->less = less;
 }
 
 void sb_heap_free(sb_heap *h) {
-    for (uint32_t i = 0; i < h->len; i++) h->items[i]->index = SB_HEAP_NONE;
+    for (uint32_t i = 0; i < h->len; i++) h->items[i].node->index = SB_HEAP_NONE;
     sb_free(h->items);
-    h->items = NULL;
-    h->len = h->cap = 0;
+    sb_heap_init(h);
 }
 
-static inline void place(sb_heap *h, uint32_t i, sb_heap_node *n) {
-    h->items[i] = n;
-    n->index = i;
+static inline void place(sb_heap *h, uint32_t i, sb_heap_item it) {
+    h->items[i] = it;
+    it.node->index = i;
 }
 
 static void sift_up(sb_heap *h, uint32_t i) {
-    sb_heap_node *n = h->items[i];
+    sb_heap_item it = h->items[i];
     while (i > 0) {
         uint32_t p = (i - 1) / 2;
-        if (!h->less(n, h->items[p])) break;
+        if (!sb_hkey_less(&it.key, &h->items[p].key)) break;
         place(h, i, h->items[p]);
         i = p;
     }
-    place(h, i, n);
+    place(h, i, it);
 }
 
 static void sift_down(sb_heap *h, uint32_t i) {
-    sb_heap_node *n = h->items[i];
+    sb_heap_item it = h->items[i];
     for (;;) {
         uint32_t c = 2 * i + 1;
         if (c >= h->len) break;
-        if (c + 1 < h->len && h->less(h->items[c + 1], h->items[c])) c++;
-        if (!h->less(h->items[c], n)) break;
+        if (c + 1 < h->len && sb_hkey_less(&h->items[c + 1].key, &h->items[c].key)) c++;
+        if (!sb_hkey_less(&h->items[c].key, &it.key)) break;
         place(h, i, h->items[c]);
         i = c;
     }
-    place(h, i, n);
+    place(h, i, it);
 }
 
-void sb_heap_push(sb_heap *h, sb_heap_node *n) {
+static void restore(sb_heap *h, uint32_t i) {
+    if (i > 0 && sb_hkey_less(&h->items[i].key, &h->items[(i - 1) / 2].key))
+        sift_up(h, i);
+    else
+        sift_down(h, i);
+}
+
+void sb_heap_push(sb_heap *h, sb_heap_node *n, sb_hkey key) {
     SB_ASSERT_HOT(n->index == SB_HEAP_NONE);
     if (h->len == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 4;
         h->items = sb_realloc(h->items, h->cap * sizeof(*h->items));
     }
-    place(h, h->len++, n);
+    place(h, h->len++, (sb_heap_item){key, n});
     sift_up(h, h->len - 1);
 }
 
 void sb_heap_remove(sb_heap *h, sb_heap_node *n) {
     uint32_t i = n->index;
-    SB_ASSERT_HOT(i < h->len && h->items[i] == n);
+    SB_ASSERT_HOT(i < h->len && h->items[i].node == n);
     n->index = SB_HEAP_NONE;
     h->len--;
     if (i == h->len) return;
     place(h, i, h->items[h->len]);
-    sb_heap_update(h, h->items[i]);
+    restore(h, i);
 }
 
-void sb_heap_update(sb_heap *h, sb_heap_node *n) {
+void sb_heap_update(sb_heap *h, sb_heap_node *n, sb_hkey key) {
     uint32_t i = n->index;
-    SB_ASSERT_HOT(i < h->len && h->items[i] == n);
-    if (i > 0 && h->less(n, h->items[(i - 1) / 2]))
-        sift_up(h, i);
-    else
-        sift_down(h, i);
+    SB_ASSERT_HOT(i < h->len && h->items[i].node == n);
+    h->items[i].key = key;
+    restore(h, i);
 }
 
 sb_heap_node *sb_heap_pop(sb_heap *h) {
@@ -81,7 +84,7 @@ sb_heap_node *sb_heap_pop(sb_heap *h) {
 
 /* The scratch array is itself a min-heap of item indices. */
 static bool idx_less(const sb_heap *h, uint32_t a, uint32_t b) {
-    return h->less(h->items[a], h->items[b]);
+    return sb_hkey_less(&h->items[a].key, &h->items[b].key);
 }
 
 static void scratch_push(const sb_heap *h, sb_heap_scratch *s, uint32_t v) {
@@ -116,14 +119,13 @@ static uint32_t scratch_pop(const sb_heap *h, sb_heap_scratch *s) {
 sb_heap_node *sb_heap_find(const sb_heap *h, sb_heap_pred_fn pred, void *ctx,
                            sb_heap_scratch *s) {
     if (h->len == 0) return NULL;
-    if (pred(h->items[0], ctx)) return h->items[0];
+    if (pred(h->items[0].node, ctx)) return h->items[0].node;
     s->len = 0;
     scratch_push(h, s, 0);
     while (s->len) {
         uint32_t i = scratch_pop(h, s);
-        if (i != 0 && pred(h->items[i], ctx)) return h->items[i];
-        for (uint32_t c = 2 * i + 1; c <= 2 * i + 2 && c < h->len; c++)
-            scratch_push(h, s, c);
+        if (i != 0 && pred(h->items[i].node, ctx)) return h->items[i].node;
+        for (uint32_t c = 2 * i + 1; c <= 2 * i + 2 && c < h->len; c++) scratch_push(h, s, c);
     }
     return NULL;
 }

@@ -105,7 +105,10 @@ static void member_key(const sb_member *m, int64_t *k1, int64_t *k2) {
     case SB_SEL_MOST_SKILLED: {
         sb_value v = sb_expr_operand(q->order_by, &a->view, NULL);
         double d = v.type == SB_VAL_NUM ? v.u.num : 0;
-        *k1 = v.type == SB_VAL_NUM ? -(int64_t)llround(fmax(-1e15, fmin(1e15, d)) * 1000) : INT64_MAX;
+        /* Agents without the value come last (INT64_MAX itself means
+         * "out of contention" to the ready trees). */
+        *k1 = v.type == SB_VAL_NUM ? -(int64_t)llround(fmax(-1e15, fmin(1e15, d)) * 1000)
+                                   : INT64_MAX - 1;
         *k2 = a->idle_since;
         break;
     }
@@ -118,8 +121,10 @@ static void member_key(const sb_member *m, int64_t *k1, int64_t *k2) {
         *k2 = 0;
         break;
     default: /* longest idle, broadcast */
-        *k1 = a->idle_since;
-        *k2 = 0;
+        /* An agent with work in progress (room left for another chat) is
+         * not idle: the idle ones come first, each group by idle time. */
+        *k1 = a->units != 0;
+        *k2 = a->idle_since;
     }
 }
 
@@ -132,27 +137,51 @@ void sb__member_rekey(sb_core *c, sb_member *m) {
     }
 }
 
+/* Linking an agent into the ready trees of every queue it serves is the
+ * costly part of becoming routable, and an agent that frees up usually
+ * takes new work at once (from best_ix, which does not need the trees).
+ * So linking waits for sb__settle, which runs before anything reads the
+ * trees: an agent that is busy again by then never touches them. */
 void sb__agent_sync(sb_core *c, sb_agent *a) {
     recount(a);
-    bool want = a->state == SB_AGENT_READY && a->avail_mask != 0;
-    if (want && !a->routable) {
-        a->routable = true;
-        for (uint32_t i = 0; i < a->nmembers; i++) sb__member_link(c, a->members[i]);
-    } else if (!want && a->routable) {
-        a->routable = false;
-        for (uint32_t i = 0; i < a->nmembers; i++) sb__member_unlink(a->members[i]);
-    } else if (want) {
+    a->routable = a->state == SB_AGENT_READY && a->avail_mask != 0;
+    if (!a->routable) {
+        if (a->linked)
+            for (uint32_t i = 0; i < a->nmembers; i++) sb__member_unlink(a->members[i]);
+        a->linked = false;
+    } else if (!a->linked) {
+        if (!a->link_pending) {
+            a->link_pending = true;
+            if (c->ntolink == c->cap_tolink) {
+                c->cap_tolink = c->cap_tolink ? c->cap_tolink * 2 : 16;
+                c->tolink = sb_realloc(c->tolink, c->cap_tolink * sizeof(*c->tolink));
+            }
+            c->tolink[c->ntolink++] = a->id;
+        }
+    } else {
         for (uint32_t i = 0; i < a->nmembers; i++) {
             sb_member *m = a->members[i];
             int64_t k1, k2;
             member_key(m, &k1, &k2);
-            if (sb_heap_node_linked(&m->node) && (k1 != m->k1 || k2 != m->k2)) {
+            if (m->hstep != SB_NO_STEP && (k1 != m->k1 || k2 != m->k2)) {
                 m->k1 = k1;
                 m->k2 = k2;
-                sb_heap_update(&m->queue->ready[m->hstep], &m->node);
+                sb_ttree_set(&m->queue->ready[m->hstep], m->slot, (sb_hkey){k1, k2, a->id});
             }
         }
     }
+}
+
+void sb__settle(sb_core *c) {
+    for (uint32_t i = 0; i < c->ntolink; i++) {
+        sb_agent *a = sb_map_get(&c->agents, c->tolink[i]);
+        if (a == NULL) continue;
+        a->link_pending = false;
+        if (!a->routable || a->linked) continue;
+        a->linked = true;
+        for (uint32_t k = 0; k < a->nmembers; k++) sb__member_link(c, a->members[k]);
+    }
+    c->ntolink = 0;
 }
 
 /* ---- offers and parked interactions held by an agent ---- */
@@ -320,7 +349,7 @@ int sb_agent_set(sb_core *c, int64_t now, sb_id id, const sb_agent_def *d) {
         sb_map_put(&c->agents, id, a);
     } else {
         for (uint32_t i = 0; i < a->nmembers; i++) sb__member_unlink(a->members[i]);
-        a->routable = false;
+        a->routable = a->linked = false;
         free_view(a);
         a->profile->refs--;
     }

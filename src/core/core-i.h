@@ -18,8 +18,12 @@ bool sb__agent_can_take(const sb_agent *a, int ch);
 void sb__agent_take(sb_core *c, sb_agent *a, int ch);
 void sb__agent_release(sb_core *c, sb_agent *a, int ch);
 void sb__agent_set_state(sb_core *c, sb_agent *a, int state, sb_id reason);
-/* Bring ready-heap membership and keys in line with state and capacity. */
+/* Bring routability, ready-tree contention and keys in line with the
+ * agent's state and capacity (linking itself waits for sb__settle). */
 void sb__agent_sync(sb_core *c, sb_agent *a);
+/* Link the agents that became routable since the last call into the
+ * ready trees; every reader of the trees calls it first. */
+void sb__settle(sb_core *c);
 void sb__agent_add_offer(sb_agent *a, sb_offer *o);
 void sb__agent_del_offer(sb_agent *a, sb_offer *o);
 void sb__agent_park(sb_agent *a, sb_interaction *ix);
@@ -28,8 +32,8 @@ void sb__agent_unpark(sb_agent *a, sb_interaction *ix);
 void sb__member_rekey(sb_core *c, sb_member *m);
 
 /* queue.c */
-bool sb__ix_less(const sb_heap_node *a, const sb_heap_node *b);
-bool sb__member_less(const sb_heap_node *a, const sb_heap_node *b);
+/* Does x wait ahead of y in their (common) queue? */
+bool sb__ix_before(const sb_interaction *x, const sb_interaction *y);
 /* Put a queued interaction in its queue's heap for its current step. */
 void sb__queue_insert(sb_queue *q, sb_interaction *ix);
 void sb__queue_erase(sb_queue *q, sb_interaction *ix);
@@ -42,6 +46,7 @@ void sb__member_eval(sb_member *m);
 /* Enter / leave the queue's ready heap (no-op when already so). */
 void sb__member_link(sb_core *c, sb_member *m);
 void sb__member_unlink(sb_member *m);
+bool sb__member_linked(const sb_member *m);
 sb_member *sb__member_add(sb_queue *q, sb_agent *a);
 void sb__member_del(sb_member *m);
 /* The order key of ix in its queue (greater is better), static in time. */

@@ -7,9 +7,10 @@
  *    the queue whose current step is `step`, best first (priority with
  *    aging, then arrival, then enqueue order).  The order inside a queue
  *    never changes with time, so the heaps need no re-keying.
- *  - queue->ready[step]: heaps of the members (agent x queue) that are
- *    routable now and whose lowest possibly-eligible step is `step`,
- *    ordered by the queue's selection key.
+ *  - queue->ready[step]: tournament trees of the members (agent x queue)
+ *    whose lowest possibly-eligible step is `step`; a member is in
+ *    contention while its agent is routable, keyed by the queue's
+ *    selection key.
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
  *  - one timer heap holds offer leases and each interaction's next
@@ -22,6 +23,7 @@
 #include "base/intern.h"
 #include "base/map.h"
 #include "base/rand.h"
+#include "base/ttree.h"
 #include "core/core.h"
 
 typedef struct sb_agent sb_agent;
@@ -29,6 +31,8 @@ typedef struct sb_queue sb_queue;
 typedef struct sb_member sb_member;
 typedef struct sb_interaction sb_interaction;
 typedef struct sb_offer sb_offer;
+
+#define SB_NO_STEP 0xff
 
 enum sb_timer_kind { SB_TIMER_IX = 1, SB_TIMER_OFFER };
 
@@ -64,7 +68,7 @@ struct sb_queue {
     uint64_t nonempty;  /* bit step*SB_CH_COUNT+ch set when that heap is non-empty */
     uint32_t nwaiting;  /* queued: in the heaps or parked for a preferred agent */
     uint32_t nlive;     /* non-terminal interactions whose queue this is */
-    sb_heap ready[SB_MAX_STEPS];
+    sb_ttree ready[SB_MAX_STEPS];
     sb_member **members;
     uint32_t nmembers, cap_members;
     uint64_t rr_clock;
@@ -73,10 +77,10 @@ struct sb_queue {
 struct sb_member {
     sb_agent *agent;
     sb_queue *queue;
-    sb_heap_node node;  /* in queue->ready[min_step] while the agent is routable */
+    uint32_t slot;      /* its slot in queue->ready[hstep] */
+    uint8_t hstep;      /* lowest step whose expression may hold; SB_NO_STEP if none */
     uint8_t maybe_mask; /* steps whose expression is true or unknown for this agent */
     uint8_t sure_mask;  /* steps whose expression is true whatever the interaction */
-    uint8_t hstep;      /* the ready heap it sits in, while linked */
     uint32_t qpos;      /* index in queue->members */
     int64_t k1, k2;     /* selection key: less is better */
     uint64_t rr_stamp;
@@ -92,7 +96,9 @@ struct sb_agent {
     uint8_t state;       /* sb_agent_state */
     uint8_t after_wrap;  /* state to take when wrap-up ends */
     sb_id reason, after_wrap_reason;
-    bool routable;       /* members are in the ready heaps */
+    bool routable;       /* ready and with capacity: may be offered work */
+    bool linked;         /* its members are in contention in the ready trees */
+    bool link_pending;   /* routable, waiting for sb__settle to link it */
     uint8_t avail_mask;  /* channels it could take now (ignoring state) */
     uint16_t count[SB_CH_COUNT];
     uint32_t units;      /* units in use (not counting interruptible ignores) */
@@ -155,8 +161,10 @@ struct sb_core {
     uint32_t noffers, nwaiting;
     /* Matching deferred to the end of a batch (see sb__batch_begin). */
     uint32_t batch;
-    sb_id *pend_ix, *pend_agents;
-    uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents;
+    sb_id *pend_ix, *pend_agents, *tolink;
+    uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents, ntolink, cap_tolink;
+    struct sb_cand *cands; /* match.c's scratch */
+    uint32_t cap_cands;
 };
 
 #endif

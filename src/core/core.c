@@ -5,13 +5,6 @@
 #include "base/status.h"
 #include "core/core-i.h"
 
-static bool timer_less(const sb_heap_node *a, const sb_heap_node *b) {
-    const sb_timer *x = sb_container_of(a, sb_timer, node);
-    const sb_timer *y = sb_container_of(b, sb_timer, node);
-    if (x->deadline != y->deadline) return x->deadline < y->deadline;
-    return x->seq < y->seq;
-}
-
 sb_core *sb_core_new(uint64_t seed) {
     sb_core *c = sb_calloc(1, sizeof(*c));
     sb_intern_init(&c->syms);
@@ -23,7 +16,7 @@ sb_core *sb_core_new(uint64_t seed) {
     sb_map_init(&c->interactions);
     sb_map_init(&c->last_agent);
     sb_profile_default(&c->default_profile.def);
-    sb_heap_init(&c->timers, timer_less);
+    sb_heap_init(&c->timers);
     sb_rand_seed(&c->rng, seed);
     c->next_seq = 1;
     return c;
@@ -54,6 +47,8 @@ void sb_core_free(sb_core *c) {
     sb_free(c->events);
     sb_free(c->pend_ix);
     sb_free(c->pend_agents);
+    sb_free(c->tolink);
+    sb_free(c->cands);
     sb_free(c);
 }
 
@@ -92,7 +87,7 @@ void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline) {
     if (sb_heap_node_linked(&t->node)) sb_heap_remove(&c->timers, &t->node);
     t->deadline = deadline;
     t->seq = ++c->timer_seq;
-    sb_heap_push(&c->timers, &t->node);
+    sb_heap_push(&c->timers, &t->node, (sb_hkey){deadline, 0, t->seq});
 }
 
 void sb__timer_disarm(sb_core *c, sb_timer *t) {

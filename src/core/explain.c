@@ -26,7 +26,7 @@ int sb_interaction_explain(sb_core *c, int64_t now, sb_id id, sb_explain *out) {
     void *v;
     for (uint32_t i = 0; sb_map_next(&c->interactions, &i, &k, &v);) {
         const sb_interaction *o = v;
-        if (o != ix && o->queue == q && o->state == SB_IX_QUEUED && sb__ix_less(&o->qnode, &ix->qnode))
+        if (o != ix && o->queue == q && o->state == SB_IX_QUEUED && sb__ix_before(o, ix))
             out->position++;
     }
     if (ix->step + 1u < q->nsteps) out->next_step_at = ix->queued_at + q->steps[ix->step + 1].after_ms;

@@ -244,7 +244,8 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     if (m && (q->def.selection == SB_SEL_ROUND_ROBIN || q->def.selection == SB_SEL_RANDOM)) {
         m->rr_stamp = ++q->rr_clock;
         sb__member_rekey(c, m);
-        if (sb_heap_node_linked(&m->node)) sb_heap_update(&q->ready[m->hstep], &m->node);
+        if (sb__member_linked(m))
+            sb_ttree_set(&q->ready[m->hstep], m->slot, (sb_hkey){m->k1, m->k2, a->id});
     }
     sb__agent_take(c, a, ix->channel);
 
@@ -298,7 +299,8 @@ void sb__offer_withdraw(sb_core *c, sb_offer *o, bool requeue) {
  * (caller frees the array), *n their count. */
 static sb_agent **drop_offers(sb_core *c, sb_interaction *ix, uint32_t *n) {
     *n = ix->noffers;
-    sb_agent **agents = sb_malloc((*n ? *n : 1) * sizeof(*agents));
+    if (*n == 0) return NULL;
+    sb_agent **agents = sb_malloc(*n * sizeof(*agents));
     for (uint32_t i = 0; i < *n; i++) {
         agents[i] = ix->offers[0]->agent;
         sb__offer_withdraw(c, ix->offers[0], false);

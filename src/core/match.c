@@ -23,9 +23,9 @@ typedef struct agent_ctx {
     const sb_interaction *ix;
 } agent_ctx;
 
-static bool agent_may_take(const sb_heap_node *n, void *arg) {
+static bool agent_may_take(const void *v, void *arg) {
     const agent_ctx *x = arg;
-    const sb_member *m = sb_container_of(n, sb_member, node);
+    const sb_member *m = v;
     const sb_agent *a = m->agent;
     return (a->avail_mask & SB_CH_BIT(x->ix->channel)) && !sb__ix_excludes(x->ix, a) &&
            !sb__ix_offered_to(x->ix, a) && sb__member_eligible(m, x->ix, x->ix->step);
@@ -35,16 +35,21 @@ static bool agent_may_take(const sb_heap_node *n, void *arg) {
 static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
     sb_queue *q = ix->queue;
     agent_ctx x = {ix};
-    sb_heap_node *best = NULL;
+    sb_member *best = NULL;
+    sb_hkey best_key = {0, 0, 0}, key;
     for (uint32_t s = 0; s <= ix->step; s++) {
-        sb_heap_node *n = sb_heap_find(&q->ready[s], agent_may_take, &x, &c->scratch);
-        if (n && (best == NULL || sb__member_less(n, best))) best = n;
+        sb_member *m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
+        if (m && (best == NULL || sb_hkey_less(&key, &best_key))) {
+            best = m;
+            best_key = key;
+        }
     }
-    return best ? sb_container_of(best, sb_member, node) : NULL;
+    return best;
 }
 
 static void match_ix_now(sb_core *c, sb_interaction *ix) {
     if (ix->state != SB_IX_QUEUED) return;
+    sb__settle(c);
     if (ix->parked) {
         sb_agent *a = ix->preferred;
         if (a->routable && (a->avail_mask & SB_CH_BIT(ix->channel))) sb__ix_offer(c, ix, a);
@@ -79,12 +84,47 @@ static bool better(const sb_interaction *x, const sb_interaction *y, int64_t now
     return x->order < y->order;
 }
 
+/* A waiting heap's best, seen through its inline key alone: comparing
+ * candidates this way touches no interaction until one has won. */
+typedef struct sb_cand {
+    int64_t score, arrived;
+    uint64_t order;
+    const sb_heap *heap;
+    const sb_member *m;
+    sb_interaction *ix; /* checked against the agent (NULL: not yet) */
+    uint8_t step;
+} sb_cand;
+
+static bool cand_better(const sb_cand *x, const sb_cand *y) {
+    if (x->score != y->score) return x->score > y->score;
+    if (x->arrived != y->arrived) return x->arrived < y->arrived;
+    return x->order < y->order;
+}
+
+static sb_cand *cand_slot(sb_core *c, uint32_t n) {
+    if (n == c->cap_cands) {
+        c->cap_cands = c->cap_cands ? c->cap_cands * 2 : 64;
+        c->cands = sb_realloc(c->cands, c->cap_cands * sizeof(*c->cands));
+    }
+    return &c->cands[n];
+}
+
+static void cand_from(sb_cand *k, const sb_interaction *ix, int64_t now) {
+    k->score = sb__ix_score(ix, now);
+    k->arrived = ix->arrived_at;
+    k->order = ix->order;
+}
+
 /* The best interaction the agent may take now, or NULL. */
 static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
-    sb_interaction *best = NULL;
+    uint32_t n = 0;
     for (uint32_t i = 0; i < a->nparked; i++) {
         sb_interaction *ix = a->parked[i];
-        if ((a->avail_mask & SB_CH_BIT(ix->channel)) && better(ix, best, c->now)) best = ix;
+        if (!(a->avail_mask & SB_CH_BIT(ix->channel))) continue;
+        sb_cand *k = cand_slot(c, n++);
+        cand_from(k, ix, c->now);
+        k->heap = NULL;
+        k->ix = ix;
     }
     for (uint32_t i = 0; i < a->nmembers; i++) {
         const sb_member *m = a->members[i];
@@ -92,17 +132,40 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
         if (m->maybe_mask == 0 || q->nonempty == 0) continue;
         for (uint8_t s = (uint8_t)__builtin_ctz(m->maybe_mask); s < q->nsteps; s++) {
             uint32_t chans = a->avail_mask & (uint32_t)(q->nonempty >> (s * SB_CH_COUNT)) & 0x3f;
-            ix_ctx x = {m, s};
             for (; chans; chans &= chans - 1) {
                 const sb_heap *h = &q->waiting[s][__builtin_ctz(chans)];
-                sb_heap_node *n = sb_heap_find(h, ix_may_go, &x, &c->scratch);
-                if (n == NULL) continue;
-                sb_interaction *ix = sb_container_of(n, sb_interaction, qnode);
-                if (better(ix, best, c->now)) best = ix;
+                const sb_hkey *key = sb_heap_top_key(h);
+                sb_cand *k = cand_slot(c, n++);
+                k->score = -key->a + q->aging_milli * c->now;
+                k->arrived = key->b;
+                k->order = key->c;
+                k->heap = h;
+                k->m = m;
+                k->step = s;
+                k->ix = NULL;
             }
         }
     }
-    return best;
+    /* Take the best; check it against the agent only now.  A top the agent
+     * may not take gives way to the best of its heap that it may. */
+    while (n) {
+        uint32_t b = 0;
+        for (uint32_t i = 1; i < n; i++)
+            if (cand_better(&c->cands[i], &c->cands[b])) b = i;
+        sb_cand *k = &c->cands[b];
+        if (k->ix) return k->ix;
+        ix_ctx x = {k->m, k->step};
+        sb_heap_node *top = sb_heap_top(k->heap);
+        sb_heap_node *node = ix_may_go(top, &x) ? top : sb_heap_find(k->heap, ix_may_go, &x, &c->scratch);
+        if (node == top) return sb_container_of(node, sb_interaction, qnode);
+        if (node == NULL) {
+            c->cands[b] = c->cands[--n];
+            continue;
+        }
+        k->ix = sb_container_of(node, sb_interaction, qnode);
+        cand_from(k, k->ix, c->now);
+    }
+    return NULL;
 }
 
 static void match_agent_now(sb_core *c, sb_agent *a) {
@@ -152,7 +215,7 @@ static int cmp_id(const void *x, const void *y) {
 
 /* Sort and deduplicate ids in place; returns the new count. */
 static uint32_t unique(sb_id *ids, uint32_t n) {
-    if (n == 0) return 0;
+    if (n <= 1) return n;
     qsort(ids, n, sizeof(*ids), cmp_id);
     uint32_t w = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -164,7 +227,9 @@ void sb__batch_end(sb_core *c) {
     if (--c->batch) return;
     /* Matching below is immediate (batch is 0), so nothing new is pended. */
     uint32_t n = unique(c->pend_ix, c->npend_ix);
-    sb_interaction **ixs = sb_malloc((n ? n : 1) * sizeof(*ixs));
+    /* The pending ids are consumed into pointers in the same array. */
+    _Static_assert(sizeof(sb_id) == sizeof(sb_interaction *), "ids and pointers share pend_ix");
+    sb_interaction **ixs = (sb_interaction **)c->pend_ix;
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
         sb_interaction *ix = sb_map_get(&c->interactions, c->pend_ix[i]);
@@ -173,7 +238,6 @@ void sb__batch_end(sb_core *c) {
     c->npend_ix = 0;
     if (k > 1) qsort_r(ixs, k, sizeof(*ixs), cmp_ix, &c->now);
     for (uint32_t i = 0; i < k; i++) match_ix_now(c, ixs[i]);
-    sb_free(ixs);
     n = unique(c->pend_agents, c->npend_agents);
     for (uint32_t i = 0; i < n; i++) {
         sb_agent *a = sb_map_get(&c->agents, c->pend_agents[i]);

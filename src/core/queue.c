@@ -7,21 +7,15 @@
 
 #define PRIO_SCALE 1000000 /* micro-points per priority point */
 
-/* Greater key first, then earlier arrival, then earlier enqueue. */
-bool sb__ix_less(const sb_heap_node *a, const sb_heap_node *b) {
-    const sb_interaction *x = sb_container_of(a, sb_interaction, qnode);
-    const sb_interaction *y = sb_container_of(b, sb_interaction, qnode);
-    if (x->key != y->key) return x->key > y->key;
-    if (x->arrived_at != y->arrived_at) return x->arrived_at < y->arrived_at;
-    return x->order < y->order;
+/* The waiting heaps' key: greater order key first, then earlier
+ * arrival, then earlier enqueue. */
+static sb_hkey ix_hkey(const sb_interaction *ix) {
+    return (sb_hkey){-ix->key, ix->arrived_at, ix->order};
 }
 
-bool sb__member_less(const sb_heap_node *a, const sb_heap_node *b) {
-    const sb_member *x = sb_container_of(a, sb_member, node);
-    const sb_member *y = sb_container_of(b, sb_member, node);
-    if (x->k1 != y->k1) return x->k1 < y->k1;
-    if (x->k2 != y->k2) return x->k2 < y->k2;
-    return x->agent->id < y->agent->id;
+bool sb__ix_before(const sb_interaction *x, const sb_interaction *y) {
+    sb_hkey a = ix_hkey(x), b = ix_hkey(y);
+    return sb_hkey_less(&a, &b);
 }
 
 int64_t sb__ix_score(const sb_interaction *ix, int64_t now) {
@@ -41,7 +35,7 @@ int64_t sb__ix_key(const sb_interaction *ix) {
 void sb__queue_insert(sb_queue *q, sb_interaction *ix) {
     ix->key = sb__ix_key(ix);
     ix->hstep = ix->step;
-    sb_heap_push(&q->waiting[ix->step][ix->channel], &ix->qnode);
+    sb_heap_push(&q->waiting[ix->step][ix->channel], &ix->qnode, ix_hkey(ix));
     q->nonempty |= 1ull << (ix->step * SB_CH_COUNT + ix->channel);
 }
 
@@ -62,31 +56,52 @@ bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t s
     return false;
 }
 
+void sb__member_link(sb_core *c, sb_member *m) {
+    if (m->hstep == SB_NO_STEP) return;
+    sb__member_rekey(c, m);
+    sb_ttree_set(&m->queue->ready[m->hstep], m->slot, (sb_hkey){m->k1, m->k2, m->agent->id});
+}
+
+void sb__member_unlink(sb_member *m) {
+    if (m->hstep != SB_NO_STEP) sb_ttree_clear(&m->queue->ready[m->hstep], m->slot);
+}
+
+bool sb__member_linked(const sb_member *m) {
+    return m->hstep != SB_NO_STEP && sb_ttree_present(&m->queue->ready[m->hstep], m->slot);
+}
+
+static void release_slot(sb_member *m) {
+    if (m->hstep == SB_NO_STEP) return;
+    sb_member *moved = sb_ttree_del(&m->queue->ready[m->hstep], m->slot);
+    if (moved) moved->slot = m->slot;
+    m->hstep = SB_NO_STEP;
+}
+
+/* Give the member the slot its masks call for (out of contention). */
+static void reslot(sb_member *m) {
+    uint8_t h = m->maybe_mask ? (uint8_t)__builtin_ctz(m->maybe_mask) : SB_NO_STEP;
+    if (h == m->hstep) return;
+    release_slot(m);
+    if (h != SB_NO_STEP) m->slot = sb_ttree_add(&m->queue->ready[h], m);
+    m->hstep = h;
+}
+
 void sb__member_eval(sb_member *m) {
+    sb__member_unlink(m);
     m->maybe_mask = m->sure_mask = 0;
     for (uint32_t s = 0; s < m->queue->nsteps; s++) {
         sb_tri t = sb_expr_eval(m->queue->steps[s].expr, &m->agent->view, NULL);
         if (t != SB_TRI_FALSE) m->maybe_mask |= (uint8_t)(1u << s);
         if (t == SB_TRI_TRUE) m->sure_mask |= (uint8_t)(1u << s);
     }
-}
-
-void sb__member_link(sb_core *c, sb_member *m) {
-    if (m->maybe_mask == 0 || sb_heap_node_linked(&m->node)) return;
-    sb__member_rekey(c, m);
-    m->hstep = (uint8_t)__builtin_ctz(m->maybe_mask);
-    sb_heap_push(&m->queue->ready[m->hstep], &m->node);
-}
-
-void sb__member_unlink(sb_member *m) {
-    if (sb_heap_node_linked(&m->node)) sb_heap_remove(&m->queue->ready[m->hstep], &m->node);
+    reslot(m);
 }
 
 sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
     sb_member *m = sb_calloc(1, sizeof(*m));
     m->agent = a;
     m->queue = q;
-    sb_heap_node_init(&m->node);
+    m->hstep = SB_NO_STEP;
     if (q->nmembers == q->cap_members) {
         q->cap_members = q->cap_members ? q->cap_members * 2 : 8;
         q->members = sb_realloc(q->members, q->cap_members * sizeof(*q->members));
@@ -103,7 +118,7 @@ sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
 void sb__member_del(sb_member *m) {
     sb_queue *q = m->queue;
     sb_agent *a = m->agent;
-    sb__member_unlink(m);
+    release_slot(m);
     q->members[m->qpos] = q->members[--q->nmembers];
     q->members[m->qpos]->qpos = m->qpos;
     for (uint32_t i = 0; i < a->nmembers; i++)
@@ -126,7 +141,7 @@ void sb__queue_destroy(sb_queue *q) {
     free_steps(q);
     for (int s = 0; s < SB_MAX_STEPS; s++) {
         for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_free(&q->waiting[s][ch]);
-        sb_heap_free(&q->ready[s]);
+        sb_ttree_free(&q->ready[s]);
     }
     sb_free(q->members);
     sb_free(q);
@@ -191,8 +206,8 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         q->id = id;
         q->open = true;
         for (int s = 0; s < SB_MAX_STEPS; s++) {
-            for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_init(&q->waiting[s][ch], sb__ix_less);
-            sb_heap_init(&q->ready[s], sb__member_less);
+            for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_init(&q->waiting[s][ch]);
+            sb_ttree_init(&q->ready[s]);
         }
         sb_map_put(&c->queues, id, q);
     } else {
@@ -206,10 +221,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
                     sb__ix_unwait(c, ix);
                     moved[nmoved++] = ix;
                 }
-        for (uint32_t i = 0; i < q->nmembers; i++) {
-            sb_member *m = q->members[i];
-            sb__member_unlink(m);
-        }
+        for (uint32_t i = 0; i < q->nmembers; i++) sb__member_unlink(q->members[i]);
         free_steps(q);
     }
     q->def = *def;
@@ -225,7 +237,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     for (uint32_t i = 0; i < q->nmembers; i++) {
         sb_member *m = q->members[i];
         sb__member_eval(m);
-        if (m->agent->routable) sb__member_link(c, m);
+        if (m->agent->linked) sb__member_link(c, m);
     }
     for (uint32_t i = 0; i < nmoved; i++) {
         sb__ix_wait(c, moved[i]);

@@ -7,10 +7,10 @@
 #include "base/rand.h"
 #include "unit/test.h"
 
-/* A heap member: key with ties broken on the unique id, as heap.h asks. */
+/* A heap member with the reference copy of its key. */
 typedef struct item {
     sb_heap_node node;
-    uint32_t key;
+    sb_hkey key; /* reference: the key it was last given */
     uint32_t id;
     bool in;   /* reference: is it in the heap? */
     bool good; /* predicate answer for sb_heap_find tests */
@@ -18,23 +18,43 @@ typedef struct item {
 
 #define ITEM(n) sb_container_of((n), item, node)
 
-static bool item_less(const sb_heap_node *a, const sb_heap_node *b) {
-    const item *x = ITEM(a), *y = ITEM(b);
-    return x->key != y->key ? x->key < y->key : x->id < y->id;
+static bool key_eq(const sb_hkey *x, const sb_hkey *y) {
+    return x->a == y->a && x->b == y->b && x->c == y->c;
+}
+
+static int key_cmp(const sb_hkey *x, const sb_hkey *y) {
+    return sb_hkey_less(x, y) ? -1 : sb_hkey_less(y, x) ? 1 : 0;
 }
 
 static int item_cmp(const void *a, const void *b) {
     const item *x = *(item *const *)a, *y = *(item *const *)b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
+    return key_cmp(&x->key, &y->key);
 }
 
 static uint32_t rnd(sb_rand *r, uint32_t n) {
     return (uint32_t)(sb_rand_next(r) % n);
 }
 
-/* Every slot knows its index, every parent precedes its children, members
- * are exactly the reference set, non-members are unlinked. */
+/* A key with many ties in a and b.  unique: c ends with the id, so no two
+ * members tie; otherwise c is small too and whole keys repeat.  The a and
+ * b ranges straddle zero (signed order) and sometimes hit the extremes. */
+static sb_hkey rnd_key(sb_rand *r, uint32_t id, bool unique) {
+    sb_hkey k;
+    uint32_t x = rnd(r, 16);
+    k.a = x == 0 ? INT64_MIN : x == 1 ? INT64_MAX : (int64_t)rnd(r, 5) - 2;
+    x = rnd(r, 16);
+    k.b = x == 0 ? INT64_MIN : x == 1 ? INT64_MAX : (int64_t)rnd(r, 4) - 1;
+    x = rnd(r, 16);
+    if (unique)
+        k.c = x == 0 ? UINT64_MAX - 1000 + id : ((uint64_t)rnd(r, 3) << 32) | id;
+    else
+        k.c = x == 0 ? UINT64_MAX : rnd(r, 3);
+    return k;
+}
+
+/* Every slot knows its index and holds its member's key, every parent is
+ * no greater than its children, members are exactly the reference set,
+ * non-members are unlinked, sb_heap_key agrees. */
 static void check_heap(const sb_heap *h, const item *items, uint32_t n) {
     uint32_t members = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -42,25 +62,49 @@ static void check_heap(const sb_heap *h, const item *items, uint32_t n) {
             members++;
             assert_true(sb_heap_node_linked(&items[i].node));
             assert_true(items[i].node.index < h->len);
-            assert_ptr_equal(h->items[items[i].node.index], &items[i].node);
+            assert_ptr_equal(h->items[items[i].node.index].node, &items[i].node);
+            assert_true(key_eq(sb_heap_key(h, &items[i].node), &items[i].key));
         } else {
             assert_false(sb_heap_node_linked(&items[i].node));
         }
     }
     assert_int_equal(sb_heap_len(h), members);
     for (uint32_t i = 0; i < h->len; i++) {
-        assert_int_equal(h->items[i]->index, i);
-        if (i > 0) assert_false(item_less(h->items[i], h->items[(i - 1) / 2]));
+        assert_int_equal(h->items[i].node->index, i);
+        assert_true(key_eq(&h->items[i].key, &ITEM(h->items[i].node)->key));
+        if (i > 0) assert_false(sb_hkey_less(&h->items[i].key, &h->items[(i - 1) / 2].key));
+    }
+    if (h->len) {
+        assert_ptr_equal(sb_heap_top(h), h->items[0].node);
+        assert_ptr_equal(sb_heap_top_key(h), &h->items[0].key);
     }
 }
 
-/* The least member, by brute force. */
+/* The least member, by brute force (the first of equals by index). */
 static item *ref_min(item *items, uint32_t n) {
     item *best = NULL;
     for (uint32_t i = 0; i < n; i++)
-        if (items[i].in && (best == NULL || item_less(&items[i].node, &best->node)))
+        if (items[i].in && (best == NULL || sb_hkey_less(&items[i].key, &best->key)))
             best = &items[i];
     return best;
+}
+
+/* The top is a least member: its key is the brute-force least key, and
+ * when keys are unique it is that very member. */
+static void check_top(const sb_heap *h, item *items, uint32_t n, bool unique) {
+    item *want = ref_min(items, n);
+    sb_heap_node *top = sb_heap_top(h);
+    if (want == NULL) {
+        assert_null(top);
+        assert_int_equal(sb_heap_len(h), 0);
+        return;
+    }
+    assert_non_null(top);
+    assert_true(ITEM(top)->in);
+    assert_true(key_eq(&ITEM(top)->key, &want->key));
+    assert_true(key_eq(sb_heap_top_key(h), &want->key));
+    assert_true(key_eq(sb_heap_key(h, top), &want->key));
+    if (unique) assert_ptr_equal(top, &want->node);
 }
 
 static item *pick_member(sb_rand *r, item *items, uint32_t n, uint32_t members) {
@@ -80,32 +124,42 @@ static item *pick_outsider(sb_rand *r, item *items, uint32_t n, uint32_t members
 static void init_items(item *items, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) {
         sb_heap_node_init(&items[i].node);
-        items[i].key = 0;
+        items[i].key = (sb_hkey){0, 0, i};
         items[i].id = i;
         items[i].in = false;
         items[i].good = false;
     }
 }
 
+static void push(sb_heap *h, item *it, sb_hkey k) {
+    it->key = k;
+    it->in = true;
+    sb_heap_push(h, &it->node, k);
+}
+
 static void test_heap_empty(void **state) {
     (void)state;
     sb_heap h;
-    sb_heap_init(&h, item_less);
+    sb_heap_init(&h);
     assert_int_equal(sb_heap_len(&h), 0);
     assert_null(sb_heap_top(&h));
     assert_null(sb_heap_pop(&h));
     assert_null(sb_heap_pop(&h));
     sb_heap_free(&h);
     sb_heap_free(&h); /* freeing twice is harmless: free resets the heap */
+    assert_int_equal(sb_heap_len(&h), 0);
 
     /* empty again after draining, and reusable */
     item it[3];
     init_items(it, 3);
-    it[0].key = 5, it[1].key = 1, it[2].key = 3;
-    for (int i = 0; i < 3; i++)
-        sb_heap_push(&h, &it[i].node);
+    push(&h, &it[0], (sb_hkey){5, 0, 0});
+    push(&h, &it[1], (sb_hkey){1, 0, 0});
+    push(&h, &it[2], (sb_hkey){3, 0, 0});
+    assert_int_equal(sb_heap_top_key(&h)->a, 1);
     assert_ptr_equal(sb_heap_pop(&h), &it[1].node);
+    assert_int_equal(sb_heap_top_key(&h)->a, 3);
     assert_ptr_equal(sb_heap_pop(&h), &it[2].node);
+    assert_int_equal(sb_heap_top_key(&h)->a, 5);
     assert_ptr_equal(sb_heap_pop(&h), &it[0].node);
     assert_null(sb_heap_pop(&h));
     assert_null(sb_heap_top(&h));
@@ -118,23 +172,38 @@ static void test_heap_empty(void **state) {
 static void test_heap_single(void **state) {
     (void)state;
     sb_heap h;
-    sb_heap_init(&h, item_less);
+    sb_heap_init(&h);
     item a;
     init_items(&a, 1);
     assert_false(sb_heap_node_linked(&a.node));
-    sb_heap_push(&h, &a.node);
+    sb_hkey k = {-7, 3, 9};
+    sb_heap_push(&h, &a.node, k);
     assert_true(sb_heap_node_linked(&a.node));
     assert_int_equal(a.node.index, 0);
+    assert_int_equal(sb_heap_len(&h), 1);
     assert_ptr_equal(sb_heap_top(&h), &a.node);
+    assert_true(key_eq(sb_heap_top_key(&h), &k));
+    assert_true(key_eq(sb_heap_key(&h, &a.node), &k));
+    /* re-keying the only member, either way */
+    k = (sb_hkey){INT64_MAX, INT64_MAX, UINT64_MAX};
+    sb_heap_update(&h, &a.node, k);
+    assert_int_equal(a.node.index, 0);
+    assert_true(key_eq(sb_heap_top_key(&h), &k));
+    k = (sb_hkey){INT64_MIN, INT64_MIN, 0};
+    sb_heap_update(&h, &a.node, k);
+    assert_true(key_eq(sb_heap_key(&h, &a.node), &k));
     /* removing the only (and last-slot) member */
     sb_heap_remove(&h, &a.node);
     assert_false(sb_heap_node_linked(&a.node));
     assert_int_equal(sb_heap_len(&h), 0);
     assert_null(sb_heap_top(&h));
-    /* a removed node can go back in */
-    sb_heap_push(&h, &a.node);
+    /* a removed node can go back in, with another key */
+    k = (sb_hkey){1, 2, 3};
+    sb_heap_push(&h, &a.node, k);
+    assert_true(key_eq(sb_heap_top_key(&h), &k));
     assert_ptr_equal(sb_heap_pop(&h), &a.node);
     assert_false(sb_heap_node_linked(&a.node));
+    assert_null(sb_heap_top(&h));
     sb_heap_free(&h);
 }
 
@@ -145,42 +214,48 @@ static void test_heap_free_unlinks(void **state) {
     static item items[N];
     init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h, item_less);
-    for (uint32_t i = 0; i < N; i++) {
-        items[i].key = (i * 37) % N;
-        sb_heap_push(&h, &items[i].node);
-    }
+    sb_heap_init(&h);
+    for (uint32_t i = 0; i < N; i++)
+        push(&h, &items[i], (sb_hkey){(i * 37) % N, 0, 0});
     for (uint32_t i = 0; i < N / 2; i++)
-        sb_heap_pop(&h);
+        ITEM(sb_heap_pop(&h))->in = false;
+    check_heap(&h, items, N);
     sb_heap_free(&h);
     assert_int_equal(sb_heap_len(&h), 0);
     assert_null(sb_heap_top(&h));
+    assert_null(h.items);
     for (uint32_t i = 0; i < N; i++)
         assert_false(sb_heap_node_linked(&items[i].node));
     /* and the heap works again after free */
     for (uint32_t i = 0; i < N; i++)
-        sb_heap_push(&h, &items[i].node);
+        push(&h, &items[i], (sb_hkey){(i * 37) % N, 0, 0});
     for (uint32_t i = 0; i < N; i++) {
+        assert_int_equal(sb_heap_top_key(&h)->a, i);
         sb_heap_node *n = sb_heap_pop(&h);
         assert_non_null(n);
-        assert_int_equal(ITEM(n)->key, i); /* keys are a permutation of 0..N-1 */
+        assert_int_equal(ITEM(n)->key.a, i); /* keys are a permutation of 0..N-1 */
     }
     sb_heap_free(&h);
 }
 
-/* Equal keys come out in id order: the tie-break is honoured. */
+/* Equal a: b decides; equal a and b: c decides; comparisons are signed in
+ * a and b and unsigned in c. */
 static void test_heap_ties(void **state) {
     (void)state;
     enum { N = 64 };
     static item items[N];
     init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h, item_less);
+    sb_heap_init(&h);
+    /* the expected order is id order: id = 16*a' + 4*b' + c' */
+    static const int64_t as[4] = {INT64_MIN, -1, 0, INT64_MAX};
+    static const int64_t bs[4] = {INT64_MIN, -5, 5, INT64_MAX};
+    static const uint64_t cs[4] = {0, 1, (uint64_t)1 << 63, UINT64_MAX};
     for (uint32_t i = 0; i < N; i++) {
-        uint32_t j = N - 1 - i; /* push in reverse id order */
-        items[j].key = 7;
-        sb_heap_push(&h, &items[j].node);
+        uint32_t j = (i * 29 + 11) % N; /* a scrambled push order */
+        push(&h, &items[j], (sb_hkey){as[j / 16], bs[j / 4 % 4], cs[j % 4]});
     }
+    check_heap(&h, items, N);
     for (uint32_t i = 0; i < N; i++)
         assert_int_equal(ITEM(sb_heap_pop(&h))->id, i);
     sb_heap_free(&h);
@@ -194,49 +269,56 @@ static void test_heap_random_ops(void **state) {
     static item items[N];
     static item *sorted[N];
     sb_rand r;
-    for (uint64_t seed = 1; seed <= 3; seed++) {
+    for (uint64_t seed = 1; seed <= 4; seed++) {
         sb_rand_seed(&r, seed);
         init_items(items, N);
         sb_heap h;
-        sb_heap_init(&h, item_less);
-        uint32_t members = 0, key_range = seed == 2 ? 8 : 1000; /* seed 2: many ties */
+        sb_heap_init(&h);
+        bool unique = seed % 2 == 1; /* even seeds: whole keys repeat */
+        uint32_t members = 0;
         uint32_t pops = 0, removes = 0, updates = 0;
         for (int op = 0; op < OPS; op++) {
             uint32_t what = rnd(&r, 10);
             /* bias: grow to a few hundred, then hover */
             if (members == 0 || (what < 4 && members < N)) {
                 item *it = pick_outsider(&r, items, N, members);
-                it->key = rnd(&r, key_range);
-                sb_heap_push(&h, &it->node);
-                it->in = true;
+                push(&h, it, rnd_key(&r, it->id, unique));
                 members++;
             } else if (what < 6) {
                 item *want = ref_min(items, N);
-                assert_ptr_equal(sb_heap_top(&h), &want->node);
+                sb_hkey top = *sb_heap_top_key(&h);
+                assert_true(key_eq(&top, &want->key));
                 sb_heap_node *got = sb_heap_pop(&h);
-                assert_ptr_equal(got, &want->node);
-                want->in = false;
+                assert_non_null(got);
+                assert_true(ITEM(got)->in);
+                assert_true(key_eq(&ITEM(got)->key, &top));
+                if (unique) assert_ptr_equal(got, &want->node);
+                assert_false(sb_heap_node_linked(got));
+                ITEM(got)->in = false;
                 members--;
                 pops++;
             } else if (what < 8) {
                 item *it = pick_member(&r, items, N, members);
                 sb_heap_remove(&h, &it->node);
+                assert_false(sb_heap_node_linked(&it->node));
                 it->in = false;
                 members--;
                 removes++;
             } else {
                 item *it = pick_member(&r, items, N, members);
-                /* move the key either way, sometimes to an extreme */
-                uint32_t how = rnd(&r, 4);
-                it->key = how == 0 ? 0 : how == 1 ? key_range : rnd(&r, key_range);
-                sb_heap_update(&h, &it->node);
+                /* move the key either way, sometimes to an extreme or to
+                 * an equal key */
+                uint32_t how = rnd(&r, 5);
+                sb_hkey k = rnd_key(&r, it->id, unique);
+                if (how == 0) k.a = INT64_MIN;
+                if (how == 1) k.a = INT64_MAX, k.b = INT64_MAX;
+                if (how == 2) k = it->key;
+                it->key = k;
+                sb_heap_update(&h, &it->node, k);
+                assert_true(key_eq(sb_heap_key(&h, &it->node), &k));
                 updates++;
             }
-            if (members) {
-                assert_ptr_equal(sb_heap_top(&h), &ref_min(items, N)->node);
-            } else {
-                assert_null(sb_heap_top(&h));
-            }
+            check_top(&h, items, N, unique);
             if (op % 97 == 0) check_heap(&h, items, N);
         }
         check_heap(&h, items, N);
@@ -249,10 +331,14 @@ static void test_heap_random_ops(void **state) {
         qsort(sorted, k, sizeof(*sorted), item_cmp);
         for (uint32_t i = 0; i < k; i++) {
             sb_heap_node *n = sb_heap_pop(&h);
-            assert_ptr_equal(n, &sorted[i]->node);
+            assert_non_null(n);
+            assert_true(key_eq(&ITEM(n)->key, &sorted[i]->key));
+            if (unique) assert_ptr_equal(n, &sorted[i]->node);
             assert_false(sb_heap_node_linked(n));
+            ITEM(n)->in = false;
         }
         assert_null(sb_heap_pop(&h));
+        check_heap(&h, items, N);
         sb_heap_free(&h);
     }
 }
@@ -268,11 +354,9 @@ static void test_heap_remove_all(void **state) {
     sb_rand_seed(&r, 99);
     init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h, item_less);
+    sb_heap_init(&h);
     for (uint32_t i = 0; i < N; i++) {
-        items[i].key = rnd(&r, 50);
-        items[i].in = true;
-        sb_heap_push(&h, &items[i].node);
+        push(&h, &items[i], rnd_key(&r, i, false));
         order[i] = i;
     }
     check_heap(&h, items, N);
@@ -285,6 +369,7 @@ static void test_heap_remove_all(void **state) {
         sb_heap_remove(&h, &items[order[i]].node);
         items[order[i]].in = false;
         check_heap(&h, items, N);
+        check_top(&h, items, N, false);
     }
     assert_int_equal(sb_heap_len(&h), 0);
     sb_heap_free(&h);
@@ -299,21 +384,28 @@ static void test_heap_update_each(void **state) {
     sb_rand_seed(&r, 5);
     init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h, item_less);
+    sb_heap_init(&h);
+    for (uint32_t i = 0; i < N; i++)
+        push(&h, &items[i], (sb_hkey){1000 + rnd(&r, 1000), rnd(&r, 3), i});
     for (uint32_t i = 0; i < N; i++) {
-        items[i].key = 1000 + rnd(&r, 1000);
-        items[i].in = true;
-        sb_heap_push(&h, &items[i].node);
-    }
-    for (uint32_t i = 0; i < N; i++) {
-        items[i].key = i % 2 ? items[i].key + 5000 : items[i].key / 10; /* up or down */
-        sb_heap_update(&h, &items[i].node);
+        sb_hkey k = items[i].key;
+        if (i % 4 == 0)
+            k.a += 5000; /* up in a */
+        else if (i % 4 == 1)
+            k.a /= 10; /* down in a */
+        else if (i % 4 == 2)
+            k.b = -1 - (int64_t)i; /* down in b only */
+        else
+            k.c += (uint64_t)N << 32; /* up in c only */
+        items[i].key = k;
+        sb_heap_update(&h, &items[i].node, k);
         check_heap(&h, items, N);
-        assert_ptr_equal(sb_heap_top(&h), &ref_min(items, N)->node);
+        check_top(&h, items, N, true);
     }
     /* update with an unchanged key is a no-op for ordering */
     sb_heap_node *top = sb_heap_top(&h);
-    sb_heap_update(&h, top);
+    sb_hkey tk = *sb_heap_top_key(&h);
+    sb_heap_update(&h, top, tk);
     assert_ptr_equal(sb_heap_top(&h), top);
     check_heap(&h, items, N);
     sb_heap_free(&h);
@@ -334,7 +426,7 @@ static void test_heap_find_random(void **state) {
     (void)state;
     enum { N = 300, ROUNDS = 600 };
     static item items[N];
-    static sb_heap_node *snapshot[N];
+    static sb_heap_item snapshot[N];
     sb_rand r;
     sb_rand_seed(&r, 2024);
     sb_heap_scratch scratch = {0}; /* reused across every call */
@@ -342,20 +434,18 @@ static void test_heap_find_random(void **state) {
     for (int round = 0; round < ROUNDS; round++) {
         init_items(items, N);
         sb_heap h;
-        sb_heap_init(&h, item_less);
+        sb_heap_init(&h);
         uint32_t n = rnd(&r, N + 1);
-        uint32_t key_range = 1 + rnd(&r, 3) * 100; /* 1: all keys tie */
-        for (uint32_t i = 0; i < n; i++) {
-            items[i].key = rnd(&r, key_range);
-            items[i].in = true;
-            sb_heap_push(&h, &items[i].node);
-        }
+        uint32_t mode = rnd(&r, 3); /* 0: all keys tie; 1: many ties; 2: unique */
+        for (uint32_t i = 0; i < n; i++)
+            push(&h, &items[i], mode == 0 ? (sb_hkey){4, -4, 4} : rnd_key(&r, i, mode == 2));
         /* churn so the layout is not just push order */
         for (uint32_t i = 0; i < n / 3; i++) {
             item *it = &items[rnd(&r, n)];
-            it->key = rnd(&r, key_range);
-            sb_heap_update(&h, &it->node);
+            it->key = mode == 0 ? it->key : rnd_key(&r, it->id, mode == 2);
+            sb_heap_update(&h, &it->node, it->key);
         }
+        check_heap(&h, items, N);
         if (n) memcpy(snapshot, h.items, n * sizeof(*snapshot));
         for (int q = 0; q < 8; q++) {
             /* acceptance probability from 0 to 1, including exactly 0 and 1 */
@@ -365,12 +455,16 @@ static void test_heap_find_random(void **state) {
                 items[i].good = rnd(&r, 1000) < permille;
             item *want = NULL;
             for (uint32_t i = 0; i < n; i++)
-                if (items[i].good && (want == NULL || item_less(&items[i].node, &want->node)))
+                if (items[i].good && (want == NULL || sb_hkey_less(&items[i].key, &want->key)))
                     want = &items[i];
             pred_ctx ctx = {0};
             sb_heap_node *got = sb_heap_find(&h, item_good, &ctx, &scratch);
             if (want) {
-                assert_ptr_equal(got, &want->node);
+                assert_non_null(got);
+                assert_true(ITEM(got)->good);
+                assert_true(key_eq(&ITEM(got)->key, &want->key));
+                assert_true(key_eq(sb_heap_key(&h, got), &want->key));
+                if (mode == 2) assert_ptr_equal(got, &want->node);
                 found++;
             } else {
                 assert_null(got);
@@ -384,7 +478,7 @@ static void test_heap_find_random(void **state) {
             assert_int_equal(sb_heap_len(&h), n);
             if (n) assert_memory_equal(snapshot, h.items, n * sizeof(*snapshot));
             for (uint32_t i = 0; i < n; i++)
-                assert_int_equal(h.items[i]->index, i);
+                assert_int_equal(h.items[i].node->index, i);
         }
         sb_heap_free(&h);
     }
@@ -400,22 +494,34 @@ static void test_heap_find_top_is_cheap(void **state) {
     static item items[N];
     init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h, item_less);
+    sb_heap_init(&h);
     for (uint32_t i = 0; i < N; i++) {
-        items[i].key = N - i;
         items[i].good = true;
-        sb_heap_push(&h, &items[i].node);
+        push(&h, &items[i], (sb_hkey){0, N - i, 0});
     }
     sb_heap_scratch scratch = {0};
     pred_ctx ctx = {0};
     assert_ptr_equal(sb_heap_find(&h, item_good, &ctx, &scratch), &items[N - 1].node);
     assert_int_equal(ctx.calls, 1);
+    assert_null(scratch.idx); /* no scratch needed */
     /* only the very largest qualifies: the answer is found at the bottom */
     for (uint32_t i = 0; i < N; i++)
         items[i].good = i == 0;
     ctx.calls = 0;
     assert_ptr_equal(sb_heap_find(&h, item_good, &ctx, &scratch), &items[0].node);
     assert_true(ctx.calls <= N);
+    /* a single member that fails */
+    sb_heap h1;
+    sb_heap_init(&h1);
+    item one;
+    init_items(&one, 1);
+    push(&h1, &one, (sb_hkey){0, 0, 0});
+    ctx.calls = 0;
+    assert_null(sb_heap_find(&h1, item_good, &ctx, &scratch));
+    assert_int_equal(ctx.calls, 1);
+    one.good = true;
+    assert_ptr_equal(sb_heap_find(&h1, item_good, &ctx, &scratch), &one.node);
+    sb_heap_free(&h1);
     sb_heap_scratch_free(&scratch);
     sb_heap_free(&h);
 }
@@ -423,7 +529,7 @@ static void test_heap_find_top_is_cheap(void **state) {
 static void test_heap_find_empty(void **state) {
     (void)state;
     sb_heap h;
-    sb_heap_init(&h, item_less);
+    sb_heap_init(&h);
     sb_heap_scratch scratch = {0};
     pred_ctx ctx = {0};
     assert_null(sb_heap_find(&h, item_good, &ctx, &scratch));
