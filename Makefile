@@ -29,7 +29,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-all: $(BUILD)/switchboard $(BUILD)/unit
+all: $(BUILD)/switchboard $(BUILD)/unit $(BUILD)/validate-sim $(BUILD)/bench-route
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -44,6 +44,9 @@ $(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/libsb.a
 
 $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libsb.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+$(BUILD)/validate-sim: $(BUILD)/tests/validate/main.o $(BUILD)/libsb.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench-route: $(BUILD)/bench/route.o $(BUILD)/libsb.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

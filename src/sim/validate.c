@@ -26,6 +26,13 @@ static json_t *scenario(const sb_sim_check *k, double hours, double lambda) {
                      "traffic", traffic);
 }
 
+/* The least tolerance for a share p of outcomes: see sb_sim_check_run. */
+static double rare_floor(double p, double per_rep, double total) {
+    double floor = 3 / total;
+    if (p * per_rep < 5) floor = fmax(floor, 3 * p);
+    return floor;
+}
+
 double sb_sim_check_hours(int c, double load) {
     /* Relaxation time of M/M/c is about 1 / (c mu (1 - sqrt(rho))^2). */
     double mu = 1 / SB_SIM_CHECK_HANDLE_S;
@@ -66,12 +73,18 @@ int sb_sim_check_run(sb_sim_check *k, int reps, double hours, uint64_t seed) {
         sb_sim_ci95(sl, (uint32_t)reps, &k->sim_sl, &k->sim_sl_ci);
         sb_sim_ci95(asa, (uint32_t)reps, &k->sim_asa, &k->sim_asa_ci);
         sb_sim_ci95(ab, (uint32_t)reps, &k->sim_abandon, &k->sim_abandon_ci);
-        /* A 95 % half-width is about 2 standard errors: allow 3. */
-        double z = 1.5;
-        k->ok = fabs(k->sim_sl - k->sl) <= fmax(z * k->sim_sl_ci, 1e-9) &&
-                fabs(k->sim_sl - k->sl) <= 0.01 &&
-                fabs(k->sim_asa - k->asa) <= fmax(z * k->sim_asa_ci, 1e-9) &&
-                fabs(k->sim_abandon - k->abandon) <= fmax(z * k->sim_abandon_ci, 1e-9);
+        /* A 95 % half-width is about 2 standard errors: allow 3.  Rare
+         * outcomes (fewer than 5 expected per replication) come in bursts
+         * within busy periods, so replications that see none are to be
+         * expected: there the tolerance is 3 x the theory's share (and at
+         * least 3 / arrivals); ASA gets at least 10 ms. */
+        double z = 1.5, n = k->arrivals * reps;
+        double tol_sl = rare_floor(1 - k->sl, k->arrivals, n),
+               tol_ab = rare_floor(k->abandon, k->arrivals, n);
+        double d_sl = fabs(k->sim_sl - k->sl), d_ab = fabs(k->sim_abandon - k->abandon);
+        k->ok = d_sl <= fmax(z * k->sim_sl_ci, tol_sl) && d_sl <= 0.01 &&
+                fabs(k->sim_asa - k->asa) <= fmax(z * k->sim_asa_ci, 0.01) &&
+                d_ab <= fmax(z * (isnan(k->sim_abandon_ci) ? 0 : k->sim_abandon_ci), tol_ab);
     }
     sb_free(sl);
     sb_free(asa);
