@@ -8,4 +8,7 @@ int sb_app_demo(int argc, char **argv);
 /* `switchboard simulate SCENARIO`: the core under a virtual clock. */
 int sb_app_simulate(int argc, char **argv);
 
+/* `switchboard staff`: Erlang C / Erlang A staffing, checked by simulation. */
+int sb_app_staff(int argc, char **argv);
+
 #endif

@@ -10,6 +10,7 @@ static const struct {
 } commands[] = {
     {"demo", "run a scripted routing scenario over the core and print it", sb_app_demo},
     {"simulate", "simulate a scenario: service level, ASA, abandonment, occupancy", sb_app_simulate},
+    {"staff", "agents needed per interval (Erlang C and A), checked by simulation", sb_app_staff},
 };
 
 static int usage(FILE *f) {

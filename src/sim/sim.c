@@ -95,10 +95,16 @@ static sb_sim_figures *fig_interval(run *x, int64_t t) { return &x->r->intervals
 
 /* Count an outcome for the interaction's arrival interval, and after the
  * warm-up for its queue and the total. */
+static sb_sim_figures *fig_queue_interval(run *x, const ix_rec *rec) {
+    uint32_t q = x->s->traffic[rec->traffic].queue;
+    return &x->r->queue_intervals[q * x->r->nintervals + interval_of(x, rec->arrived)];
+}
+
 #define COUNT(x, rec, field, v)                                                     \
     do {                                                                            \
         double v_ = (v);                                                            \
         fig_interval((x), (rec)->arrived)->field += v_;                             \
+        fig_queue_interval((x), (rec))->field += v_;                                \
         if ((rec)->arrived >= (x)->s->warmup_ms) {                                  \
             (x)->r->queues[(x)->s->traffic[(rec)->traffic].queue].field += v_;      \
             (x)->r->total.field += v_;                                              \
@@ -109,6 +115,8 @@ static sb_sim_figures *fig_interval(run *x, int64_t t) { return &x->r->intervals
     do {                                                                            \
         double v_ = (v);                                                            \
         sb_sim_figures *f_ = fig_interval((x), (rec)->arrived);                     \
+        if (v_ > f_->field) f_->field = v_;                                         \
+        f_ = fig_queue_interval((x), (rec));                                        \
         if (v_ > f_->field) f_->field = v_;                                         \
         if ((rec)->arrived >= (x)->s->warmup_ms) {                                  \
             sb_sim_figures *q_ = &(x)->r->queues[(x)->s->traffic[(rec)->traffic].queue]; \
@@ -313,6 +321,7 @@ int sb_sim_run(const sb_sim_scenario *s, uint64_t seed, sb_sim_result *r) {
     r->nqueues = s->cfg.nqueues;
     r->intervals = sb_calloc(r->nintervals, sizeof(*r->intervals));
     r->queues = sb_calloc(r->nqueues + 1, sizeof(*r->queues));
+    r->queue_intervals = sb_calloc((size_t)r->nqueues * r->nintervals + 1, sizeof(*r->queue_intervals));
     x.c = sb_core_new(seed);
     sb_core_copy_syms(x.c, s->names);
     sb_rand_seed(&x.rng, seed);
@@ -342,10 +351,10 @@ int sb_sim_run(const sb_sim_scenario *s, uint64_t seed, sb_sim_result *r) {
         }
         x.logged = s->nagents;
     }
-    for (uint32_t i = 0; i < s->nshifts; i++) {
-        push(&x, s->shifts[i].start_ms, EV_SHIFT_START, i);
-        push(&x, s->shifts[i].end_ms, EV_SHIFT_END, i);
-    }
+    /* All starts before all ends: at an instant where one shift ends and
+     * the next begins, the agent stays logged in. */
+    for (uint32_t i = 0; i < s->nshifts; i++) push(&x, s->shifts[i].start_ms, EV_SHIFT_START, i);
+    for (uint32_t i = 0; i < s->nshifts; i++) push(&x, s->shifts[i].end_ms, EV_SHIFT_END, i);
     for (uint32_t i = 0; i < s->ntraffic; i++) schedule_arrival(&x, i);
     drain(&x);
 
@@ -380,6 +389,7 @@ int sb_sim_run(const sb_sim_scenario *s, uint64_t seed, sb_sim_result *r) {
 void sb_sim_result_free(sb_sim_result *r) {
     sb_free(r->intervals);
     sb_free(r->queues);
+    sb_free(r->queue_intervals);
     memset(r, 0, sizeof(*r));
 }
 

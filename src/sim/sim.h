@@ -73,6 +73,8 @@ typedef struct sb_sim_result {
     uint32_t nintervals, nqueues;
     sb_sim_figures *intervals; /* [nintervals] */
     sb_sim_figures *queues;    /* [nqueues], after warm-up */
+    sb_sim_figures *queue_intervals; /* [nqueues * nintervals]: queue q, interval k at q * nintervals + k;
+                                      * counts only (time-weighted figures are per interval) */
     sb_sim_figures total;      /* after warm-up */
     uint64_t routed, core_events;
 } sb_sim_result;
