@@ -137,39 +137,86 @@ static int chain_sum(chain *ch, int64_t m, int64_t *budget) {
     return SB_OK;
 }
 
-/* ln(w_c / w_m) for c < m, as a product of ratios rescaled before it can
- * underflow (the downward sum may stop long before reaching c). */
+/* Stirling's series for lgamma(z) - ((z - 1/2) ln z - z + ln(2 pi) / 2),
+ * error below 1e-16 for z >= 30. */
+static double stirling_tail(double z) {
+    double r = 1 / z, r2 = r * r;
+    return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 / 1680)));
+}
+
+/* ln(w_c / w_m) for c < m: the sum over j = 1..n, n = m - c, of
+ * ln((c mu + j theta) / lambda), all <= 0 (the downward sum may stop long
+ * before reaching c, and w_c may underflow).  Short runs: a product of
+ * ratios rescaled before it can underflow.  Long runs (tiny theta): the
+ * sum is ln of a ratio of gamma functions; the first terms are summed
+ * until the argument x = c mu / theta + j reaches 30, the rest comes
+ * from Stirling's series (truncation error < 1e-16), arranged so that the
+ * big terms are products with log1p: O(1) instead of O(n). */
 static double log_wc_below_mode(const chain *ch, int64_t m) {
+    const double lambda = ch->lambda, theta = ch->theta, cmu = ch->c * ch->mu;
+    const int64_t n = m - ch->c;
+    const bool closed = n > 2048;
     double acc = 0, p = 1;
-    for (int64_t n = m; n > ch->c; n--) {
-        p *= death(ch, n) / ch->lambda;
+    int64_t j = 1;
+    for (; j <= n; j++) {
+        if (closed && cmu / theta + (double)j >= 30) break;
+        p *= (cmu + (double)j * theta) / lambda;
         if (p < 0x1p-900) {
             acc += log(p);
             p = 1;
         }
     }
-    return acc + log(p);
+    acc += log(p);
+    if (j > n) return acc;
+    /* Terms j..n: sum_{i<k} ln(theta (x + i) / lambda), x = c mu / theta + j,
+     * k = n - j + 1, = k ln(theta x / lambda) + lgamma(x + k) - lgamma(x)
+     * - k ln x, and with y = x + k the last three are
+     * (y - 1/2) log1p(k / x) - k + tail(y) - tail(x). */
+    double x = cmu / theta + (double)j, k = (double)(n - j + 1), y = x + k;
+    return acc + k * log((cmu + (double)j * theta) / lambda) + ((y - 0.5) * log1p(k / x) - k) +
+           (stirling_tail(y) - stirling_tail(x));
 }
 
 /* ---- Erlang A: waiting-time integrals ----------------------------------- */
 
-/* s^moment exp(L + lambda (1 - e^{-theta s}) / theta - b s): with
- * L = ln(P(N=c) c mu), b = c mu + theta it is the density of "answered from
- * the queue after waiting s"; with b = c mu, that of "would reach an agent
- * after s if infinitely patient" (the offered wait, for waiting arrivals). */
+/* expm1(x) - x without cancellation for small |x|. */
+static double em1mx(double x) {
+    if (fabs(x) >= 0.5) return expm1(x) - x;
+    double term = x * x / 2, sum = term;
+    for (int k = 3; k < 40 && fabs(term) > 1e-18 * fabs(sum); k++) {
+        term *= x / k;
+        sum += term;
+    }
+    return sum;
+}
+
+/* The integrand s^moment exp(phi(s)), phi(s) = L + lambda (1 - e^{-theta s})
+ * / theta - b s, L = ln(P(N=c) c mu).  With b = c mu + theta it is the
+ * density of "answered from the queue after waiting s"; with b = c mu, that
+ * of "would reach an agent after s if infinitely patient" (the offered
+ * wait, for arrivals who wait).  phi is concave with its peak at s* =
+ * ln(lambda / b) / theta, or 0 when lambda <= b.  It is evaluated as a
+ * function of u = s - s*, as
+ *
+ *   phi(s* + u) = phi(s*) - (lb / theta) em1mx(-theta u) - (b - lb) u,
+ *   lb = lambda e^{-theta s*} = min(lambda, b),
+ *
+ * whose terms are all <= 0: no cancellation between large terms. */
 typedef struct integrand {
-    double L, lambda, theta, b;
+    double sp;       /* s* */
+    double phi_star; /* phi(s*) */
+    double lb, b, theta;
     int moment;
 } integrand;
 
-static double log_f(const integrand *g, double s) {
-    double v = g->L + g->lambda * (-expm1(-g->theta * s) / g->theta) - g->b * s;
-    return g->moment ? v + log(s) : v;
+static double log_f(const integrand *g, double u) {
+    double v = g->phi_star - g->lb / g->theta * em1mx(-g->theta * u) - (g->b - g->lb) * u;
+    return g->moment ? v + log(g->sp + u) : v;
 }
 
-static double f(const integrand *g, double s) {
-    double v = exp(g->L + g->lambda * (-expm1(-g->theta * s) / g->theta) - g->b * s);
-    return g->moment ? s * v : v;
+static double f(const integrand *g, double u) {
+    double v = exp(g->phi_star - g->lb / g->theta * em1mx(-g->theta * u) - (g->b - g->lb) * u);
+    return g->moment ? (g->sp + u) * v : v;
 }
 
 /* Gauss-Kronrod 7/15 nodes and weights (QUADPACK qk15). */
@@ -200,40 +247,41 @@ static double gk15(const integrand *g, double a, double b, double *err) {
 }
 
 /* Accept a piece when the Gauss/Kronrod difference (a pessimistic bound on
- * the Kronrod error) is below REL of it or below the absolute share tol. */
+ * the Kronrod error) is below REL of it or below its share tol of the
+ * absolute tolerance; at most 48 bisections deep and MAX_PIECES rule
+ * applications per integral. */
 #define REL 1e-11
+#define MAX_PIECES 20000
 
 static double adapt(const integrand *g, double a, double b, double whole, double err, double tol,
-                    int depth) {
-    if (err <= tol || err <= REL * fabs(whole) || depth == 0) return whole;
+                    int depth, int *pieces) {
+    if (err <= tol || err <= REL * fabs(whole) || depth == 0 || *pieces <= 0) return whole;
     double m = 0.5 * (a + b), e1, e2;
     double l = gk15(g, a, m, &e1), r = gk15(g, m, b, &e2);
-    return adapt(g, a, m, l, e1, tol / 2, depth - 1) + adapt(g, m, b, r, e2, tol / 2, depth - 1);
+    *pieces -= 2;
+    return adapt(g, a, m, l, e1, tol / 2, depth - 1, pieces) +
+           adapt(g, m, b, r, e2, tol / 2, depth - 1, pieces);
 }
 
-/* int_0^t of the integrand, t possibly +INFINITY.  The log of the
- * integrand is concave with its peak at s* = ln(lambda / b) / theta (or 0)
- * and curvature scale sigma there; panels start at s* +- sigma 2^k so that
- * no panel can hide the peak, and the range is cut where the integrand has
- * fallen e^-70 below its peak (concavity bounds the rest by e^-70 of the
- * integral). */
+/* int_{-s*}^{t - s*} f du, t possibly +INFINITY.  Panels start at
+ * +- sigma 2^k around the peak (sigma its curvature scale), so no panel can
+ * hide it; the range is cut where the integrand has fallen e^-70 below its
+ * peak, and concavity bounds what is left by e^-70 of the integral. */
 static double integrate(const integrand *g, double t) {
-    if (!(t > 0) || g->L == -INFINITY) return 0;
-    const double lam = g->lambda, th = g->theta, b = g->b;
-    double sp = lam > b ? log(lam / b) / th : 0;
-    double e = exp(-th * sp), d1 = lam * e - b, d2 = lam * th * e;
+    if (!(t > 0) || g->phi_star == -INFINITY) return 0;
+    const double lo = -g->sp, hi = t - g->sp;
+    double d1 = g->lb - g->b, d2 = g->lb * g->theta;
     double sigma = 1 / sqrt(d1 * d1 + d2);
     if (!(sigma > 0) || !isfinite(sigma)) return NAN;
 
-    double end = t, ref = log_f(g, sp), d = sigma;
+    double end = hi, ref = log_f(g, 0), d = sigma;
     for (int k = 0; k < 4000; k++, d *= 2) {
-        double s = sp + d;
-        if (s >= t) break;
-        if (!isfinite(s)) return NAN;
-        double v = log_f(g, s);
+        if (d >= hi) break;
+        if (!isfinite(d)) return NAN;
+        double v = log_f(g, d);
         if (v > ref) ref = v;
         if (v <= ref - 70) {
-            end = s;
+            end = d;
             break;
         }
     }
@@ -241,38 +289,44 @@ static double integrate(const integrand *g, double t) {
 
     double pts[2 * 64 + 3];
     int np = 0;
-    pts[np++] = 0;
+    pts[np++] = lo;
     int kmax = 0;
-    while (kmax < 62 && sp - ldexp(sigma, kmax) > 0) kmax++;
+    while (kmax < 62 && -ldexp(sigma, kmax) > lo) kmax++;
     for (int k = kmax - 1; k >= 0; k--) {
-        double s = sp - ldexp(sigma, k);
-        if (s > pts[np - 1] && s < end) pts[np++] = s;
+        double u = -ldexp(sigma, k);
+        if (u > pts[np - 1] && u < end) pts[np++] = u;
     }
-    if (sp > pts[np - 1] && sp < end) pts[np++] = sp;
+    if (0 > pts[np - 1] && 0 < end) pts[np++] = 0;
     for (int k = 0; k < 62; k++) {
-        double s = sp + ldexp(sigma, k);
-        if (s >= end) break;
-        if (s > pts[np - 1]) pts[np++] = s;
+        double u = ldexp(sigma, k);
+        if (u >= end) break;
+        if (u > pts[np - 1]) pts[np++] = u;
     }
     pts[np++] = end;
 
     double total = 0;
+    int pieces = MAX_PIECES;
     for (int i = 0; i + 1 < np; i++) {
         double err, whole = gk15(g, pts[i], pts[i + 1], &err);
-        total += adapt(g, pts[i], pts[i + 1], whole, err, 1e-17, 40);
+        total += adapt(g, pts[i], pts[i + 1], whole, err, 1e-17, 48, &pieces);
     }
     return total;
 }
 
 /* The queue integral of ea with b = c mu + extra. */
 static double queue_integral(const sb_erlang_a *ea, double extra, int moment, double t) {
-    integrand g = {
-        .L = ea->log_p_c + log(ea->c * ea->mu),
-        .lambda = ea->lambda,
-        .theta = ea->theta,
-        .b = ea->c * ea->mu + extra,
-        .moment = moment,
-    };
+    const double lambda = ea->lambda, theta = ea->theta, b = ea->c * ea->mu + extra;
+    double L = ea->log_p_c + log(ea->c * ea->mu);
+    integrand g = {.b = b, .theta = theta, .moment = moment};
+    if (lambda > b) {
+        g.sp = log(lambda / b) / theta;
+        g.lb = b;
+        g.phi_star = L + (lambda - b) / theta - b * g.sp;
+    } else {
+        g.sp = 0;
+        g.lb = lambda;
+        g.phi_star = L;
+    }
     return integrate(&g, t);
 }
 

@@ -45,9 +45,10 @@ double sb_erlang_c_occupancy(int c, double a);
 
 /* ---- Erlang A ------------------------------------------------------------ */
 
-/* Largest number of birth-death states sb_erlang_a_solve() visits; beyond it
- * (an enormous queue: overload with nearly infinite patience, or load within
- * ~1e-6 of capacity with nearly infinite patience) it returns SB_ELIMIT. */
+/* Largest number of birth-death states sb_erlang_a_solve() sums, and
+ * largest distance (lambda - c mu) / theta from c to the mode of the
+ * distribution; beyond (an enormous queue: overload, or load within ~1e-6
+ * of capacity, with nearly infinite patience) it returns SB_ELIMIT. */
 #define SB_ERLANG_A_MAX_STATES (1L << 26)
 
 /* A solved M/M/c+M system: the inputs, copied, and the stationary results.
@@ -85,7 +86,10 @@ typedef struct sb_erlang_a {
  *
  * Returns SB_OK, SB_EINVAL for bad arguments (*ea is then unchanged) or
  * SB_ELIMIT (see SB_ERLANG_A_MAX_STATES).  Cost O(c + states in the bulk of
- * the distribution), e.g. about 50 microseconds for c = 2000. */
+ * the distribution) plus one quadrature: about 10-30 microseconds for
+ * c = 2000.  Accuracy: about 1e-15 relative for the chain sums (truncation
+ * below 1e-17); for P(N = c), and so for the integrals, about 1e-16 times
+ * |ln P(N = c)|, which only matters in heavy overload with tiny theta. */
 int sb_erlang_a_solve(sb_erlang_a *ea, int c, double lambda, double mu, double theta);
 
 /* P(an arrival is answered after waiting at most t seconds), over all
@@ -103,10 +107,12 @@ int sb_erlang_a_solve(sb_erlang_a *ea, int c, double lambda, double mu, double t
  *   P(answered from queue within t) = P(N = c) c mu
  *       * int_0^t exp(-(c mu + theta) s + (lambda / theta)(1 - e^{-theta s})) ds,
  *
- * a log-concave integrand, integrated by adaptive Gauss-Kronrod (7/15) on
- * panels placed geometrically around its peak; relative error below about
- * 1e-12 (1e-10 in heavy overload with tiny theta, where the exponent's
- * terms nearly cancel).  With theta = 0 it is the Erlang C service level. */
+ * a log-concave integrand, written around its peak so that no large terms
+ * cancel, integrated by adaptive Gauss-Kronrod (7/15) on panels placed
+ * geometrically around the peak and cut where the rest is below e^-70 of
+ * it: relative error about 1e-13 (checked against 40-digit references),
+ * plus that of P(N = c) (see sb_erlang_a_solve()).  A few microseconds.
+ * With theta = 0 it is the Erlang C service level. */
 double sb_erlang_a_answered_within(const sb_erlang_a *ea, double t);
 
 /* P(an arrival abandons after waiting at most t seconds) ("short
