@@ -71,12 +71,29 @@ bool sb__agent_can_take(const sb_agent *a, int ch) {
     return units <= p->units;
 }
 
+/* Units in use and the channels the agent could take now.  Without
+ * interruptible channels in play (the usual case) one pass decides every
+ * channel; otherwise each channel is checked on its own. */
 static void recount(sb_agent *a) {
-    a->units = 0;
-    for (int ch = 0; ch < SB_CH_COUNT; ch++) a->units += a->count[ch] * a->profile->def.cost[ch];
+    const sb_profile_def *p = &a->profile->def;
+    uint32_t units = 0;
+    uint8_t busy = 0, blocked = 0, interrupt = 0;
+    for (int w = 0; w < SB_CH_COUNT; w++) {
+        if (a->count[w] == 0) continue;
+        units += a->count[w] * p->cost[w];
+        busy |= (uint8_t)SB_CH_BIT(w);
+        blocked |= p->blocks[w];
+        interrupt |= p->interruptible_by[w];
+    }
+    a->units = units;
     a->avail_mask = 0;
-    for (int ch = 0; ch < SB_CH_COUNT; ch++)
-        if (sb__agent_can_take(a, ch)) a->avail_mask |= (uint8_t)SB_CH_BIT(ch);
+    for (int ch = 0; ch < SB_CH_COUNT; ch++) {
+        bool ok = (interrupt & SB_CH_BIT(ch))
+                      ? sb__agent_can_take(a, ch)
+                      : a->count[ch] < p->max[ch] && !(blocked & SB_CH_BIT(ch)) &&
+                            units + p->cost[ch] <= p->units;
+        if (ok) a->avail_mask |= (uint8_t)SB_CH_BIT(ch);
+    }
 }
 
 void sb__agent_take(sb_core *c, sb_agent *a, int ch) {
@@ -158,7 +175,11 @@ void sb__agent_sync(sb_core *c, sb_agent *a) {
             }
             c->tolink[c->ntolink++] = a->id;
         }
-    } else {
+    } else if (a->units != a->keyed_units || a->idle_since != a->keyed_idle) {
+        /* Keys follow units and idle time (round robin and random are
+         * re-keyed where they change, most skilled on configuration). */
+        a->keyed_units = a->units;
+        a->keyed_idle = a->idle_since;
         for (uint32_t i = 0; i < a->nmembers; i++) {
             sb_member *m = a->members[i];
             int64_t k1, k2;
@@ -179,6 +200,8 @@ void sb__settle(sb_core *c) {
         a->link_pending = false;
         if (!a->routable || a->linked) continue;
         a->linked = true;
+        a->keyed_units = a->units;
+        a->keyed_idle = a->idle_since;
         for (uint32_t k = 0; k < a->nmembers; k++) sb__member_link(c, a->members[k]);
     }
     c->ntolink = 0;

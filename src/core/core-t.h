@@ -105,6 +105,8 @@ struct sb_agent {
     uint32_t nwrap;      /* interactions in wrap-up */
     uint32_t nwork;      /* connected + wrap-up interactions */
     int64_t state_since, idle_since;
+    uint32_t keyed_units; /* units and idle time the linked keys were made from */
+    int64_t keyed_idle;
     sb_offer **offers;   /* outstanding offers to this agent */
     uint32_t noffers, cap_offers;
     sb_interaction **parked; /* waiting for this agent as preferred */
@@ -116,6 +118,7 @@ struct sb_offer {
     sb_agent *agent;
     sb_timer timer;
     uint32_t apos; /* index in agent->offers */
+    sb_offer *next_free;
 };
 
 struct sb_interaction {
@@ -142,7 +145,8 @@ struct sb_interaction {
     sb_id *excluded;
     uint32_t nexcluded;
     sb_offer **offers;
-    uint32_t noffers;
+    uint32_t noffers, cap_offers, cap_excluded;
+    sb_interaction *next_free; /* in the core's pool while recycled */
 };
 
 struct sb_core {
@@ -163,6 +167,8 @@ struct sb_core {
     uint32_t batch;
     sb_id *pend_ix, *pend_agents, *tolink;
     uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents, ntolink, cap_tolink;
+    sb_interaction *free_ix; /* recycled interactions and offers: the hot */
+    sb_offer *free_offers;   /* path allocates nothing in steady state */
     struct sb_cand *cands; /* match.c's scratch */
     uint32_t cap_cands;
 };

@@ -23,6 +23,7 @@ sb_core *sb_core_new(uint64_t seed) {
 }
 
 void sb__ix_free(sb_interaction *ix);
+void sb__pools_free(sb_core *c);
 void sb__agent_destroy(sb_agent *a);
 void sb__queue_destroy(sb_queue *q);
 
@@ -35,6 +36,7 @@ void sb_core_free(sb_core *c) {
     sb_heap_free(&c->timers);
     for (uint32_t i = 0; sb_map_next(&c->queues, &i, &k, &v);) sb__queue_destroy(v);
     for (uint32_t i = 0; sb_map_next(&c->interactions, &i, &k, &v);) sb__ix_free(v);
+    sb__pools_free(c);
     for (uint32_t i = 0; sb_map_next(&c->agents, &i, &k, &v);) sb__agent_destroy(v);
     for (uint32_t i = 0; sb_map_next(&c->profiles, &i, &k, &v);) sb_free(v);
     sb_map_free(&c->agents);

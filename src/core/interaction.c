@@ -24,7 +24,10 @@ bool sb__ix_offered_to(const sb_interaction *ix, const sb_agent *a) {
 
 static void exclude(sb_interaction *ix, const sb_agent *a) {
     if (sb__ix_excludes(ix, a)) return;
-    ix->excluded = sb_realloc(ix->excluded, (ix->nexcluded + 1) * sizeof(*ix->excluded));
+    if (ix->nexcluded == ix->cap_excluded) {
+        ix->cap_excluded = ix->cap_excluded ? ix->cap_excluded * 2 : 4;
+        ix->excluded = sb_realloc(ix->excluded, ix->cap_excluded * sizeof(*ix->excluded));
+    }
     ix->excluded[ix->nexcluded++] = a->id;
 }
 
@@ -42,13 +45,52 @@ void sb__ix_free(sb_interaction *ix) {
     sb_free(ix);
 }
 
-/* A terminal interaction leaves memory: its events are its record. */
+/* A terminal interaction leaves the core: its events are its record.
+ * Its memory goes to the core's pool, arrays kept for the next one. */
 static void destroy(sb_core *c, sb_interaction *ix) {
     SB_ASSERT(ix->noffers == 0 && !ix->parked && !sb_heap_node_linked(&ix->qnode));
     sb__timer_disarm(c, &ix->timer);
     sb_map_del(&c->interactions, ix->id);
     ix->queue->nlive--;
-    sb__ix_free(ix);
+    sb_attrs_free(&ix->attrs);
+    ix->next_free = c->free_ix;
+    c->free_ix = ix;
+}
+
+static sb_interaction *ix_new(sb_core *c) {
+    sb_interaction *ix = c->free_ix;
+    if (ix == NULL) return sb_calloc(1, sizeof(*ix));
+    c->free_ix = ix->next_free;
+    sb_offer **offers = ix->offers;
+    sb_id *excluded = ix->excluded;
+    uint32_t cap_offers = ix->cap_offers, cap_excluded = ix->cap_excluded;
+    memset(ix, 0, sizeof(*ix));
+    ix->offers = offers;
+    ix->excluded = excluded;
+    ix->cap_offers = cap_offers;
+    ix->cap_excluded = cap_excluded;
+    return ix;
+}
+
+static sb_offer *offer_new(sb_core *c) {
+    sb_offer *o = c->free_offers;
+    if (o == NULL) return sb_calloc(1, sizeof(*o));
+    c->free_offers = o->next_free;
+    memset(o, 0, sizeof(*o));
+    return o;
+}
+
+void sb__pools_free(sb_core *c) {
+    while (c->free_ix) {
+        sb_interaction *ix = c->free_ix;
+        c->free_ix = ix->next_free;
+        sb__ix_free(ix);
+    }
+    while (c->free_offers) {
+        sb_offer *o = c->free_offers;
+        c->free_offers = o->next_free;
+        sb_free(o);
+    }
 }
 
 /* ---- waiting ---- */
@@ -174,7 +216,7 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
         return rc;
     }
 
-    sb_interaction *ix = sb_calloc(1, sizeof(*ix));
+    sb_interaction *ix = ix_new(c);
     ix->id = d->id;
     ix->queue = q;
     q->nlive++;
@@ -228,13 +270,16 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
         sb__ix_unwait(c, ix);
         ix->state = SB_IX_OFFERED;
     }
-    sb_offer *o = sb_calloc(1, sizeof(*o));
+    sb_offer *o = offer_new(c);
     o->ix = ix;
     o->agent = a;
     sb_heap_node_init(&o->timer.node);
     o->timer.kind = SB_TIMER_OFFER;
     sb__timer_arm(c, &o->timer, c->now + ix->queue->def.offer_timeout_ms);
-    ix->offers = sb_realloc(ix->offers, (ix->noffers + 1) * sizeof(*ix->offers));
+    if (ix->noffers == ix->cap_offers) {
+        ix->cap_offers = ix->cap_offers ? ix->cap_offers * 2 : 2;
+        ix->offers = sb_realloc(ix->offers, ix->cap_offers * sizeof(*ix->offers));
+    }
     ix->offers[ix->noffers++] = o;
     sb__agent_add_offer(a, o);
     c->noffers++;
@@ -267,7 +312,8 @@ static void offer_unlink(sb_core *c, sb_offer *o) {
     sb__agent_del_offer(o->agent, o);
     sb__timer_disarm(c, &o->timer);
     c->noffers--;
-    sb_free(o);
+    o->next_free = c->free_offers;
+    c->free_offers = o;
 }
 
 static sb_offer *offer_of(const sb_interaction *ix, const sb_agent *a) {

@@ -15,9 +15,23 @@ static int cmp_attr(const void *a, const void *b) {
     return cmp_sym(&((const sb_attr *)a)->key, &((const sb_attr *)b)->key);
 }
 
+/* Insertion sort: these arrays are short (a handful of attributes,
+ * skills or languages), where it beats qsort's set-up. */
+#define SB__ISORT(arr, n, T, key)                                                \
+    for (uint32_t i_ = 1; i_ < (n); i_++) {                                    \
+        T v_ = (arr)[i_];                                                        \
+        uint32_t j_ = i_;                                                        \
+        for (; j_ > 0 && (arr)[j_ - 1] key > v_ key; j_--) (arr)[j_] = (arr)[j_ - 1]; \
+        (arr)[j_] = v_;                                                          \
+    }
+
 uint32_t sb_syms_normalize(sb_sym *set, uint32_t n) {
     if (n == 0) return 0;
-    qsort(set, n, sizeof(*set), cmp_sym);
+    if (n <= 16) {
+        SB__ISORT(set, n, sb_sym, )
+    } else {
+        qsort(set, n, sizeof(*set), cmp_sym);
+    }
     uint32_t w = 1;
     for (uint32_t i = 1; i < n; i++)
         if (set[i] != set[w - 1]) set[w++] = set[i];
@@ -41,7 +55,11 @@ int sb_attrs_copy(sb_attrs *out, const sb_attr *in, uint32_t n) {
     if (n) {
         items = sb_malloc(n * sizeof(*items));
         memcpy(items, in, n * sizeof(*items));
-        qsort(items, n, sizeof(*items), cmp_attr);
+        if (n <= 16) {
+            SB__ISORT(items, n, sb_attr, .key)
+        } else {
+            qsort(items, n, sizeof(*items), cmp_attr);
+        }
         for (uint32_t i = 1; i < n; i++)
             if (items[i].key == items[i - 1].key || items[i].key == 0) {
                 sb_free(items);
