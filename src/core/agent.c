@@ -77,11 +77,10 @@ bool sb__agent_can_take(const sb_agent *a, int ch) {
 static void recount(sb_agent *a) {
     const sb_profile_def *p = &a->profile->def;
     uint32_t units = 0;
-    uint8_t busy = 0, blocked = 0, interrupt = 0;
+    uint8_t blocked = 0, interrupt = 0;
     for (int w = 0; w < SB_CH_COUNT; w++) {
         if (a->count[w] == 0) continue;
         units += a->count[w] * p->cost[w];
-        busy |= (uint8_t)SB_CH_BIT(w);
         blocked |= p->blocks[w];
         interrupt |= p->interruptible_by[w];
     }
