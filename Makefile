@@ -14,7 +14,7 @@ CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT     ?= -O2 -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Isrc -Itests -MMD -MP
-LDLIBS  += -ljansson -lm
+LDLIBS  += -ljansson -lsqlite3 -luv -lpthread -lm
 
 # Layers, in dependency order.  core depends on base only.
 BASE_SRC := $(wildcard src/base/*.c)
@@ -22,7 +22,8 @@ CORE_SRC := $(wildcard src/core/*.c)
 APP_SRC  := $(wildcard src/app/*.c)
 CONFIG_SRC := $(wildcard src/config/*.c)
 SIM_SRC  := $(wildcard src/sim/*.c)
-LIB_SRC  := $(BASE_SRC) $(CORE_SRC) $(CONFIG_SRC) $(SIM_SRC)
+STORE_SRC := $(wildcard src/store/*.c)
+LIB_SRC  := $(BASE_SRC) $(CORE_SRC) $(CONFIG_SRC) $(SIM_SRC) $(STORE_SRC)
 UNIT_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c tests/scenario/*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -56,7 +57,7 @@ FUZZ_CFLAGS := $(CSTD) $(WARN) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) -ljansson -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 fuzzers: $(FUZZ_TARGETS)
 
 deps:

@@ -18,7 +18,8 @@
     X(ESYNTAX, -8, "expression_syntax", 400)                               \
     X(ECAPACITY, -9, "no_capacity", 409)                                   \
     X(ELIMIT, -10, "limit_exceeded", 400)                                  \
-    X(EWRAPUP, -11, "wrapup_code_required", 409)
+    X(EWRAPUP, -11, "wrapup_code_required", 409)                          \
+    X(EIO, -12, "storage_error", 503)
 
 typedef enum {
 #define SB__STATUS_ENUM(name, val, str, http) SB_##name = (val),
