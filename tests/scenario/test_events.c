@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/status.h"
 #include "scenario/harness.h"
-#include "unit/test.h"
 
 #define NAG   8    /* agents 1..NAG */
 #define NQ    5    /* queues 1..NQ */
@@ -168,8 +166,7 @@ static void check(const model *m, const sc *s, sb_id next_ix) {
         if (x->agent) cnt[x->agent][x->channel]++;
     }
     for (sb_id a = 1; a <= NAG; a++) {
-        sb_agent_info ai;
-        assert_int_equal(sb_agent_info_get(s->c, a, &ai), SB_OK);
+        sb_agent_info ai = sc_agent_info(s, a);
         if (ai.state != m->astate[a] || ai.reason != m->areason[a])
             fail_msg("agent %llu: core %s/%llu, model %s/%llu", (unsigned long long)a,
                      sb_agent_state_name(ai.state), (unsigned long long)ai.reason,
@@ -218,12 +215,12 @@ static void setup(sc *s) {
     p.cost[SB_CH_EMAIL] = 50;
     p.max[SB_CH_EMAIL] = 2;
     p.interruptible_by[SB_CH_EMAIL] = SB_CH_BIT(SB_CH_VOICE);
-    assert_int_equal(sb_profile_set(s->c, s->now, 1, &p), SB_OK);
+    sc_profile(s, 1, &p);
 
     sb_step_def one = {"", 0};
     sb_queue_def d = sc_qdef(&one, 1);
     d.offer_timeout_ms = 8000;
-    assert_int_equal(sb_queue_set(s->c, s->now, 1, &d, NULL, NULL), SB_OK);
+    sc_queue_set(s, 1, &d);
 
     sb_step_def two[2] = {{"agent.skills.s >= 3", 0}, {"", 5000}};
     d = sc_qdef(two, 2);
@@ -233,7 +230,7 @@ static void setup(sc *s) {
     d.max_wait_ms = 40000;
     d.max_wait_overflow = 1;
     d.aging_per_s = 1;
-    assert_int_equal(sb_queue_set(s->c, s->now, 2, &d, NULL, NULL), SB_OK);
+    sc_queue_set(s, 2, &d);
 
     d = sc_qdef(&one, 1);
     d.selection = SB_SEL_RANDOM;
@@ -241,20 +238,20 @@ static void setup(sc *s) {
     d.max_length = 2;
     d.full_overflow = 1;
     d.max_wait_ms = 30000;
-    assert_int_equal(sb_queue_set(s->c, s->now, 3, &d, NULL, NULL), SB_OK);
+    sc_queue_set(s, 3, &d);
 
     d = sc_qdef(&one, 1);
     d.selection = SB_SEL_BROADCAST;
     d.broadcast_n = 2;
     d.wrapup = SB_WRAPUP_MANDATORY;
     d.offer_timeout_ms = 6000;
-    assert_int_equal(sb_queue_set(s->c, s->now, 4, &d, NULL, NULL), SB_OK);
+    sc_queue_set(s, 4, &d);
 
     sb_step_def five = {"agent.skills.s >= 4 or interaction.vip = true", 0};
     d = sc_qdef(&five, 1);
     d.selection = SB_SEL_ROUND_ROBIN;
     d.closed_overflow = 3;
-    assert_int_equal(sb_queue_set(s->c, s->now, 5, &d, NULL, NULL), SB_OK);
+    sc_queue_set(s, 5, &d);
 
     static const char *const specs[NAG + 1] = {
         NULL,
@@ -268,11 +265,11 @@ static void setup(sc *s) {
         "skills=s:4 queues=1,2,3,4,5",
     };
     for (sb_id a = 1; a <= NAG; a++) {
-        assert_int_equal(sc_agent_spec(s, a, specs[a]), SB_OK);
-        assert_int_equal(sb_agent_login(s->c, s->now, a), SB_OK);
-        if (a % 2) assert_int_equal(sb_agent_ready(s->c, s->now, a), SB_OK);
+        if (a % 2)
+            sc_agent(s, a, specs[a]);
+        else
+            sc_agent_nr(s, a, specs[a]);
     }
-    sc_collect(s);
 }
 
 #define M(st) (1u << (st))
@@ -349,10 +346,9 @@ typedef struct run {
     uint32_t checks;
 } run;
 
-/* What the running test holds, freed by the teardown even when the test
- * fails half-way. */
+/* The runs of the running test, freed by the teardown even when the test
+ * fails half-way (its own scenario, if any, comes from sc_fresh). */
 static run *live_runs[4];
-static sc *live_sc;
 
 /* Run the script for seed; with check_every, compare model and core every
  * that many operations and at the end. */
@@ -393,14 +389,11 @@ static void run_free(run *R) {
 }
 
 static int cleanup(void **state) {
-    (void)state;
     for (uint32_t i = 0; i < 4; i++)
         if (live_runs[i]) run_free(live_runs[i]);
-    if (live_sc) sc_free(live_sc);
-    live_sc = NULL;
-    return 0;
+    return sc_teardown(state);
 }
-#define TEST(f) cmocka_unit_test_teardown(f, cleanup)
+#define RUNS_TEST(f) cmocka_unit_test_teardown(f, cleanup)
 
 static uint32_t count_type(const sc *s, int type, int reason) {
     uint32_t n = 0;
@@ -473,21 +466,18 @@ static void events_rebuild_state(void **state) {
  * for the agent. */
 static void preferred_agent_logout_is_logged(void **state) {
     (void)state;
-    sc *s = live_sc = sc_new(1);
+    sc *s = sc_fresh(1);
     sb_step_def steps[2] = {{"agent.skills.s >= 3", 0}, {"", 5000}};
     sb_queue_def d = sc_qdef(steps, 2);
-    assert_int_equal(sb_queue_set(s->c, s->now, 1, &d, NULL, NULL), SB_OK);
-    assert_int_equal(sc_agent_spec(s, 1, "skills=s:5 queues=1"), SB_OK);
-    assert_int_equal(sb_agent_login(s->c, s->now, 1), SB_OK);
+    sc_queue_set(s, 1, &d);
+    sc_agent_nr(s, 1, "skills=s:5 queues=1");
     sc_at(s, 1000);
     sb_interaction_def ix = {.id = 7, .queue = 1, .channel = SB_CH_VOICE, .preferred_agent = 1};
-    assert_int_equal(sb_interaction_create(s->c, s->now, &ix), SB_OK);
+    assert_int_equal(sc_ix_def(s, &ix), SB_OK);
     sc_at(s, 20000);
     sc_mark(s);
-    assert_int_equal(sb_agent_logout(s->c, s->now, 1), SB_OK);
-    sc_collect(s);
-    sb_ix_info ii;
-    assert_int_equal(sb_interaction_info(s->c, 7, &ii), SB_OK);
+    sc_logout(s, 1);
+    sb_ix_info ii = sc_ix_info(s, 7);
     assert_int_equal(ii.state, SB_IX_QUEUED);
     assert_int_equal(ii.step, 1);
     /* the last event about 7 tells its step */
@@ -513,6 +503,6 @@ static void sequence_numbers(void **state) {
     run_free(R);
 }
 
-SB_TEST_GROUP(scenario_events, TEST(deterministic), TEST(script_covers_the_lifecycle),
-              TEST(events_rebuild_state), TEST(preferred_agent_logout_is_logged),
-              TEST(sequence_numbers))
+SB_TEST_GROUP(scenario_events, RUNS_TEST(deterministic), RUNS_TEST(script_covers_the_lifecycle),
+              RUNS_TEST(events_rebuild_state), RUNS_TEST(preferred_agent_logout_is_logged),
+              RUNS_TEST(sequence_numbers))

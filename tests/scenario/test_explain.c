@@ -3,51 +3,14 @@
  * as steps widen, and the position by priority and arrival. */
 #include <string.h>
 
-#include "base/status.h"
 #include "scenario/harness.h"
-#include "unit/test.h"
-
-#define OK(call)                                                                                   \
-    do {                                                                                           \
-        assert_int_equal((call), SB_OK);                                                           \
-        sc_collect(s);                                                                             \
-    } while (0)
-
-/* The scenario of the running test, freed by the teardown even when the
- * test fails half-way. */
-static sc *live_sc;
-static sc *fresh(uint64_t seed) {
-    assert_null(live_sc);
-    return live_sc = sc_new(seed);
-}
-static int cleanup(void **state) {
-    (void)state;
-    if (live_sc) sc_free(live_sc);
-    live_sc = NULL;
-    return 0;
-}
-#define TEST(f) cmocka_unit_test_teardown(f, cleanup)
-
-static sb_explain explain(sc *s, sb_id ix) {
-    sb_explain x;
-    assert_int_equal(sb_interaction_explain(s->c, s->now, ix, &x), SB_OK);
-    sc_collect(s);
-    return x;
-}
-
-static void ready(sc *s, sb_id agent) {
-    assert_int_equal(sb_agent_login(s->c, s->now, agent), SB_OK);
-    assert_int_equal(sb_agent_ready(s->c, s->now, agent), SB_OK);
-    sc_collect(s);
-}
 
 /* Three steps: skill x >= 5, then >= 1 after 30 s, then anyone after 90 s. */
 static void three_step_queue(sc *s, sb_id id) {
     sb_step_def steps[3] = {
         {"agent.skills.x >= 5", 0}, {"agent.skills.x >= 1", 30000}, {"", 90000}};
     sb_queue_def d = sc_qdef(steps, 3);
-    assert_int_equal(sb_queue_set(s->c, s->now, id, &d, NULL, NULL), SB_OK);
-    sc_collect(s);
+    sc_queue_set(s, id, &d);
 }
 
 enum {
@@ -71,16 +34,15 @@ enum { X = 100, Y, W, V };
  * 7 eligible: 1 available, 2 blocked, 3 not ready (and one logged out);
  * 4 excluded. */
 static sc *scene(void) {
-    sc *s = fresh(1);
+    sc *s = sc_fresh(1);
     three_step_queue(s, 1);
-    sb_step_def step = {"", 0};
-    sb_queue_def d2 = sc_qdef(&step, 1);
+    sb_queue_def d2 = sc_qdef_all();
     d2.wrapup = SB_WRAPUP_OPTIONAL;
-    assert_int_equal(sb_queue_set(s->c, s->now, 2, &d2, NULL, NULL), SB_OK);
+    sc_queue_set(s, 2, &d2);
     sb_profile_def p;
     sb_profile_default(&p);
     p.max[SB_CH_EMAIL] = 0;
-    assert_int_equal(sb_profile_set(s->c, s->now, 7, &p), SB_OK);
+    sc_profile(s, 7, &p);
 
     assert_int_equal(sc_agent_spec(s, A1, "skills=x:5 queues=1 profile=7"), SB_OK);
     for (sb_id a = B1; a <= N2; a++)
@@ -96,41 +58,41 @@ static sc *scene(void) {
     sb_id call = 200;
     for (sb_id a = B1; a <= N2; a++) {
         if (a == P) continue;
-        ready(s, a);
-        assert_int_equal(sc_ix(s, call, 2, SB_CH_VOICE, 0, NULL), SB_OK);
+        sc_login_ready(s, a);
+        sc_voice(s, call, 2, 0);
         assert_int_equal(sc_offered(s, call), a);
-        if (a != N2) OK(sb_offer_accept(s->c, s->now, a, call));
-        if (a == N1) OK(sb_interaction_end(s->c, s->now, call));
+        if (a != N2) sc_accept(s, a, call);
+        if (a == N1) sc_end(s, call);
         call++;
     }
     assert_int_equal(sc_agent_state(s, N1), SB_AGENT_WRAP_UP);
 
     sc_at(s, 150);
-    assert_int_equal(sc_ix(s, Y, 1, SB_CH_EMAIL, 0, NULL), SB_OK);
+    sc_arrive(s, Y, 1, SB_CH_EMAIL, 0);
     sc_at(s, 200);
-    assert_int_equal(sc_ix(s, X, 1, SB_CH_CHAT, 0, NULL), SB_OK);
+    sc_arrive(s, X, 1, SB_CH_CHAT, 0);
     sc_at(s, 250);
-    assert_int_equal(sc_ix(s, W, 1, SB_CH_EMAIL, 5, NULL), SB_OK);
+    sc_arrive(s, W, 1, SB_CH_EMAIL, 5);
     sc_at(s, 260);
-    assert_int_equal(sc_ix(s, V, 1, SB_CH_EMAIL, 0, NULL), SB_OK);
+    sc_arrive(s, V, 1, SB_CH_EMAIL, 0);
     sc_mark(s);
 
     /* four agents turn X down and leave */
     for (sb_id a = R1; a <= R4; a++) {
         sc_at(s, 1000 + 100 * (int64_t)(a - R1));
-        ready(s, a);
+        sc_login_ready(s, a);
         assert_int_equal(sc_offered(s, X), a);
-        OK(sb_offer_reject(s->c, s->now, a, X));
-        OK(sb_agent_logout(s->c, s->now, a));
+        sc_reject(s, a, X);
+        sc_logout(s, a);
     }
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 4);
 
     sc_at(s, 2000);
-    OK(sb_agent_login(s->c, s->now, P));
-    OK(sb_interaction_transfer_agent(s->c, s->now, X, P, 0));
+    sc_login(s, P);
+    SC_OK(s, sb_interaction_transfer_agent(s->c, s->now, X, P, 0));
     sc_at(s, 3000);
-    ready(s, A1);
-    ready(s, I1);
+    sc_login_ready(s, A1);
+    sc_login_ready(s, I1);
     sc_at(s, 12000); /* N2's call timed out at 10100 */
     assert_int_equal(sc_agent_state(s, N2), SB_AGENT_NOT_RESPONDING);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 4);
@@ -140,7 +102,7 @@ static sc *scene(void) {
 static void every_count_distinct(void **state) {
     (void)state;
     sc *s = scene();
-    sb_explain x = explain(s, X);
+    sb_explain x = sc_explain(s, X);
     assert_int_equal(x.state, SB_IX_QUEUED);
     assert_int_equal(x.position, 3);
     assert_int_equal(x.waiting, 4);
@@ -157,9 +119,9 @@ static void every_count_distinct(void **state) {
     assert_int_equal(x.preferred_until, 0);
 
     /* the others, for comparison */
-    assert_int_equal(explain(s, W).position, 1);
-    assert_int_equal(explain(s, Y).position, 2);
-    sb_explain y = explain(s, Y);
+    assert_int_equal(sc_explain(s, W).position, 1);
+    assert_int_equal(sc_explain(s, Y).position, 2);
+    sb_explain y = sc_explain(s, Y);
     assert_int_equal(y.excluded, 0);
     assert_int_equal(y.eligible, 11);
     assert_int_equal(y.preferred_agent, 0);
@@ -168,14 +130,14 @@ static void every_count_distinct(void **state) {
     /* P serves the queue too, and the best work for it is W (priority 5),
      * not X; with W, P has no room for a chat */
     sc_mark(s);
-    OK(sb_agent_ready(s->c, s->now, P));
+    sc_ready(s, P);
     assert_int_equal(sc_offered(s, W), P);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
-    sb_explain w = explain(s, W);
+    sb_explain w = sc_explain(s, W);
     assert_int_equal(w.state, SB_IX_OFFERED);
     assert_int_equal(w.position, 0);
     assert_int_equal(w.waiting, 3);
-    x = explain(s, X);
+    x = sc_explain(s, X);
     assert_int_equal(x.position, 2);
     assert_int_equal(x.waiting, 3);
     assert_int_equal(x.eligible, 7);
@@ -194,7 +156,7 @@ static void positions_include_parked(void **state) {
     sc *s = scene();
     const sb_id ids[4] = {W, Y, X, V};
     for (uint32_t i = 0; i < 4; i++) {
-        sb_explain x = explain(s, ids[i]);
+        sb_explain x = sc_explain(s, ids[i]);
         assert_int_equal(x.waiting, 4);
         assert_int_equal(x.position, i + 1);
     }
@@ -204,15 +166,13 @@ static void positions_include_parked(void **state) {
  * the timers due at its `now`). */
 static void steps_widen(void **state) {
     (void)state;
-    sc *s = fresh(1);
+    sc *s = sc_fresh(1);
     three_step_queue(s, 1);
-    assert_int_equal(sc_agent_spec(s, 1, "skills=x:1 queues=1"), SB_OK); /* step 1 */
-    assert_int_equal(sc_agent_spec(s, 2, "queues=1"), SB_OK);            /* step 2 */
-    assert_int_equal(sb_agent_login(s->c, s->now, 1), SB_OK);
-    assert_int_equal(sb_agent_login(s->c, s->now, 2), SB_OK);
+    sc_agent_nr(s, 1, "skills=x:1 queues=1"); /* step 1 */
+    sc_agent_nr(s, 2, "queues=1");            /* step 2 */
     sc_at(s, 1000);
-    assert_int_equal(sc_ix(s, 9, 1, SB_CH_VOICE, 0, NULL), SB_OK);
-    sb_explain x = explain(s, 9);
+    sc_voice(s, 9, 1, 0);
+    sb_explain x = sc_explain(s, 9);
     assert_int_equal(x.step, 0);
     assert_int_equal(x.nsteps, 3);
     assert_int_equal(x.next_step_at, 31000);
@@ -233,7 +193,7 @@ static void steps_widen(void **state) {
     assert_int_equal(st->step, 1);
     s->now = 31000;
     sc_at(s, 91000);
-    x = explain(s, 9);
+    x = sc_explain(s, 9);
     assert_int_equal(x.step, 2);
     assert_int_equal(x.next_step_at, -1);
     assert_int_equal(x.eligible, 2);
@@ -244,21 +204,21 @@ static void steps_widen(void **state) {
 /* Position: priority first, then arrival, across channels. */
 static void position_by_priority_then_arrival(void **state) {
     (void)state;
-    sc *s = fresh(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "");
     sc_at(s, 1000);
-    assert_int_equal(sc_ix(s, 1, 1, SB_CH_VOICE, 0, NULL), SB_OK);
+    sc_voice(s, 1, 1, 0);
     sc_at(s, 2000);
-    assert_int_equal(sc_ix(s, 2, 1, SB_CH_CHAT, 2, NULL), SB_OK);
+    sc_arrive(s, 2, 1, SB_CH_CHAT, 2);
     sc_at(s, 3000);
-    assert_int_equal(sc_ix(s, 3, 1, SB_CH_EMAIL, 0, NULL), SB_OK);
+    sc_arrive(s, 3, 1, SB_CH_EMAIL, 0);
     sc_at(s, 4000);
-    assert_int_equal(sc_ix(s, 4, 1, SB_CH_VOICE, 2, NULL), SB_OK);
+    sc_voice(s, 4, 1, 2);
     sc_at(s, 5000);
-    assert_int_equal(sc_ix(s, 5, 1, SB_CH_VOICE, -1, NULL), SB_OK);
+    sc_voice(s, 5, 1, -1);
     const uint32_t want[6] = {0, 3, 1, 4, 2, 5};
     for (sb_id id = 1; id <= 5; id++) {
-        sb_explain x = explain(s, id);
+        sb_explain x = sc_explain(s, id);
         assert_int_equal(x.position, want[id]);
         assert_int_equal(x.waiting, 5);
     }
@@ -268,23 +228,21 @@ static void position_by_priority_then_arrival(void **state) {
  * priority: priority 5 goes before an earlier arrival with 0. */
 static void position_of_one_waiting_for_its_agent(void **state) {
     (void)state;
-    sc *s = fresh(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "");
-    assert_int_equal(sc_agent_spec(s, 10, "queues=1"), SB_OK);
-    assert_int_equal(sb_agent_login(s->c, s->now, 10), SB_OK);
+    sc_agent_nr(s, 10, "queues=1");
     sc_at(s, 1000);
-    assert_int_equal(sc_ix(s, 1, 1, SB_CH_VOICE, 0, NULL), SB_OK);
+    sc_voice(s, 1, 1, 0);
     sc_at(s, 2000);
     sb_interaction_def d = {
         .id = 2, .queue = 1, .channel = SB_CH_VOICE, .priority = 5, .preferred_agent = 10};
-    assert_int_equal(sb_interaction_create(s->c, s->now, &d), SB_OK);
-    sc_collect(s);
-    sb_explain x = explain(s, 2);
+    assert_int_equal(sc_ix_def(s, &d), SB_OK);
+    sb_explain x = sc_explain(s, 2);
     assert_int_equal(x.preferred_agent, 10);
     assert_int_equal(x.waiting, 2);
     assert_int_equal(x.position, 1);
 }
 
-SB_TEST_GROUP(scenario_explain, TEST(every_count_distinct), TEST(positions_include_parked),
-              TEST(steps_widen), TEST(position_by_priority_then_arrival),
-              TEST(position_of_one_waiting_for_its_agent))
+SB_TEST_GROUP(scenario_explain, SC_TEST(every_count_distinct), SC_TEST(positions_include_parked),
+              SC_TEST(steps_widen), SC_TEST(position_by_priority_then_arrival),
+              SC_TEST(position_of_one_waiting_for_its_agent))

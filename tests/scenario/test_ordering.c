@@ -1,15 +1,16 @@
 /* Scenarios: which waiting interaction an agent gets when it frees up:
  * priority (with aging) first, then arrival, then enqueue order, chosen
  * globally and deterministically across all the agent's queues. */
-#include "scenario/harness_extra.h"
+#include <stdio.h>
+
+#include "scenario/harness.h"
 
 /* Make agent take its offers one by one (accept + end at once) until
  * nothing is offered; returns the interactions in the order offered. */
 static uint32_t drain(sc *s, sb_id agent, sb_id *out, uint32_t max) {
     uint32_t n = 0;
     for (;;) {
-        sb_agent_info ai;
-        assert_int_equal(sb_agent_info_get(s->c, agent, &ai), SB_OK);
+        sb_agent_info ai = sc_agent_info(s, agent);
         if (ai.count[SB_CH_VOICE] == 0) break;
         /* the interaction offered to agent most recently */
         sb_id ix = 0;
@@ -20,50 +21,51 @@ static uint32_t drain(sc *s, sb_id agent, sb_id *out, uint32_t max) {
             }
         assert_true(ix != 0 && n < max);
         out[n++] = ix;
-        sx_accept(s, agent, ix);
-        sx_end(s, ix);
+        sc_accept(s, agent, ix);
+        sc_end(s, ix);
     }
     return n;
 }
 
+/* Agent 10 goes ready now and takes its offers one by one: they are
+ * exactly want[0..n), in this order. */
+static void ready_takes(sc *s, const sb_id *want, uint32_t n) {
+    sc_mark(s);
+    sc_ready(s, 10);
+    sb_id got[16];
+    sc_assert_ids(got, drain(s, 10, got, 16), want, n);
+}
+
 static void aging_queue(sc *s, sb_id id, double aging_per_s) {
-    sb_step_def step = {"", 0};
-    sb_queue_def d = sc_qdef(&step, 1);
+    sb_queue_def d = sc_qdef_all();
     d.aging_per_s = aging_per_s;
-    sx_queue(s, id, &d);
+    sc_queue_set(s, id, &d);
 }
 
 /* ---- one queue --------------------------------------------------------- */
 
 static void priority_first_then_arrival(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "");
-    sx_agent_nr(s, 10, "queues=1");
+    sc_agent_nr(s, 10, "queues=1");
     const struct {
         sb_id id;
         int prio;
     } arrivals[] = {{1, 1}, {2, 5}, {3, 3}, {4, 5}, {5, 3}, {6, 1}, {7, -2}, {8, 10}};
     for (int i = 0; i < 8; i++) {
         sc_at(s, 100 * (i + 1));
-        sx_voice(s, arrivals[i].id, 1, arrivals[i].prio);
+        sc_voice(s, arrivals[i].id, 1, arrivals[i].prio);
     }
     /* positions as explain tells them */
     const sb_id want[8] = {8, 2, 4, 3, 5, 1, 6, 7};
     for (uint32_t i = 0; i < 8; i++) {
-        sb_explain ex;
-        assert_int_equal(sb_interaction_explain(s->c, s->now, want[i], &ex), SB_OK);
+        sb_explain ex = sc_explain(s, want[i]);
         assert_int_equal(ex.position, i + 1);
         assert_int_equal(ex.waiting, 8);
     }
     sc_at(s, 5000);
-    sc_mark(s);
-    sx_ready(s, 10);
-    sb_id got[16];
-    assert_int_equal(drain(s, 10, got, 16), 8);
-    for (int i = 0; i < 8; i++)
-        assert_int_equal(got[i], want[i]);
-    sc_free(s);
+    ready_takes(s, want, 8);
 }
 
 /* Two interactions in one aging queue: low (priority 0) arrives at 1000,
@@ -73,14 +75,14 @@ static void priority_first_then_arrival(void **state) {
 static sb_id first_of_two(double aging, int64_t gap, int64_t ready_at) {
     sc *s = sc_new(1);
     aging_queue(s, 1, aging);
-    sx_agent_nr(s, 10, "queues=1");
+    sc_agent_nr(s, 10, "queues=1");
     sc_at(s, 1000);
-    sx_voice(s, 1, 1, 0);
+    sc_voice(s, 1, 1, 0);
     sc_at(s, 1000 + gap);
-    sx_voice(s, 2, 1, 5);
+    sc_voice(s, 2, 1, 5);
     sc_at(s, ready_at);
     sc_mark(s);
-    sx_ready(s, 10);
+    sc_ready(s, 10);
     sb_id got = sc_offered(s, 1) ? 1 : sc_offered(s, 2) ? 2 : 0;
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
     sc_free(s);
@@ -116,15 +118,15 @@ static sb_id cross_first(bool low_created_first, int64_t high_at, int64_t t) {
     sc *s = sc_new(1);
     aging_queue(s, 1, 1.0);
     aging_queue(s, 2, 0);
-    sx_agent_nr(s, 10, "queues=1,2");
+    sc_agent_nr(s, 10, "queues=1,2");
     sc_at(s, 1000);
-    if (low_created_first) sx_voice(s, 1, 1, 0);
+    if (low_created_first) sc_voice(s, 1, 1, 0);
     sc_at(s, high_at);
-    sx_voice(s, 2, 2, 3);
-    if (!low_created_first) sx_voice(s, 1, 1, 0);
+    sc_voice(s, 2, 2, 3);
+    if (!low_created_first) sc_voice(s, 1, 1, 0);
     sc_at(s, t);
     sc_mark(s);
-    sx_ready(s, 10);
+    sc_ready(s, 10);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
     sb_id got = sc_offered(s, 1) ? 1 : 2;
     const sb_event *o = sc_find(s, SB_EV_IX_OFFERED, got, 10);
@@ -154,14 +156,14 @@ static void aging_across_queues_is_exact(void **state) {
  * its score passes. */
 static void aging_overtakes_while_waiting(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     aging_queue(s, 1, 0.5); /* 0.5 point/s */
     aging_queue(s, 2, 0);
-    sx_agent_nr(s, 10, "queues=1,2");
+    sc_agent_nr(s, 10, "queues=1,2");
     sc_at(s, 1000);
-    sx_voice(s, 1, 1, 0); /* reaches 2 points at 5000 */
+    sc_voice(s, 1, 1, 0); /* reaches 2 points at 5000 */
     for (sb_id ix = 20; ix < 30; ix++)
-        sx_voice(s, ix, 2, 2);
+        sc_voice(s, ix, 2, 2);
     /* The agent takes one call a second (ready at 2000, 3000, ...): the
      * queue-2 calls (priority 2) until low's score exceeds 2: at 5000 it
      * equals 2 (arrival ties, low was created first), so low goes then. */
@@ -171,21 +173,18 @@ static void aging_overtakes_while_waiting(void **state) {
         sc_at(s, t);
         sc_mark(s);
         if (t == 2000)
-            sx_ready(s, 10);
+            sc_ready(s, 10);
         else
-            sx_end(s, got[n - 1]);
+            sc_end(s, got[n - 1]);
         sb_id ix = 0;
         for (sb_id k = 1; k < 30 && !ix; k++)
             if (sc_find(s, SB_EV_IX_OFFERED, k, 10)) ix = k;
         assert_true(ix != 0);
         assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, ix, 10)->at, t);
         got[n++] = ix;
-        sx_accept(s, 10, ix);
+        sc_accept(s, 10, ix);
     }
-    const sb_id want[5] = {20, 21, 22, 1, 23};
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(got[i], want[i]);
-    sc_free(s);
+    SC_ASSERT_IDS(got, n, 20, 21, 22, 1, 23);
 }
 
 /* The global script: agent 10 serves queues 1-3 (listed in the given
@@ -198,49 +197,45 @@ static sc *global_script(const char *queues10) {
     aging_queue(s, 3, 0);
     char spec[64];
     snprintf(spec, sizeof(spec), "queues=%s", queues10);
-    sx_agent_nr(s, 10, spec);
-    sx_agent_nr(s, 11, "queues=2");
+    sc_agent_nr(s, 10, spec);
+    sc_agent_nr(s, 11, "queues=2");
     sc_at(s, 50);
-    sx_voice(s, 1, 2, 1); /* q2 p1 @50: 1 + 0.5/s */
+    sc_voice(s, 1, 2, 1); /* q2 p1 @50: 1 + 0.5/s */
     sc_at(s, 100);
-    sx_voice(s, 2, 1, 2); /* q1 p2 @100 */
+    sc_voice(s, 2, 1, 2); /* q1 p2 @100 */
     sc_at(s, 300);
-    sx_voice(s, 3, 2, 5); /* q2 p5 @300 (before 4: same time) */
-    sx_voice(s, 4, 3, 5); /* q3 p5 @300 */
+    sc_voice(s, 3, 2, 5); /* q2 p5 @300 (before 4: same time) */
+    sc_voice(s, 4, 3, 5); /* q3 p5 @300 */
     sc_at(s, 400);
-    sx_voice(s, 5, 1, 5); /* q1 p5 @400 */
-    sx_voice(s, 6, 3, 2); /* q3 p2 @400 */
+    sc_voice(s, 5, 1, 5); /* q1 p5 @400 */
+    sc_voice(s, 6, 3, 2); /* q3 p2 @400 */
     sc_at(s, 1000);
-    sx_ready(s, 10);
+    sc_ready(s, 10);
     sb_id got[16];
     uint32_t n = drain(s, 10, got, 16);
     assert_int_equal(n, 6);
     sc_at(s, 3000);
-    sx_ready(s, 11);
+    sc_ready(s, 11);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 11), 0);
     sc_at(s, 4000);
-    sx_voice(s, 7, 2, 0);
-    sx_voice(s, 8, 3, 0);
+    sc_voice(s, 7, 2, 0);
+    sc_voice(s, 8, 3, 0);
     return s;
 }
 
 static void global_choice_across_queues(void **state) {
     (void)state;
     sc *s = global_script("1,2,3");
-    sb_id got[16];
     sc_mark(s);
     s->mark = 0;
-    uint32_t n = sx_offered_ixs(s, got, 16);
-    assert_int_equal(n, 8);
     /* At 1000 and after (all drained at 1000):
      *   3 (q2 p5 @300, aged 0.35) > 5? no: 3 scores 5.35, 4 and 5 score 5:
      *   4 (q3 @300) before 5 (q1 @400) by arrival;
      *   then 2 (q1 p2 @100) and 6 (q3 p2 @400) score 2, 1 (q2 p1 @50)
      *   scores 1 + 0.475 = 1.475 at 1000: 2, 6, 1.
      * Later arrivals: 7 to agent 11 (q2), 8 to agent 10 (q3). */
-    const sb_id want[8] = {3, 4, 5, 2, 6, 1, 7, 8};
-    for (int i = 0; i < 8; i++)
-        assert_int_equal(got[i], want[i]);
+    sb_id got[16];
+    SC_ASSERT_IDS(got, sc_offered_ixs(s, got, 16), 3, 4, 5, 2, 6, 1, 7, 8);
     assert_non_null(sc_find(s, SB_EV_IX_OFFERED, 7, 11));
     assert_non_null(sc_find(s, SB_EV_IX_OFFERED, 8, 10));
     sc_free(s);
@@ -255,9 +250,9 @@ static void global_choice_is_deterministic(void **state) {
     assert_int_equal(a->nlog, c->nlog);
     assert_memory_equal(a->log, b->log, a->nlog * sizeof(*a->log));
     static char ta[1 << 16], tb[1 << 16], tc[1 << 16];
-    sx_log_text(a, ta, sizeof(ta));
-    sx_log_text(b, tb, sizeof(tb));
-    sx_log_text(c, tc, sizeof(tc));
+    sc_log_text(a, ta, sizeof(ta));
+    sc_log_text(b, tb, sizeof(tb));
+    sc_log_text(c, tc, sizeof(tc));
     assert_string_equal(ta, tb);
     assert_string_equal(ta, tc);
     sc_free(a);
@@ -272,28 +267,22 @@ static void global_choice_is_deterministic(void **state) {
  * agent's list. */
 static void ties_by_arrival_then_enqueue_order(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     aging_queue(s, 1, 2.0);
     aging_queue(s, 2, 2.0);
-    sx_agent_nr(s, 10, "queues=1,2");
+    sc_agent_nr(s, 10, "queues=1,2");
     sc_at(s, 100);
-    sx_voice(s, 200, 1, 3); /* @100, enqueued 1st */
-    sx_voice(s, 100, 1, 3); /* @100, enqueued 2nd */
-    sx_voice(s, 150, 2, 3); /* @100, enqueued 3rd, other queue */
+    sc_voice(s, 200, 1, 3); /* @100, enqueued 1st */
+    sc_voice(s, 100, 1, 3); /* @100, enqueued 2nd */
+    sc_voice(s, 150, 2, 3); /* @100, enqueued 3rd, other queue */
     sc_at(s, 200);
-    sx_voice(s, 50, 1, 3); /* @200 */
+    sc_voice(s, 50, 1, 3); /* @200 */
     sb_interaction_def d = {
         .id = 300, .queue = 2, .channel = SB_CH_VOICE, .priority = 3, .arrived_at = 60};
-    assert_int_equal(sx_ix_def(s, &d), SB_OK); /* created at 200, arrived at 60 */
+    assert_int_equal(sc_ix_def(s, &d), SB_OK); /* created at 200, arrived at 60 */
     sc_at(s, 1000);
-    sc_mark(s);
-    sx_ready(s, 10);
-    sb_id got[16];
-    assert_int_equal(drain(s, 10, got, 16), 5);
     const sb_id want[5] = {300, 200, 100, 150, 50};
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(got[i], want[i]);
-    sc_free(s);
+    ready_takes(s, want, 5);
 }
 
 /* Across queues with no aging, equal priorities: the earlier arrival wins
@@ -302,60 +291,49 @@ static void ties_by_arrival_then_enqueue_order(void **state) {
  * queue's place in the agent's list. */
 static void cross_queue_ties(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "");
     sc_queue(s, 2, "");
     sc_queue(s, 3, "");
-    sx_agent_nr(s, 10, "queues=1,2,3");
+    sc_agent_nr(s, 10, "queues=1,2,3");
     sc_at(s, 1000);
-    sx_voice(s, 1, 1, 2); /* @1000, enqueued 1st */
-    sx_voice(s, 9, 3, 2); /* @1000, enqueued 2nd */
+    sc_voice(s, 1, 1, 2); /* @1000, enqueued 1st */
+    sc_voice(s, 9, 3, 2); /* @1000, enqueued 2nd */
     sb_interaction_def d = {
         .id = 5, .queue = 2, .channel = SB_CH_VOICE, .priority = 2, .arrived_at = 900};
-    assert_int_equal(sx_ix_def(s, &d), SB_OK); /* enqueued 3rd, arrived 900 */
+    assert_int_equal(sc_ix_def(s, &d), SB_OK); /* enqueued 3rd, arrived 900 */
     sc_at(s, 1500);
-    sx_voice(s, 2, 3, 2); /* @1500 */
-    sx_voice(s, 3, 1, 2); /* @1500 */
+    sc_voice(s, 2, 3, 2); /* @1500 */
+    sc_voice(s, 3, 1, 2); /* @1500 */
     d.id = 7;
     d.queue = 1;
     d.arrived_at = 950;
-    assert_int_equal(sx_ix_def(s, &d),
+    assert_int_equal(sc_ix_def(s, &d),
                      SB_OK); /* same queue as 1, enqueued later, arrived earlier */
-    sb_explain ex;
-    assert_int_equal(sb_interaction_explain(s->c, s->now, 7, &ex), SB_OK);
-    assert_int_equal(ex.position, 1);
+    assert_int_equal(sc_explain(s, 7).position, 1);
     sc_at(s, 2000);
-    sc_mark(s);
-    sx_ready(s, 10);
-    sb_id got[8];
-    assert_int_equal(drain(s, 10, got, 8), 6);
     const sb_id want[6] = {5, 7, 1, 9, 2, 3};
-    for (int i = 0; i < 6; i++)
-        assert_int_equal(got[i], want[i]);
-    sc_free(s);
+    ready_takes(s, want, 6);
 }
 
 /* A declined interaction keeps its place (arrival and enqueue order). */
 static void requeue_keeps_place(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    sc_queue(s, 1, "");
-    sc_agent(s, 10, "queues=1");
-    sx_agent_nr(s, 11, "queues=1");
+    sc *s = sc_fresh_simple();
+    sc_agent_nr(s, 11, "queues=1");
     sc_at(s, 100);
-    sx_voice(s, 1, 1, 0); /* offered to 10 */
+    sc_voice(s, 1, 1, 0); /* offered to 10 */
     assert_int_equal(sc_offered(s, 1), 10);
     sc_at(s, 200);
-    sx_voice(s, 2, 1, 0);
-    sx_voice(s, 3, 1, 0);
+    sc_voice(s, 2, 1, 0);
+    sc_voice(s, 3, 1, 0);
     sc_at(s, 300);
-    sx_reject(s, 10, 1); /* back in line, ahead of 2 and 3 */
+    sc_reject(s, 10, 1); /* back in line, ahead of 2 and 3 */
     sc_at(s, 400);
     sc_mark(s);
-    sx_ready(s, 11);
+    sc_ready(s, 11);
     assert_int_equal(sc_offered(s, 1), 11);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 11), 1);
-    sc_free(s);
 }
 
 /* Several interactions go back to waiting at the same instant (their
@@ -370,37 +348,28 @@ static void released_together_best_first(void **state) {
         sb_profile_def one_chat;
         sb_profile_default(&one_chat);
         one_chat.max[SB_CH_CHAT] = 1;
-        assert_int_equal(sb_profile_set(s->c, s->now, 2, &one_chat), SB_OK);
+        sc_profile(s, 2, &one_chat);
         sc_agent(s, 11, "queues=1");
-        sx_agent_nr(s, 10, "queues=1 profile=2");
+        sc_agent_nr(s, 10, "queues=1 profile=2");
         sc_at(s, 1000);
         int prio[2] = {better_first ? 5 : 0, better_first ? 0 : 5};
-        assert_int_equal(sc_ix(s, 100, 1, SB_CH_CHAT, prio[0], NULL), SB_OK);
-        assert_int_equal(sc_ix(s, 101, 1, SB_CH_CHAT, prio[1], NULL), SB_OK);
+        sc_arrive(s, 100, 1, SB_CH_CHAT, prio[0]);
+        sc_arrive(s, 101, 1, SB_CH_CHAT, prio[1]);
         assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 11), 2);
-        sx_ready(s, 10); /* nothing waits: both are offered to 11 */
+        sc_ready(s, 10); /* nothing waits: both are offered to 11 */
         sc_at(s, 2000);
         sc_mark(s);
-        assert_int_equal(sb_agent_logout(s->c, s->now, 11), SB_OK);
-        sc_collect(s);
-        sb_id best = better_first ? 100 : 101;
-        if (sc_count(s, SB_EV_IX_OFFERED, 0, 0) != 1 || sc_offered(s, best) != 10) {
-            print_message("wrong pick (better one offered %s):\n",
-                          better_first ? "first" : "second");
-            sx_dump(s);
-            failures++;
-        }
+        sc_logout(s, 11);
+        failures += !sc_only_offer(s, better_first ? 100 : 101, 10, "better one offered %s",
+                                   better_first ? "first" : "second");
         sc_free(s);
     }
     assert_int_equal(failures, 0);
 }
 
-SB_TEST_GROUP(scenario_ordering, cmocka_unit_test(priority_first_then_arrival),
-              cmocka_unit_test(aging_overtake_is_exact),
-              cmocka_unit_test(aging_across_queues_is_exact),
-              cmocka_unit_test(aging_overtakes_while_waiting),
-              cmocka_unit_test(global_choice_across_queues),
-              cmocka_unit_test(global_choice_is_deterministic),
-              cmocka_unit_test(ties_by_arrival_then_enqueue_order),
-              cmocka_unit_test(cross_queue_ties), cmocka_unit_test(requeue_keeps_place),
-              cmocka_unit_test(released_together_best_first))
+SB_TEST_GROUP(scenario_ordering, SC_TEST(priority_first_then_arrival),
+              SC_TEST(aging_overtake_is_exact), SC_TEST(aging_across_queues_is_exact),
+              SC_TEST(aging_overtakes_while_waiting), SC_TEST(global_choice_across_queues),
+              SC_TEST(global_choice_is_deterministic), SC_TEST(ties_by_arrival_then_enqueue_order),
+              SC_TEST(cross_queue_ties), SC_TEST(requeue_keeps_place),
+              SC_TEST(released_together_best_first))

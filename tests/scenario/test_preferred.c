@@ -1,7 +1,7 @@
 /* Scenarios: preferred-agent and last-agent routing.  While the wait
  * limit runs only the preferred agent may get the interaction; after it,
  * or when that agent cannot take it at all, routing is normal. */
-#include "scenario/harness_extra.h"
+#include "scenario/harness.h"
 
 /* A voice interaction for queue 1 waiting for `pref` for wait_ms. */
 static int pref_ix(sc *s, sb_id id, sb_id pref, int64_t wait_ms) {
@@ -10,25 +10,31 @@ static int pref_ix(sc *s, sb_id id, sb_id pref, int64_t wait_ms) {
                             .channel = SB_CH_VOICE,
                             .preferred_agent = pref,
                             .preferred_wait_ms = wait_ms};
-    return sx_ix_def(s, &d);
+    return sc_ix_def(s, &d);
 }
 
 /* A voice interaction of a customer for queue q. */
 static int cust_ix(sc *s, sb_id id, sb_id q, const char *customer) {
     sb_interaction_def d = {
         .id = id, .queue = q, .channel = SB_CH_VOICE, .customer = sb_core_sym(s->c, customer)};
-    return sx_ix_def(s, &d);
+    return sc_ix_def(s, &d);
 }
 
 /* ---- preferred agent --------------------------------------------------- */
 
-static void preferred_only_during_wait(void **state) {
-    (void)state;
-    sc *s = sc_new(1);
+/* Queue 1 (every member) with agent 10 ready and agent 11 logged in but
+ * not ready; the clock at 1000. */
+static sc *ten_ready_eleven_not(sc *s) {
     sc_queue(s, 1, "");
     sc_agent(s, 10, "queues=1");
-    sx_agent_nr(s, 11, "queues=1");
+    sc_agent_nr(s, 11, "queues=1");
     sc_at(s, 1000);
+    return s;
+}
+
+static void preferred_only_during_wait(void **state) {
+    (void)state;
+    sc *s = ten_ready_eleven_not(sc_fresh(1));
     sc_mark(s);
     assert_int_equal(pref_ix(s, 100, 11, 5000), SB_OK);
     const sb_event *p = sc_find(s, SB_EV_IX_PREFERRED, 100, 0);
@@ -37,60 +43,51 @@ static void preferred_only_during_wait(void **state) {
     assert_int_equal(p->value, 6000);
     assert_int_equal(sc_ix_state(s, 100), SB_IX_QUEUED);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0); /* 10 is ready: not offered */
-    sb_explain ex;
-    assert_int_equal(sb_interaction_explain(s->c, s->now, 100, &ex), SB_OK);
+    sb_explain ex = sc_explain(s, 100);
     assert_int_equal(ex.preferred_agent, 11);
     assert_int_equal(ex.preferred_until, 6000);
 
     /* other agents coming ready do not get it either */
     sc_at(s, 2000);
     sc_agent(s, 12, "queues=1");
-    sx_not_ready(s, 10);
-    sx_ready(s, 10);
+    sc_not_ready(s, 10, 0);
+    sc_ready(s, 10);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
 
     /* the preferred one does, within the limit (1 ms before it) */
     sc_at(s, 5999);
-    sx_ready(s, 11);
-    assert_int_equal(sc_offered(s, 100), 11);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 11)->at, 5999);
+    sc_ready(s, 11);
+    sc_assert_offered_at(s, 100, 11, 5999);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
     sc_at(s, 6000);
     assert_int_equal(sc_count(s, SB_EV_IX_QUEUED, 100, 0), 1); /* no expiry once offered */
-    sc_free(s);
 }
 
 /* A busy preferred agent gets it when its call ends within the limit. */
 static void preferred_gets_it_when_free(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "");
     sc_agent(s, 11, "queues=1");
     sc_at(s, 10);
     sc_agent(s, 10, "queues=1");
     sc_at(s, 500);
-    sx_voice(s, 99, 1, 0);
+    sc_voice(s, 99, 1, 0);
     assert_int_equal(sc_offered(s, 99), 11);
-    sx_accept(s, 11, 99);
+    sc_accept(s, 11, 99);
     sc_at(s, 1000);
     sc_mark(s);
     assert_int_equal(pref_ix(s, 100, 11, 30000), SB_OK);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
     sc_at(s, 4000);
-    sx_end(s, 99);
-    assert_int_equal(sc_offered(s, 100), 11);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 11)->at, 4000);
-    sc_free(s);
+    sc_end(s, 99);
+    sc_assert_offered_at(s, 100, 11, 4000);
 }
 
 /* At the limit exactly the interaction routes normally. */
 static void preferred_wait_expires_exactly(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    sc_queue(s, 1, "");
-    sc_agent(s, 10, "queues=1");
-    sx_agent_nr(s, 11, "queues=1");
-    sc_at(s, 1000);
+    sc *s = ten_ready_eleven_not(sc_fresh(1));
     sc_mark(s);
     assert_int_equal(pref_ix(s, 100, 11, 5000), SB_OK);
     assert_int_equal(sb_core_next_deadline(s->c), 6000);
@@ -109,18 +106,13 @@ static void preferred_wait_expires_exactly(void **state) {
     assert_int_equal(o->at, 6000);
     assert_true(q < o);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
-    sc_free(s);
 }
 
 /* A late caller (one advance far past the limit) sees the same: the
  * expiry and the offer happen at the limit, not at the call. */
 static void preferred_wait_expiry_fires_on_time(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    sc_queue(s, 1, "");
-    sc_agent(s, 10, "queues=1");
-    sx_agent_nr(s, 11, "queues=1");
-    sc_at(s, 1000);
+    sc *s = ten_ready_eleven_not(sc_fresh(1));
     assert_int_equal(pref_ix(s, 100, 11, 5000), SB_OK);
     sc_mark(s);
     sb_core_advance(s->c, 9000);
@@ -130,63 +122,49 @@ static void preferred_wait_expiry_fires_on_time(void **state) {
     assert_non_null(o);
     assert_int_equal(o->at, 6000);
     assert_int_equal(o->value, 16000);
-    sc_free(s);
 }
 
 /* Without a limit it waits for the preferred agent for good. */
 static void preferred_without_limit_waits(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    sc_queue(s, 1, "");
-    sc_agent(s, 10, "queues=1");
-    sx_agent_nr(s, 11, "queues=1");
-    sc_at(s, 1000);
+    sc *s = ten_ready_eleven_not(sc_fresh(1));
     sc_mark(s);
     assert_int_equal(pref_ix(s, 100, 11, 0), SB_OK);
     assert_int_equal(sc_find(s, SB_EV_IX_PREFERRED, 100, 0)->value, 0);
     sc_at(s, 10000000);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
-    sx_ready(s, 11);
+    sc_ready(s, 11);
     assert_int_equal(sc_offered(s, 100), 11);
-    sc_free(s);
 }
 
 /* A logged-out preferred agent: normal routing at once, whether it is
  * logged out at arrival or logs out while the interaction waits. */
 static void preferred_logged_out_routes_normally(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    sc_queue(s, 1, "");
-    sc_agent(s, 10, "queues=1");
+    sc *s = sc_fresh_simple();
     assert_int_equal(sc_agent_spec(s, 11, "queues=1"), SB_OK); /* never logged in */
-    sx_agent_nr(s, 12, "queues=1");
+    sc_agent_nr(s, 12, "queues=1");
     sc_at(s, 1000);
     sc_mark(s);
     assert_int_equal(pref_ix(s, 100, 11, 60000), SB_OK);
-    assert_int_equal(sc_offered(s, 100), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 10)->at, 1000);
+    sc_assert_offered_at(s, 100, 10, 1000);
 
     sc_at(s, 1500);
-    sx_accept(s, 10, 100);
-    sx_end(s, 100);
+    sc_accept(s, 10, 100);
+    sc_end(s, 100);
     sc_mark(s);
     assert_int_equal(pref_ix(s, 101, 12, 60000), SB_OK); /* 12 logged in, not ready */
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
     sc_at(s, 2000);
-    assert_int_equal(sb_agent_logout(s->c, s->now, 12), SB_OK);
-    sc_collect(s);
-    assert_int_equal(sc_offered(s, 101), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 101, 10)->at, 2000);
-    sc_free(s);
+    sc_logout(s, 12);
+    sc_assert_offered_at(s, 101, 10, 2000);
 }
 
 /* A reject (or a timeout) by the preferred agent: normal routing at once,
  * and the preferred agent is not offered it again. */
 static void preferred_reject_routes_normally(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    sc_queue(s, 1, "");
-    sc_agent(s, 10, "queues=1"); /* longest idle */
+    sc *s = sc_fresh_simple(); /* agent 10: the longest idle */
     sc_at(s, 10);
     sc_agent(s, 11, "queues=1");
     sc_at(s, 1000);
@@ -196,11 +174,10 @@ static void preferred_reject_routes_normally(void **state) {
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
     sc_at(s, 1500);
     sc_mark(s);
-    sx_reject(s, 11, 100);
-    assert_int_equal(sc_offered(s, 100), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 10)->at, 1500);
+    sc_reject(s, 11, 100);
+    sc_assert_offered_at(s, 100, 10, 1500);
     sc_at(s, 1600);
-    sx_reject(s, 10, 100); /* everyone declined: it waits */
+    sc_reject(s, 10, 100); /* everyone declined: it waits */
     assert_int_equal(sc_ix_state(s, 100), SB_IX_QUEUED);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 0), 1);
 
@@ -211,9 +188,7 @@ static void preferred_reject_routes_normally(void **state) {
     sc_mark(s);
     sc_at(s, 12000);
     assert_non_null(sc_find(s, SB_EV_IX_TIMED_OUT, 101, 11));
-    assert_int_equal(sc_offered(s, 101), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 101, 10)->at, 12000);
-    sc_free(s);
+    sc_assert_offered_at(s, 101, 10, 12000);
 }
 
 /* Two interactions wait for the same preferred agent and are released at
@@ -225,11 +200,7 @@ static void preferred_release_respects_priority(void **state) {
     int failures = 0;
     for (int logout = 0; logout < 2; logout++) {
         for (int better_first = 0; better_first < 2; better_first++) {
-            sc *s = sc_new(1);
-            sc_queue(s, 1, "");
-            sc_agent(s, 10, "queues=1");
-            sx_agent_nr(s, 11, "queues=1");
-            sc_at(s, 1000);
+            sc *s = ten_ready_eleven_not(sc_new(1));
             sb_interaction_def lo = {.id = 100,
                                      .queue = 1,
                                      .channel = SB_CH_VOICE,
@@ -239,23 +210,19 @@ static void preferred_release_respects_priority(void **state) {
             sb_interaction_def hi = lo;
             hi.id = 101;
             hi.priority = 5;
-            assert_int_equal(sx_ix_def(s, better_first ? &hi : &lo), SB_OK);
-            assert_int_equal(sx_ix_def(s, better_first ? &lo : &hi), SB_OK);
+            assert_int_equal(sc_ix_def(s, better_first ? &hi : &lo), SB_OK);
+            assert_int_equal(sc_ix_def(s, better_first ? &lo : &hi), SB_OK);
             sc_mark(s);
             if (logout) {
                 sc_at(s, 2000);
-                assert_int_equal(sb_agent_logout(s->c, s->now, 11), SB_OK);
-                sc_collect(s);
+                sc_logout(s, 11);
             } else {
                 sc_at(s, 6000);
             }
-            if (sc_count(s, SB_EV_IX_OFFERED, 0, 0) != 1 || sc_offered(s, 101) != 10) {
-                print_message("wrong pick (%s, better one created %s):\n",
-                              logout ? "preferred agent logs out" : "limits expire together",
-                              better_first ? "first" : "second");
-                sx_dump(s);
-                failures++;
-            }
+            failures +=
+                !sc_only_offer(s, 101, 10, "%s, better one created %s",
+                               logout ? "preferred agent logs out" : "limits expire together",
+                               better_first ? "first" : "second");
             sc_free(s);
         }
     }
@@ -264,11 +231,21 @@ static void preferred_release_respects_priority(void **state) {
 
 /* ---- last agent -------------------------------------------------------- */
 
-static void last_agent_queue(sc *s, sb_id id, int64_t last_agent_ms) {
-    sb_step_def step = {"", 0};
-    sb_queue_def d = sc_qdef(&step, 1);
-    d.last_agent_ms = last_agent_ms;
-    sx_queue(s, id, &d);
+/* Queue 1 (every member) preferring the customer's last agent for 30 s,
+ * with queue 2 (an ordinary one) too if asked; agents 10 (idle since 0)
+ * and 11 (since 100) serve them all; the clock at 1000. */
+static sc *last_agent_scene(bool with_queue_2) {
+    sc *s = sc_fresh(1);
+    sb_queue_def d = sc_qdef_all();
+    d.last_agent_ms = 30000;
+    sc_queue_set(s, 1, &d);
+    if (with_queue_2) sc_queue(s, 2, "");
+    const char *spec = with_queue_2 ? "queues=1,2" : "queues=1";
+    sc_agent(s, 10, spec);
+    sc_at(s, 100);
+    sc_agent(s, 11, spec);
+    sc_at(s, 1000);
+    return s;
 }
 
 /* The customer's next interaction goes to the agent who last accepted
@@ -276,22 +253,15 @@ static void last_agent_queue(sc *s, sb_id id, int64_t last_agent_ms) {
  * longest idle; a queue without the rule ignores the history. */
 static void last_agent_routing(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    last_agent_queue(s, 1, 30000);
-    sc_queue(s, 2, "");
-    sc_agent(s, 10, "queues=1,2"); /* idle since 0 */
-    sc_at(s, 100);
-    sc_agent(s, 11, "queues=1,2"); /* idle since 100 */
-
-    sc_at(s, 1000);
+    sc *s = last_agent_scene(true);
     assert_int_equal(cust_ix(s, 100, 1, "cust-a"), SB_OK); /* no history yet */
     assert_int_equal(sc_count(s, SB_EV_IX_PREFERRED, 100, 0), 0);
     assert_int_equal(sc_offered(s, 100), 10);
-    sx_reject(s, 10, 100);
+    sc_reject(s, 10, 100);
     assert_int_equal(sc_offered(s, 100), 11);
-    sx_accept(s, 11, 100);
+    sc_accept(s, 11, 100);
     sc_at(s, 2000);
-    sx_end(s, 100); /* 11 idle since 2000; 10 since 0 */
+    sc_end(s, 100); /* 11 idle since 2000; 10 since 0 */
 
     sc_at(s, 3000);
     sc_mark(s);
@@ -301,9 +271,9 @@ static void last_agent_routing(void **state) {
     assert_int_equal(p->target, 11);
     assert_int_equal(p->value, 33000);
     assert_int_equal(sc_offered(s, 101), 11); /* not 10, the longest idle */
-    sx_accept(s, 11, 101);
+    sc_accept(s, 11, 101);
     sc_at(s, 3500);
-    sx_end(s, 101);
+    sc_end(s, 101);
 
     /* another customer: normal routing */
     sc_at(s, 4000);
@@ -311,9 +281,9 @@ static void last_agent_routing(void **state) {
     assert_int_equal(cust_ix(s, 102, 1, "cust-b"), SB_OK);
     assert_int_equal(sc_offered(s, 102), 10);
     assert_int_equal(sc_count(s, SB_EV_IX_PREFERRED, 0, 0), 0);
-    sx_reject(s, 10, 102);
-    sx_accept(s, 11, 102);
-    sx_end(s, 102);
+    sc_reject(s, 10, 102);
+    sc_accept(s, 11, 102);
+    sc_end(s, 102);
 
     /* a queue without the rule: longest idle (10), history ignored */
     sc_at(s, 5000);
@@ -321,15 +291,14 @@ static void last_agent_routing(void **state) {
     assert_int_equal(cust_ix(s, 103, 2, "cust-a"), SB_OK);
     assert_int_equal(sc_count(s, SB_EV_IX_PREFERRED, 0, 0), 0);
     assert_int_equal(sc_offered(s, 103), 10);
-    sx_accept(s, 10, 103); /* 10 now last accepted cust-a */
-    sx_end(s, 103);
+    sc_accept(s, 10, 103); /* 10 now last accepted cust-a */
+    sc_end(s, 103);
 
     sc_at(s, 6000);
     sc_mark(s);
     assert_int_equal(cust_ix(s, 104, 1, "cust-a"), SB_OK);
     assert_int_equal(sc_find(s, SB_EV_IX_PREFERRED, 104, 0)->target, 10);
     assert_int_equal(sc_offered(s, 104), 10);
-    sc_free(s);
 }
 
 /* The last agent is busy: it waits for it within the window, goes to it
@@ -337,24 +306,18 @@ static void last_agent_routing(void **state) {
  * exactly otherwise. */
 static void last_agent_window(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    last_agent_queue(s, 1, 30000);
-    sc_agent(s, 10, "queues=1");
-    sc_at(s, 100);
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 1000);
+    sc *s = last_agent_scene(false);
     assert_int_equal(cust_ix(s, 100, 1, "cust-a"), SB_OK);
-    sx_accept(s, 10, 100); /* last agent of cust-a: 10, busy from now */
+    sc_accept(s, 10, 100); /* last agent of cust-a: 10, busy from now */
 
     sc_at(s, 2000);
     sc_mark(s);
     assert_int_equal(cust_ix(s, 101, 1, "cust-a"), SB_OK);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0); /* 11 ready, not offered */
     sc_at(s, 9000);
-    sx_end(s, 100);
-    assert_int_equal(sc_offered(s, 101), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 101, 10)->at, 9000);
-    sx_accept(s, 10, 101);
+    sc_end(s, 100);
+    sc_assert_offered_at(s, 101, 10, 9000);
+    sc_accept(s, 10, 101);
 
     sc_at(s, 10000);
     sc_mark(s);
@@ -363,30 +326,21 @@ static void last_agent_window(void **state) {
     sc_at(s, 39999);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
     sc_at(s, 40000);
-    assert_int_equal(sc_offered(s, 102), 11);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 102, 11)->at, 40000);
-    sc_free(s);
+    sc_assert_offered_at(s, 102, 11, 40000);
 }
 
 /* The last agent logged out: normal routing at once. */
 static void last_agent_logged_out(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    last_agent_queue(s, 1, 30000);
-    sc_agent(s, 10, "queues=1");
-    sc_at(s, 100);
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 1000);
+    sc *s = last_agent_scene(false);
     assert_int_equal(cust_ix(s, 100, 1, "cust-a"), SB_OK);
-    sx_accept(s, 10, 100);
-    sx_end(s, 100);
-    assert_int_equal(sb_agent_logout(s->c, s->now, 10), SB_OK);
+    sc_accept(s, 10, 100);
+    sc_end(s, 100);
+    sc_logout(s, 10);
     sc_at(s, 2000);
     sc_mark(s);
     assert_int_equal(cust_ix(s, 101, 1, "cust-a"), SB_OK);
-    assert_int_equal(sc_offered(s, 101), 11);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 101, 11)->at, 2000);
-    sc_free(s);
+    sc_assert_offered_at(s, 101, 11, 2000);
 }
 
 /* Last-agent routing is a preference among the agents who may take the
@@ -394,11 +348,11 @@ static void last_agent_logged_out(void **state) {
  * rule) is not waited for and never offered it. */
 static void last_agent_must_serve_the_queue(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sb_step_def step = {"agent.skills.billing > 0", 0};
     sb_queue_def d = sc_qdef(&step, 1);
     d.last_agent_ms = 30000;
-    sx_queue(s, 1, &d);
+    sc_queue_set(s, 1, &d);
     sc_queue(s, 2, "");
     sc_agent(s, 12, "queues=2");                  /* sales only */
     sc_agent(s, 13, "skills=billing:0 queues=1"); /* member, fails the rule */
@@ -407,38 +361,34 @@ static void last_agent_must_serve_the_queue(void **state) {
     sc_at(s, 1000);
     assert_int_equal(cust_ix(s, 100, 2, "cust-a"), SB_OK);
     assert_int_equal(sc_offered(s, 100), 12);
-    sx_accept(s, 12, 100);
-    sx_end(s, 100);
+    sc_accept(s, 12, 100);
+    sc_end(s, 100);
     sb_interaction_def tr = {.id = 101,
                              .queue = 2,
                              .channel = SB_CH_VOICE,
                              .customer = sb_core_sym(s->c, "cust-b"),
                              .preferred_agent = 13,
                              .preferred_wait_ms = 1000};
-    assert_int_equal(sx_ix_def(s, &tr), SB_OK); /* explicit preference: 13 takes it */
+    assert_int_equal(sc_ix_def(s, &tr), SB_OK); /* explicit preference: 13 takes it */
     assert_int_equal(sc_offered(s, 101), 13);
-    sx_accept(s, 13, 101);
-    sx_end(s, 101);
+    sc_accept(s, 13, 101);
+    sc_end(s, 101);
 
     sc_at(s, 2000);
     sc_mark(s);
     assert_int_equal(cust_ix(s, 102, 1, "cust-a"), SB_OK);
     assert_int_equal(cust_ix(s, 103, 1, "cust-b"), SB_OK);
     sb_id got102 = sc_offered(s, 102), got103 = sc_offered(s, 103);
-    if (got102 != 10 || got103 != 0) sx_dump(s);
-    sc_free(s);                   /* before asserting: no leak when it fails */
+    if (got102 != 10 || got103 != 0) sc_dump(s);
     assert_int_equal(got102, 10); /* at once; not 12, who does not serve queue 1 */
     assert_int_equal(got103, 0);  /* not 13, who fails the queue's rule */
 }
 
-SB_TEST_GROUP(scenario_preferred, cmocka_unit_test(preferred_only_during_wait),
-              cmocka_unit_test(preferred_gets_it_when_free),
-              cmocka_unit_test(preferred_wait_expires_exactly),
-              cmocka_unit_test(preferred_wait_expiry_fires_on_time),
-              cmocka_unit_test(preferred_without_limit_waits),
-              cmocka_unit_test(preferred_logged_out_routes_normally),
-              cmocka_unit_test(preferred_reject_routes_normally),
-              cmocka_unit_test(preferred_release_respects_priority),
-              cmocka_unit_test(last_agent_routing), cmocka_unit_test(last_agent_window),
-              cmocka_unit_test(last_agent_logged_out),
-              cmocka_unit_test(last_agent_must_serve_the_queue))
+SB_TEST_GROUP(scenario_preferred, SC_TEST(preferred_only_during_wait),
+              SC_TEST(preferred_gets_it_when_free), SC_TEST(preferred_wait_expires_exactly),
+              SC_TEST(preferred_wait_expiry_fires_on_time), SC_TEST(preferred_without_limit_waits),
+              SC_TEST(preferred_logged_out_routes_normally),
+              SC_TEST(preferred_reject_routes_normally),
+              SC_TEST(preferred_release_respects_priority), SC_TEST(last_agent_routing),
+              SC_TEST(last_agent_window), SC_TEST(last_agent_logged_out),
+              SC_TEST(last_agent_must_serve_the_queue))

@@ -1,7 +1,19 @@
 /* Scenarios: which agent a queue's selection strategy picks among the
  * eligible, available ones (longest idle, least occupied, most skilled,
  * round robin, random, broadcast). */
-#include "scenario/harness_extra.h"
+#include <string.h>
+
+#include "scenario/harness.h"
+
+/* Agents first..last (counting up or down) ready in queue 1, each logged
+ * in gap ms after the one before: the first is the longest idle. */
+static void agents_in_turn(sc *s, sb_id first, sb_id last, int64_t gap) {
+    for (sb_id a = first;; a = first < last ? a + 1 : a - 1) {
+        if (a != first) sc_at(s, s->now + gap);
+        sc_agent(s, a, "queues=1");
+        if (a == last) break;
+    }
+}
 
 /* ---- longest idle ------------------------------------------------------ */
 
@@ -10,113 +22,87 @@
  * again does not make an agent "fresh". */
 static void longest_idle_counts_from_last_end(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "");
-    sc_agent(s, 10, "queues=1"); /* idle since 0 */
-    sc_at(s, 100);
-    sc_agent(s, 11, "queues=1"); /* idle since 100 */
+    agents_in_turn(s, 10, 11, 100); /* idle since 0 and 100 */
 
     sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
     assert_int_equal(sc_offered(s, 100), 10);
-    sx_voice(s, 101, 1, 0);
+    sc_voice(s, 101, 1, 0);
     assert_int_equal(sc_offered(s, 101), 11);
-    sx_accept(s, 10, 100);
-    sx_accept(s, 11, 101);
+    sc_accept(s, 10, 100);
+    sc_accept(s, 11, 101);
 
     sc_at(s, 1500);
-    sx_end(s, 101); /* agent 11 idle since 1500 */
+    sc_end(s, 101); /* agent 11 idle since 1500 */
     sc_at(s, 1800);
     sc_agent(s, 12, "queues=1"); /* never used: idle since its login, 1800 */
     sc_at(s, 2000);
-    sx_end(s, 100); /* agent 10 idle since 2000 */
+    sc_end(s, 100); /* agent 10 idle since 2000 */
     sc_at(s, 2500);
-    sx_not_ready(s, 11);
-    sx_ready(s, 11); /* still idle since 1500 */
+    sc_not_ready(s, 11, 0);
+    sc_ready(s, 11); /* still idle since 1500 */
 
-    sb_agent_info ai;
-    assert_int_equal(sb_agent_info_get(s->c, 10, &ai), SB_OK);
-    assert_int_equal(ai.idle_since, 2000);
-    assert_int_equal(sb_agent_info_get(s->c, 11, &ai), SB_OK);
-    assert_int_equal(ai.idle_since, 1500);
-    assert_int_equal(sb_agent_info_get(s->c, 12, &ai), SB_OK);
-    assert_int_equal(ai.idle_since, 1800);
+    assert_int_equal(sc_agent_info(s, 10).idle_since, 2000);
+    assert_int_equal(sc_agent_info(s, 11).idle_since, 1500);
+    assert_int_equal(sc_agent_info(s, 12).idle_since, 1800);
 
     sc_at(s, 3000);
     sc_mark(s);
-    sx_voice(s, 102, 1, 0);
-    sx_voice(s, 103, 1, 0);
-    sx_voice(s, 104, 1, 0);
+    sc_voice(s, 102, 1, 0);
+    sc_voice(s, 103, 1, 0);
+    sc_voice(s, 104, 1, 0);
+    /* finished at 1500; logged in at 1800, never used; finished at 2000 */
     sb_id got[8];
-    assert_int_equal(sx_offers(s, got, 8), 3);
-    assert_int_equal(got[0], 11); /* finished at 1500 */
-    assert_int_equal(got[1], 12); /* logged in at 1800, never used */
-    assert_int_equal(got[2], 10); /* finished at 2000 */
-    sc_free(s);
+    SC_ASSERT_IDS(got, sc_offers(s, got, 8), 11, 12, 10);
 }
 
 /* A rejected offer is not work: the agent's idle time is unchanged, and
  * the next interaction still goes to it first. */
 static void longest_idle_reject_keeps_idle_time(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "");
-    sc_agent(s, 10, "queues=1");
-    sc_at(s, 100);
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 200);
-    sc_agent(s, 12, "queues=1");
+    agents_in_turn(s, 10, 12, 100);
     sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
     assert_int_equal(sc_offered(s, 100), 10);
     sc_at(s, 1200);
-    sx_reject(s, 10, 100);
+    sc_reject(s, 10, 100);
     assert_int_equal(sc_offered(s, 100), 11);
-    sb_agent_info ai;
-    assert_int_equal(sb_agent_info_get(s->c, 10, &ai), SB_OK);
-    assert_int_equal(ai.idle_since, 0);
+    assert_int_equal(sc_agent_info(s, 10).idle_since, 0);
     sc_mark(s);
-    sx_voice(s, 101, 1, 0); /* 10 (idle since 0) before 12 (since 200) */
+    sc_voice(s, 101, 1, 0); /* 10 (idle since 0) before 12 (since 200) */
     assert_int_equal(sc_offered(s, 101), 10);
-    sc_free(s);
 }
 
 /* ---- least occupied ---------------------------------------------------- */
 
 static void least_occupied_picks_lowest_load(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    sx_queue_sel(s, 1, SB_SEL_LEAST_OCCUPIED, "");
-    sc_agent(s, 10, "queues=1");
-    sc_at(s, 10);
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 20);
-    sc_agent(s, 12, "queues=1");
+    sc *s = sc_fresh(1);
+    sc_queue_sel(s, 1, SB_SEL_LEAST_OCCUPIED, "");
+    agents_in_turn(s, 10, 12, 10);
 
     /* Equal loads: longest idle breaks the tie; an offer already counts. */
     sc_at(s, 1000);
     sc_mark(s);
     for (sb_id ix = 1; ix <= 6; ix++)
-        assert_int_equal(sc_ix(s, ix, 1, SB_CH_CHAT, 0, NULL), SB_OK);
+        sc_arrive(s, ix, 1, SB_CH_CHAT, 0);
     sb_id got[16];
-    assert_int_equal(sx_offers(s, got, 16), 6);
-    const sb_id first[6] = {10, 11, 12, 10, 11, 12};
-    for (int i = 0; i < 6; i++)
-        assert_int_equal(got[i], first[i]);
+    SC_ASSERT_IDS(got, sc_offers(s, got, 16), 10, 11, 12, 10, 11, 12);
     for (sb_id ix = 1; ix <= 6; ix++)
-        sx_accept(s, sc_offered(s, ix), ix);
+        sc_accept(s, sc_offered(s, ix), ix);
 
     sc_at(s, 2000);
-    sx_end(s, 1); /* agent 10: one chat (25 units), idle since 2000 */
+    sc_end(s, 1); /* agent 10: one chat (25 units), idle since 2000 */
     sc_at(s, 2500);
-    sx_end(s, 3);
-    sx_end(s, 6); /* agent 12: no chat, idle since 2500 */
-    sb_agent_info ai;
+    sc_end(s, 3);
+    sc_end(s, 6); /* agent 12: no chat, idle since 2500 */
     const uint32_t units[3] = {25, 50, 0};
-    for (sb_id a = 10; a <= 12; a++) {
-        assert_int_equal(sb_agent_info_get(s->c, a, &ai), SB_OK);
-        assert_int_equal(ai.units_used, units[a - 10]);
-    }
+    for (sb_id a = 10; a <= 12; a++)
+        assert_int_equal(sc_agent_info(s, a).units_used, units[a - 10]);
 
     /* Loads 25/50/0: the empty agent first although 11 is the longest
      * idle; then 10 (25, idle 2000) before 12 (25, idle 2500); then 12
@@ -124,24 +110,19 @@ static void least_occupied_picks_lowest_load(void **state) {
     sc_at(s, 3000);
     sc_mark(s);
     for (sb_id ix = 7; ix <= 10; ix++)
-        assert_int_equal(sc_ix(s, ix, 1, SB_CH_CHAT, 0, NULL), SB_OK);
-    assert_int_equal(sx_offers(s, got, 16), 4);
-    const sb_id second[4] = {12, 10, 12, 11};
-    for (int i = 0; i < 4; i++)
-        assert_int_equal(got[i], second[i]);
-    sc_free(s);
+        sc_arrive(s, ix, 1, SB_CH_CHAT, 0);
+    SC_ASSERT_IDS(got, sc_offers(s, got, 16), 12, 10, 12, 11);
 }
 
 /* ---- most skilled ------------------------------------------------------ */
 
 static void most_skilled_orders_by_level_then_idle(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    sb_step_def step = {"", 0};
-    sb_queue_def d = sc_qdef(&step, 1);
+    sc *s = sc_fresh(1);
+    sb_queue_def d = sc_qdef_all();
     d.selection = SB_SEL_MOST_SKILLED;
     d.order_by = "agent.skills.x";
-    sx_queue(s, 1, &d);
+    sc_queue_set(s, 1, &d);
     /* Logged in from the longest idle to the least: 13 (no skill x),
      * 14 (x:0), 10 (x:3), 12 (x:7), 11 (x:7). */
     sc_agent(s, 13, "skills=y:9 queues=1");
@@ -157,59 +138,50 @@ static void most_skilled_orders_by_level_then_idle(void **state) {
     sc_at(s, 1000);
     sc_mark(s);
     for (sb_id ix = 100; ix < 105; ix++)
-        sx_voice(s, ix, 1, 0);
-    sb_id got[8];
-    assert_int_equal(sx_offers(s, got, 8), 5);
+        sc_voice(s, ix, 1, 0);
     /* 12 before 11: equal level, 12 idle longer (not the lower id) */
-    const sb_id want[5] = {12, 11, 10, 14, 13};
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(got[i], want[i]);
+    sb_id got[8];
+    SC_ASSERT_IDS(got, sc_offers(s, got, 8), 12, 11, 10, 14, 13);
 
     /* The idle tie-break follows the last end, too. */
     for (sb_id ix = 100; ix < 105; ix++)
-        sx_accept(s, sc_offered(s, ix), ix);
+        sc_accept(s, sc_offered(s, ix), ix);
     sc_at(s, 2000);
-    sx_end(s, 100); /* agent 12 idle since 2000 */
+    sc_end(s, 100); /* agent 12 idle since 2000 */
     sc_at(s, 2100);
-    sx_end(s, 101); /* agent 11 idle since 2100 */
+    sc_end(s, 101); /* agent 11 idle since 2100 */
     sc_at(s, 3000);
     sc_mark(s);
-    sx_voice(s, 105, 1, 0);
+    sc_voice(s, 105, 1, 0);
     assert_int_equal(sc_offered(s, 105), 12);
-    sc_free(s);
 }
 
 /* A skill level changed by configuration moves the agent in the order. */
 static void most_skilled_follows_level_change(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sb_step_def step = {"agent.skills.x > 0", 0};
     sb_queue_def d = sc_qdef(&step, 1);
     d.selection = SB_SEL_MOST_SKILLED;
     d.order_by = "agent.skills.x";
-    sx_queue(s, 1, &d);
+    sc_queue_set(s, 1, &d);
     sc_agent(s, 10, "skills=x:5 queues=1");
     sc_agent(s, 11, "skills=x:4 queues=1");
     sc_at(s, 500);
     assert_int_equal(sc_agent_spec(s, 11, "skills=x:6 queues=1"), SB_OK);
     sc_at(s, 1000);
     sc_mark(s);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
     assert_int_equal(sc_offered(s, 100), 11);
-    sc_free(s);
 }
 
 /* ---- round robin ------------------------------------------------------- */
 
 static void round_robin_rotates(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    sx_queue_sel(s, 1, SB_SEL_ROUND_ROBIN, "");
-    sc_agent(s, 12, "queues=1");
-    sc_at(s, 10);
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 20);
-    sc_agent(s, 10, "queues=1");
+    sc *s = sc_fresh(1);
+    sc_queue_sel(s, 1, SB_SEL_ROUND_ROBIN, "");
+    agents_in_turn(s, 12, 10, 10);
 
     sb_id order[3];
     sb_id ix = 100;
@@ -218,9 +190,9 @@ static void round_robin_rotates(void **state) {
         sc_at(s, t0);
         sc_mark(s);
         for (int k = 0; k < 3; k++)
-            sx_voice(s, ix + (sb_id)k, 1, 0);
+            sc_voice(s, ix + (sb_id)k, 1, 0);
         sb_id got[8];
-        assert_int_equal(sx_offers(s, got, 8), 3);
+        assert_int_equal(sc_offers(s, got, 8), 3);
         if (round == 0) {
             /* every agent once, in some order */
             for (int k = 0; k < 3; k++)
@@ -233,12 +205,12 @@ static void round_robin_rotates(void **state) {
                 assert_int_equal(got[k], order[k]);
         }
         for (int k = 0; k < 3; k++)
-            sx_accept(s, got[k], ix + (sb_id)k);
+            sc_accept(s, got[k], ix + (sb_id)k);
         /* End in reverse order: longest idle would now start with the
          * last agent of the round; round robin starts with the first. */
         for (int k = 2; k >= 0; k--) {
             sc_at(s, t0 + 1000 + (2 - k) * 100);
-            sx_end(s, ix + (sb_id)k);
+            sc_end(s, ix + (sb_id)k);
         }
         ix += 3;
     }
@@ -247,13 +219,12 @@ static void round_robin_rotates(void **state) {
     for (int k = 0; k < 6; k++) {
         sc_at(s, 50000 + k * 1000);
         sc_mark(s);
-        sx_voice(s, ix, 1, 0);
+        sc_voice(s, ix, 1, 0);
         assert_int_equal(sc_offered(s, ix), order[k % 3]);
-        sx_accept(s, order[k % 3], ix);
-        sx_end(s, ix);
+        sc_accept(s, order[k % 3], ix);
+        sc_end(s, ix);
         ix++;
     }
-    sc_free(s);
 }
 
 /* ---- random ------------------------------------------------------------ */
@@ -263,22 +234,22 @@ static void round_robin_rotates(void **state) {
 /* The picks of a random queue over NPICKS interactions, with seed. */
 static void random_picks(uint64_t seed, sb_id *picks) {
     sc *s = sc_new(seed);
-    sx_queue_sel(s, 1, SB_SEL_RANDOM, "agent.skills.x > 0");
+    sc_queue_sel(s, 1, SB_SEL_RANDOM, "agent.skills.x > 0");
     sc_agent(s, 10, "skills=x:1 queues=1");
     sc_agent(s, 11, "skills=x:1 queues=1");
     sc_agent(s, 12, "skills=x:1 queues=1");
     sc_agent(s, 13, "skills=y:1 queues=1");    /* member, not eligible */
-    sx_agent_nr(s, 14, "skills=x:1 queues=1"); /* eligible, not ready */
+    sc_agent_nr(s, 14, "skills=x:1 queues=1"); /* eligible, not ready */
     for (int i = 0; i < NPICKS; i++) {
         sb_id ix = 100 + (sb_id)i;
         sc_at(s, 1000 + i * 100);
         sc_mark(s);
-        sx_voice(s, ix, 1, 0);
+        sc_voice(s, ix, 1, 0);
         assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, ix, 0), 1);
         picks[i] = sc_offered(s, ix);
         assert_true(picks[i] >= 10 && picks[i] <= 12);
-        sx_accept(s, picks[i], ix);
-        sx_end(s, ix);
+        sc_accept(s, picks[i], ix);
+        sc_end(s, ix);
     }
     sc_free(s);
 }
@@ -307,55 +278,53 @@ static void random_is_seeded_and_reproducible(void **state) {
 
 /* ---- broadcast --------------------------------------------------------- */
 
-static void broadcast_queue(sc *s, uint32_t n) {
-    sb_step_def step = {"", 0};
-    sb_queue_def d = sc_qdef(&step, 1);
-    d.selection = SB_SEL_BROADCAST;
-    d.broadcast_n = n;
-    sx_queue(s, 1, &d);
+/* Broadcast queue 1 offering to n agents at once, agents 10..last ready
+ * in it, logged in gap ms apart; at 1000 (after the mark) interaction 100
+ * arrives on channel ch. */
+static sc *broadcast(uint32_t n, sb_id last, int64_t gap, int ch) {
+    sc *s = sc_fresh(1);
+    sc_queue_broadcast(s, 1, n);
+    agents_in_turn(s, 10, last, gap);
+    sc_at(s, 1000);
+    sc_mark(s);
+    sc_arrive(s, 100, 1, ch, 0);
+    return s;
+}
+
+/* Interaction ix is offered, to n agents at once. */
+static void assert_offered_to_n(const sc *s, sb_id ix, uint32_t n) {
+    sb_ix_info info = sc_ix_info(s, ix);
+    assert_int_equal(info.state, SB_IX_OFFERED);
+    assert_int_equal(info.offers, n);
 }
 
 /* Offered to the n longest idle at once; the first accept wins, the other
  * offers are withdrawn and those agents are free again. */
 static void broadcast_first_accept_wins(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    broadcast_queue(s, 2);
-    sc_agent(s, 10, "queues=1");
-    sc_at(s, 10);
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 20);
-    sc_agent(s, 12, "queues=1");
-
-    sc_at(s, 1000);
-    sc_mark(s);
-    sx_voice(s, 100, 1, 0);
+    sc *s = broadcast(2, 12, 10, SB_CH_VOICE);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 0), 2);
     assert_non_null(sc_find(s, SB_EV_IX_OFFERED, 100, 10));
     assert_non_null(sc_find(s, SB_EV_IX_OFFERED, 100, 11));
     assert_null(sc_find(s, SB_EV_IX_OFFERED, 100, 12));
     assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 10)->value, 11000);
     assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 11)->value, 11000);
-    sb_ix_info info;
-    assert_int_equal(sb_interaction_info(s->c, 100, &info), SB_OK);
-    assert_int_equal(info.state, SB_IX_OFFERED);
-    assert_int_equal(info.offers, 2);
+    assert_offered_to_n(s, 100, 2);
 
     sc_at(s, 1500);
     sc_mark(s);
-    sx_accept(s, 11, 100);
+    sc_accept(s, 11, 100);
     assert_non_null(sc_find(s, SB_EV_IX_ACCEPTED, 100, 11));
     assert_int_equal(sc_count(s, SB_EV_IX_WITHDRAWN, 100, 0), 1);
     assert_non_null(sc_find(s, SB_EV_IX_WITHDRAWN, 100, 10));
     assert_int_equal(sc_count(s, SB_EV_IX_REJECTED, 0, 0) + sc_count(s, SB_EV_IX_TIMED_OUT, 0, 0),
                      0);
-    assert_int_equal(sb_interaction_info(s->c, 100, &info), SB_OK);
+    sb_ix_info info = sc_ix_info(s, 100);
     assert_int_equal(info.state, SB_IX_CONNECTED);
     assert_int_equal(info.agent, 11);
     assert_int_equal(info.offers, 0);
     /* 10 is free again: ready, nothing counted, voice available */
-    sb_agent_info ai;
-    assert_int_equal(sb_agent_info_get(s->c, 10, &ai), SB_OK);
+    sb_agent_info ai = sc_agent_info(s, 10);
     assert_int_equal(ai.state, SB_AGENT_READY);
     assert_false(ai.busy);
     assert_int_equal(ai.count[SB_CH_VOICE], 0);
@@ -367,103 +336,73 @@ static void broadcast_first_accept_wins(void **state) {
 
     /* the next one is broadcast to the free ones: 10 and 12 */
     sc_mark(s);
-    sx_voice(s, 101, 1, 0);
+    sc_voice(s, 101, 1, 0);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 101, 0), 2);
     assert_non_null(sc_find(s, SB_EV_IX_OFFERED, 101, 10));
     assert_non_null(sc_find(s, SB_EV_IX_OFFERED, 101, 12));
-    sc_free(s);
 }
 
 /* Chat agents keep room after an offer: a broadcast still offers each
  * agent once, even when n exceeds the agents available. */
 static void broadcast_offers_each_agent_once(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    broadcast_queue(s, 3);
-    sc_agent(s, 10, "queues=1");
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 1000);
-    sc_mark(s);
-    assert_int_equal(sc_ix(s, 100, 1, SB_CH_CHAT, 0, NULL), SB_OK);
+    sc *s = broadcast(3, 11, 0, SB_CH_CHAT);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 0), 2);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 10), 1);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 11), 1);
-    sb_agent_info ai;
-    assert_int_equal(sb_agent_info_get(s->c, 10, &ai), SB_OK);
-    assert_int_equal(ai.count[SB_CH_CHAT], 1);
-    sc_free(s);
+    assert_int_equal(sc_agent_info(s, 10).count[SB_CH_CHAT], 1);
 }
 
 /* A withdrawn broadcast agent is re-matched at once with waiting work. */
 static void broadcast_withdrawn_agent_takes_waiting_work(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    broadcast_queue(s, 2);
-    sc_agent(s, 10, "queues=1");
-    sc_at(s, 10);
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc *s = broadcast(2, 11, 10, SB_CH_VOICE);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 0), 2);
     sc_at(s, 1100);
-    sx_voice(s, 101, 1, 0); /* both agents hold an offer: it waits */
+    sc_voice(s, 101, 1, 0); /* both agents hold an offer: it waits */
     assert_int_equal(sc_ix_state(s, 101), SB_IX_QUEUED);
     sc_at(s, 1500);
     sc_mark(s);
-    sx_accept(s, 10, 100);
-    int acc = sx_index(s, SB_EV_IX_ACCEPTED, 100, 10);
-    int wd = sx_index(s, SB_EV_IX_WITHDRAWN, 100, 11);
-    int off = sx_index(s, SB_EV_IX_OFFERED, 101, 11);
+    sc_accept(s, 10, 100);
+    int acc = sc_index(s, SB_EV_IX_ACCEPTED, 100, 10);
+    int wd = sc_index(s, SB_EV_IX_WITHDRAWN, 100, 11);
+    int off = sc_index(s, SB_EV_IX_OFFERED, 101, 11);
     assert_true(acc >= 0 && wd >= 0 && off >= 0);
     assert_true(wd < off && acc < off);
     assert_int_equal(s->log[off].at, 1500);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
-    sc_free(s);
 }
 
 /* A reject by one broadcast agent leaves the other offers in place; when
  * all have declined, the interaction goes back to the queue. */
 static void broadcast_rejects(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    broadcast_queue(s, 3);
-    sc_agent(s, 10, "queues=1");
-    sc_agent(s, 11, "queues=1");
-    sc_agent(s, 12, "queues=1");
-    sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc *s = broadcast(3, 12, 0, SB_CH_VOICE);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 0), 3);
 
     sc_at(s, 1200);
     sc_mark(s);
-    sx_reject(s, 11, 100);
+    sc_reject(s, 11, 100);
     assert_non_null(sc_find(s, SB_EV_IX_REJECTED, 100, 11));
     assert_int_equal(sc_count(s, SB_EV_IX_WITHDRAWN, 0, 0), 0);
     assert_int_equal(sc_count(s, SB_EV_IX_QUEUED, 0, 0), 0);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
-    sb_ix_info info;
-    assert_int_equal(sb_interaction_info(s->c, 100, &info), SB_OK);
-    assert_int_equal(info.state, SB_IX_OFFERED);
-    assert_int_equal(info.offers, 2);
+    assert_offered_to_n(s, 100, 2);
     /* the others can still accept ... */
     sc_at(s, 1300);
-    sx_reject(s, 10, 100);
-    assert_int_equal(sb_interaction_info(s->c, 100, &info), SB_OK);
-    assert_int_equal(info.state, SB_IX_OFFERED);
-    assert_int_equal(info.offers, 1);
+    sc_reject(s, 10, 100);
+    assert_offered_to_n(s, 100, 1);
     /* ... until the last one declines too: back to the queue */
     sc_at(s, 1400);
     sc_mark(s);
-    sx_reject(s, 12, 100);
+    sc_reject(s, 12, 100);
     const sb_event *q = sc_find(s, SB_EV_IX_QUEUED, 100, 0);
     assert_non_null(q);
     assert_int_equal(q->reason, SB_REASON_REQUEUE);
     assert_int_equal(q->at, 1400);
     assert_int_equal(sc_ix_state(s, 100), SB_IX_QUEUED);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
-    sb_explain ex;
-    assert_int_equal(sb_interaction_explain(s->c, s->now, 100, &ex), SB_OK);
-    assert_int_equal(ex.excluded, 3);
+    assert_int_equal(sc_explain(s, 100).excluded, 3);
     for (sb_id a = 10; a <= 12; a++)
         assert_int_equal(sc_agent_state(s, a), SB_AGENT_READY);
 
@@ -473,45 +412,29 @@ static void broadcast_rejects(void **state) {
     sc_agent(s, 13, "queues=1");
     assert_int_equal(sc_offered(s, 100), 13);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 0), 1);
-    sc_free(s);
 }
 
 /* A broadcast agent logging out takes back only its own offer; the others
  * stay, and the interaction does not go back to the queue meanwhile. */
 static void broadcast_logout_keeps_other_offers(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    broadcast_queue(s, 2);
-    sc_agent(s, 10, "queues=1");
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc *s = broadcast(2, 11, 0, SB_CH_VOICE);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 0), 2);
     sc_at(s, 1200);
     sc_mark(s);
-    assert_int_equal(sb_agent_logout(s->c, s->now, 10), SB_OK);
-    sc_collect(s);
+    sc_logout(s, 10);
     assert_non_null(sc_find(s, SB_EV_IX_WITHDRAWN, 100, 10));
     assert_int_equal(sc_count(s, SB_EV_IX_QUEUED, 100, 0), 0);
-    sb_ix_info info;
-    assert_int_equal(sb_interaction_info(s->c, 100, &info), SB_OK);
-    assert_int_equal(info.state, SB_IX_OFFERED);
-    assert_int_equal(info.offers, 1);
-    sx_accept(s, 11, 100);
+    assert_offered_to_n(s, 100, 1);
+    sc_accept(s, 11, 100);
     assert_int_equal(sc_ix_state(s, 100), SB_IX_CONNECTED);
-    sc_free(s);
 }
 
 /* When every broadcast offer times out, it is back in the queue at the
  * lease deadline exactly, and the silent agents are not responding. */
 static void broadcast_all_time_out(void **state) {
     (void)state;
-    sc *s = sc_new(1);
-    broadcast_queue(s, 2);
-    sc_agent(s, 10, "queues=1");
-    sc_agent(s, 11, "queues=1");
-    sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc *s = broadcast(2, 11, 0, SB_CH_VOICE);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 100, 0), 2);
     sc_mark(s);
     sc_at(s, 10999);
@@ -533,19 +456,14 @@ static void broadcast_all_time_out(void **state) {
     assert_int_equal(sc_ix_state(s, 100), SB_IX_QUEUED);
     assert_int_equal(sc_agent_state(s, 10), SB_AGENT_NOT_RESPONDING);
     assert_int_equal(sc_agent_state(s, 11), SB_AGENT_NOT_RESPONDING);
-    sc_free(s);
 }
 
-SB_TEST_GROUP(scenario_selection, cmocka_unit_test(longest_idle_counts_from_last_end),
-              cmocka_unit_test(longest_idle_reject_keeps_idle_time),
-              cmocka_unit_test(least_occupied_picks_lowest_load),
-              cmocka_unit_test(most_skilled_orders_by_level_then_idle),
-              cmocka_unit_test(most_skilled_follows_level_change),
-              cmocka_unit_test(round_robin_rotates),
-              cmocka_unit_test(random_is_seeded_and_reproducible),
-              cmocka_unit_test(broadcast_first_accept_wins),
-              cmocka_unit_test(broadcast_offers_each_agent_once),
-              cmocka_unit_test(broadcast_withdrawn_agent_takes_waiting_work),
-              cmocka_unit_test(broadcast_rejects),
-              cmocka_unit_test(broadcast_logout_keeps_other_offers),
-              cmocka_unit_test(broadcast_all_time_out))
+SB_TEST_GROUP(scenario_selection, SC_TEST(longest_idle_counts_from_last_end),
+              SC_TEST(longest_idle_reject_keeps_idle_time),
+              SC_TEST(least_occupied_picks_lowest_load),
+              SC_TEST(most_skilled_orders_by_level_then_idle),
+              SC_TEST(most_skilled_follows_level_change), SC_TEST(round_robin_rotates),
+              SC_TEST(random_is_seeded_and_reproducible), SC_TEST(broadcast_first_accept_wins),
+              SC_TEST(broadcast_offers_each_agent_once),
+              SC_TEST(broadcast_withdrawn_agent_takes_waiting_work), SC_TEST(broadcast_rejects),
+              SC_TEST(broadcast_logout_keeps_other_offers), SC_TEST(broadcast_all_time_out))

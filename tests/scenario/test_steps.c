@@ -2,7 +2,7 @@
  * agents of step 0; each later step widens the set at queued_at + after_ms
  * exactly; the rings are cumulative; expressions may read the
  * interaction's attributes. */
-#include "scenario/harness_extra.h"
+#include "scenario/harness.h"
 
 /* Queue id with n steps: exprs[i] applies after after[i] ms. */
 static void steps_queue(sc *s, sb_id id, const char *const *exprs, const int64_t *after,
@@ -11,33 +11,48 @@ static void steps_queue(sc *s, sb_id id, const char *const *exprs, const int64_t
     for (uint32_t i = 0; i < n; i++)
         steps[i] = (sb_step_def){exprs[i], after[i]};
     sb_queue_def d = sc_qdef(steps, n);
-    sx_queue(s, id, &d);
+    sc_queue_set(s, id, &d);
 }
 
 static const char *const rings[3] = {"agent.teams has 'gold'", "agent.teams has 'silver'",
                                      "agent.teams has 'bronze'"};
 static const int64_t ring_after[3] = {0, 5000, 12000};
 
+/* Since the mark, ix moved to `step` at t; returns that event. */
+static const sb_event *assert_step(const sc *s, sb_id ix, int64_t t, int step) {
+    const sb_event *e = sc_find(s, SB_EV_IX_STEP, ix, 0);
+    assert_non_null(e);
+    assert_int_equal(e->at, t);
+    assert_int_equal(e->step, step);
+    return e;
+}
+
+/* Voice interaction id (attributes attrs, may be NULL) arrives in queue 1;
+ * returns the agent it was offered to at once, or 0. */
+static sb_id arrive_offered(sc *s, sb_id id, int priority, const char *attrs) {
+    assert_int_equal(sc_ix(s, id, 1, SB_CH_VOICE, priority, attrs), SB_OK);
+    return sc_offered(s, id);
+}
+
 /* Step 0 only reaches step-0 agents; at queued_at + 5000 exactly the
  * interaction moves to step 1 (interaction.step) and is offered to the
  * step-1 agent at that same time, in that order. */
 static void step_one_applies_at_exact_time(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     steps_queue(s, 1, rings, ring_after, 2);
-    sx_agent_nr(s, 10, "teams=gold queues=1");
+    sc_agent_nr(s, 10, "teams=gold queues=1");
     sc_agent(s, 11, "teams=silver queues=1");
     sc_agent(s, 12, "teams=bronze queues=1"); /* in no step of this queue */
 
     sc_at(s, 1000);
     sc_mark(s);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
     const sb_event *q = sc_find(s, SB_EV_IX_QUEUED, 100, 0);
     assert_non_null(q);
     assert_int_equal(q->step, 0);
     assert_int_equal(sc_ix_state(s, 100), SB_IX_QUEUED);
-    sb_explain ex;
-    assert_int_equal(sb_interaction_explain(s->c, s->now, 100, &ex), SB_OK);
+    sb_explain ex = sc_explain(s, 100);
     assert_int_equal(ex.step, 0);
     assert_int_equal(ex.nsteps, 2);
     assert_int_equal(ex.next_step_at, 6000);
@@ -50,8 +65,8 @@ static void step_one_applies_at_exact_time(void **state) {
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
 
     sc_at(s, 6000);
-    int st = sx_index(s, SB_EV_IX_STEP, 100, 0);
-    int of = sx_index(s, SB_EV_IX_OFFERED, 100, 11);
+    int st = sc_index(s, SB_EV_IX_STEP, 100, 0);
+    int of = sc_index(s, SB_EV_IX_OFFERED, 100, 11);
     assert_true(st >= 0 && of >= 0);
     assert_true(st < of);
     assert_int_equal(s->log[st].at, 6000);
@@ -60,32 +75,25 @@ static void step_one_applies_at_exact_time(void **state) {
     assert_int_equal(s->log[of].at, 6000);
     assert_int_equal(s->log[of].value, 16000);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
-    sb_ix_info info;
-    assert_int_equal(sb_interaction_info(s->c, 100, &info), SB_OK);
-    assert_int_equal(info.step, 1);
-    sc_free(s);
+    assert_int_equal(sc_ix_info(s, 100).step, 1);
 }
 
 /* Three steps; only the step-2 agent is ready: nothing until 13000. */
 static void three_steps(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     steps_queue(s, 1, rings, ring_after, 3);
-    sx_agent_nr(s, 10, "teams=gold queues=1");
-    sx_agent_nr(s, 11, "teams=silver queues=1");
+    sc_agent_nr(s, 10, "teams=gold queues=1");
+    sc_agent_nr(s, 11, "teams=silver queues=1");
     sc_agent(s, 12, "teams=bronze queues=1");
     sc_at(s, 1000);
     sc_mark(s);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
 
     sc_at(s, 6000);
-    const sb_event *e = sc_find(s, SB_EV_IX_STEP, 100, 0);
-    assert_non_null(e);
-    assert_int_equal(e->at, 6000);
-    assert_int_equal(e->step, 1);
+    assert_step(s, 100, 6000, 1);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
-    sb_explain ex;
-    assert_int_equal(sb_interaction_explain(s->c, s->now, 100, &ex), SB_OK);
+    sb_explain ex = sc_explain(s, 100);
     assert_int_equal(ex.step, 1);
     assert_int_equal(ex.eligible, 2);
     assert_int_equal(ex.not_ready, 2);
@@ -98,37 +106,29 @@ static void three_steps(void **state) {
     sc_mark(s);
     sc_at(s, 13000);
     assert_int_equal(sc_count(s, SB_EV_IX_STEP, 100, 0), 1);
-    e = sc_find(s, SB_EV_IX_STEP, 100, 0);
-    assert_int_equal(e->at, 13000);
-    assert_int_equal(e->step, 2);
+    const sb_event *e = assert_step(s, 100, 13000, 2);
     const sb_event *o = sc_find(s, SB_EV_IX_OFFERED, 100, 12);
     assert_non_null(o);
     assert_int_equal(o->at, 13000);
     assert_true(e < o);
-    sc_free(s);
 }
 
 /* The steps count from queued_at, not from the queue's creation or the
  * clock: two interactions queued at different times move separately. */
 static void steps_count_from_each_queued_at(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     steps_queue(s, 1, rings, ring_after, 2);
-    sx_agent_nr(s, 11, "teams=silver queues=1");
+    sc_agent_nr(s, 11, "teams=silver queues=1");
     sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
     sc_at(s, 3500);
-    sx_voice(s, 101, 1, 0);
+    sc_voice(s, 101, 1, 0);
     sc_mark(s);
     sc_at(s, 20000);
-    const sb_event *a = sc_find(s, SB_EV_IX_STEP, 100, 0);
-    const sb_event *b = sc_find(s, SB_EV_IX_STEP, 101, 0);
-    assert_non_null(a);
-    assert_non_null(b);
-    assert_int_equal(a->at, 6000);
-    assert_int_equal(b->at, 8500);
+    assert_step(s, 100, 6000, 1);
+    assert_step(s, 101, 8500, 1);
     assert_int_equal(sc_count(s, SB_EV_IX_STEP, 0, 0), 2); /* the last step has no timer */
-    sc_free(s);
 }
 
 /* Rings are cumulative.  Agent side: a step-0 agent freeing up after the
@@ -137,43 +137,40 @@ static void steps_count_from_each_queued_at(void **state) {
  * agent. */
 static void rings_are_cumulative(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     steps_queue(s, 1, rings, ring_after, 2);
-    sx_agent_nr(s, 10, "teams=gold queues=1");
-    sx_agent_nr(s, 11, "teams=silver queues=1");
+    sc_agent_nr(s, 10, "teams=gold queues=1");
+    sc_agent_nr(s, 11, "teams=silver queues=1");
     sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
-    sx_voice(s, 101, 1, 0);
+    sc_voice(s, 100, 1, 0);
+    sc_voice(s, 101, 1, 0);
     sc_at(s, 6000);
     assert_int_equal(sc_count(s, SB_EV_IX_STEP, 0, 0), 2);
 
     sc_at(s, 7000);
     sc_mark(s);
-    sx_ready(s, 10); /* gold: step 0, the interactions are at step 1 */
-    assert_int_equal(sc_offered(s, 100), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 10)->at, 7000);
+    sc_ready(s, 10); /* gold: step 0, the interactions are at step 1 */
+    sc_assert_offered_at(s, 100, 10, 7000);
 
     sc_at(s, 7100);
     sc_mark(s);
-    sx_ready(s, 11);
+    sc_ready(s, 11);
     assert_int_equal(sc_offered(s, 101), 11);
     sc_at(s, 7200);
-    sx_accept(s, 10, 100);
-    sx_end(s, 100); /* 10 free again; 101 is offered to 11 */
+    sc_accept(s, 10, 100);
+    sc_end(s, 100); /* 10 free again; 101 is offered to 11 */
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 10), 0);
     sc_at(s, 7300);
     sc_mark(s);
-    sx_reject(s, 11, 101);
-    assert_int_equal(sc_offered(s, 101), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 101, 10)->at, 7300);
-    sc_free(s);
+    sc_reject(s, 11, 101);
+    sc_assert_offered_at(s, 101, 10, 7300);
 }
 
 /* A rule that tightens with the step: step 0 wants level >= 8, step 1
  * level >= 5; the step-0 agent (level 9) is in both. */
 static void nested_rings_pick_by_selection(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     const char *const ex[2] = {"agent.skills.x >= 8", "agent.skills.x >= 5"};
     const int64_t after[2] = {0, 3000};
     steps_queue(s, 1, ex, after, 2);
@@ -184,9 +181,9 @@ static void nested_rings_pick_by_selection(void **state) {
 
     sc_at(s, 1000);
     sc_mark(s);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
     assert_int_equal(sc_offered(s, 100), 10); /* 11 is idle longer, but not yet eligible */
-    sx_voice(s, 101, 1, 0);
+    sc_voice(s, 101, 1, 0);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 101, 0), 0);
     sc_at(s, 3999);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 101, 0), 0);
@@ -194,7 +191,6 @@ static void nested_rings_pick_by_selection(void **state) {
     assert_int_equal(sc_offered(s, 101), 11);
     sc_at(s, 60000);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 12), 0);
-    sc_free(s);
 }
 
 /* ---- expressions over the interaction ---------------------------------- */
@@ -203,7 +199,7 @@ static void nested_rings_pick_by_selection(void **state) {
  * the first one that can. */
 static void interaction_attrs_pick_agent(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "agent.languages has interaction.language");
     /* longest idle first: 10, 11, 12, 13, 14, 15 */
     const char *specs[6] = {"langs=en queues=1", "langs=en,fr queues=1", "langs=it queues=1",
@@ -214,20 +210,15 @@ static void interaction_attrs_pick_agent(void **state) {
     }
     sc_at(s, 1000);
     sc_mark(s);
-    assert_int_equal(sc_ix(s, 100, 1, SB_CH_VOICE, 0, "language=de"), SB_OK);
-    assert_int_equal(sc_offered(s, 100), 13);
-    assert_int_equal(sc_ix(s, 101, 1, SB_CH_VOICE, 0, "language=de"), SB_OK);
-    assert_int_equal(sc_offered(s, 101), 14);
-    assert_int_equal(sc_ix(s, 102, 1, SB_CH_VOICE, 0, "language=fr"), SB_OK);
-    assert_int_equal(sc_offered(s, 102), 11);
-    assert_int_equal(sc_ix(s, 103, 1, SB_CH_VOICE, 0, "language=es"), SB_OK);
+    assert_int_equal(arrive_offered(s, 100, 0, "language=de"), 13);
+    assert_int_equal(arrive_offered(s, 101, 0, "language=de"), 14);
+    assert_int_equal(arrive_offered(s, 102, 0, "language=fr"), 11);
+    assert_int_equal(arrive_offered(s, 103, 0, "language=es"), 0);
     assert_int_equal(sc_ix_state(s, 103), SB_IX_QUEUED);
-    assert_int_equal(sc_ix(s, 104, 1, SB_CH_VOICE, 0, NULL), SB_OK); /* no language */
+    assert_int_equal(arrive_offered(s, 104, 0, NULL), 0); /* no language */
     assert_int_equal(sc_ix_state(s, 104), SB_IX_QUEUED);
-    assert_int_equal(sc_ix(s, 105, 1, SB_CH_VOICE, 0, "language=en"), SB_OK);
-    assert_int_equal(sc_offered(s, 105), 10);
-    assert_int_equal(sc_ix(s, 106, 1, SB_CH_VOICE, 0, "language=de"), SB_OK);
-    assert_int_equal(sc_offered(s, 106), 15);
+    assert_int_equal(arrive_offered(s, 105, 0, "language=en"), 10);
+    assert_int_equal(arrive_offered(s, 106, 0, "language=de"), 15);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 5);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 12), 0);
 
@@ -235,45 +226,42 @@ static void interaction_attrs_pick_agent(void **state) {
     sc_at(s, 2000);
     sc_mark(s);
     sb_attr at = {sb_core_sym(s->c, "language"), sb_val_str(sb_core_sym(s->c, "it"))};
-    assert_int_equal(sb_interaction_set_attrs(s->c, s->now, 103, &at, 1), SB_OK);
-    sc_collect(s);
+    SC_OK(s, sb_interaction_set_attrs(s->c, s->now, 103, &at, 1));
     assert_int_equal(sc_offered(s, 103), 12);
-    sc_free(s);
 }
 
 /* Agent side: the best waiting interactions cannot go to this agent; it
  * gets the best one it may take, deep in the heap. */
 static void agent_finds_eligible_below_top(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "agent.languages has interaction.language");
-    sx_agent_nr(s, 10, "langs=de queues=1");
-    sx_agent_nr(s, 11, "langs=fr,de queues=1");
+    sc_agent_nr(s, 10, "langs=de queues=1");
+    sc_agent_nr(s, 11, "langs=fr,de queues=1");
     sc_at(s, 1000);
     /* ten French ones with higher priorities, two German ones */
     for (int i = 0; i < 10; i++)
-        assert_int_equal(sc_ix(s, 100 + (sb_id)i, 1, SB_CH_VOICE, 5 + i, "language=fr"), SB_OK);
-    assert_int_equal(sc_ix(s, 200, 1, SB_CH_VOICE, 1, "language=de"), SB_OK);
-    assert_int_equal(sc_ix(s, 201, 1, SB_CH_VOICE, 2, "language=de"), SB_OK);
+        assert_int_equal(arrive_offered(s, 100 + (sb_id)i, 5 + i, "language=fr"), 0);
+    assert_int_equal(arrive_offered(s, 200, 1, "language=de"), 0);
+    assert_int_equal(arrive_offered(s, 201, 2, "language=de"), 0);
     sc_at(s, 2000);
     sc_mark(s);
-    sx_ready(s, 10);
+    sc_ready(s, 10);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 1);
     assert_int_equal(sc_offered(s, 201), 10); /* the better German one */
-    sx_accept(s, 10, 201);
-    sx_end(s, 201);
+    sc_accept(s, 10, 201);
+    sc_end(s, 201);
     assert_int_equal(sc_offered(s, 200), 10);
     sc_at(s, 3000);
     sc_mark(s);
-    sx_ready(s, 11);
+    sc_ready(s, 11);
     assert_int_equal(sc_offered(s, 109), 11); /* the top: French, priority 14 */
-    sc_free(s);
 }
 
 /* Steps mixing agent and interaction parts. */
 static void mixed_steps(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     const char *const ex[2] = {"agent.languages has interaction.language and agent.skills.x >= 5",
                                "agent.languages has interaction.language"};
     const int64_t after[2] = {0, 4000};
@@ -282,36 +270,33 @@ static void mixed_steps(void **state) {
     sc_agent(s, 11, "langs=fr skills=x:9 queues=1"); /* step 0 for French */
     sc_at(s, 1000);
     sc_mark(s);
-    assert_int_equal(sc_ix(s, 100, 1, SB_CH_VOICE, 0, "language=de"), SB_OK);
+    assert_int_equal(arrive_offered(s, 100, 0, "language=de"), 0);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
     sc_at(s, 4999);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
     sc_at(s, 5000);
-    assert_int_equal(sc_offered(s, 100), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 10)->at, 5000);
+    sc_assert_offered_at(s, 100, 10, 5000);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 11), 0);
-    sc_free(s);
 }
 
 /* ---- eligibility changed by configuration ------------------------------ */
 
 static void agent_set_makes_agent_eligible(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "agent.skills.billing >= 5");
     sc_queue(s, 2, "");
     sc_agent(s, 10, "skills=billing:3 queues=1");
     sc_agent(s, 11, "skills=billing:9 queues=2"); /* not a member of 1 */
     sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
-    sx_voice(s, 101, 1, 0);
+    sc_voice(s, 100, 1, 0);
+    sc_voice(s, 101, 1, 0);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
 
     sc_at(s, 2000);
     sc_mark(s);
     assert_int_equal(sc_agent_spec(s, 10, "skills=billing:6 queues=1"), SB_OK);
-    assert_int_equal(sc_offered(s, 100), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 10)->at, 2000);
+    sc_assert_offered_at(s, 100, 10, 2000);
     assert_int_equal(sc_agent_state(s, 10), SB_AGENT_READY); /* state kept */
 
     sc_at(s, 3000);
@@ -321,39 +306,35 @@ static void agent_set_makes_agent_eligible(void **state) {
 
     /* and the other way: no longer eligible, no longer offered */
     sc_at(s, 4000);
-    sx_accept(s, 10, 100);
-    sx_end(s, 100);
+    sc_accept(s, 10, 100);
+    sc_end(s, 100);
     assert_int_equal(sc_agent_spec(s, 10, "skills=billing:1 queues=1"), SB_OK);
     sc_mark(s);
-    sx_voice(s, 102, 1, 0);
+    sc_voice(s, 102, 1, 0);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
-    sc_free(s);
 }
 
 /* A configuration change that puts the agent in a later ring only: it gets
  * the interaction at once if that ring applies already, else when it does. */
 static void agent_set_into_later_ring(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     steps_queue(s, 1, rings, ring_after, 3);
     sc_agent(s, 10, "teams=none queues=1");
     sc_agent(s, 11, "teams=none queues=1");
     sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
-    sx_voice(s, 101, 1, 0);
+    sc_voice(s, 100, 1, 0);
+    sc_voice(s, 101, 1, 0);
     sc_at(s, 7000); /* both at step 1 */
     sc_mark(s);
     assert_int_equal(sc_agent_spec(s, 10, "teams=silver queues=1"), SB_OK);
-    assert_int_equal(sc_offered(s, 100), 10);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 10)->at, 7000);
+    sc_assert_offered_at(s, 100, 10, 7000);
     assert_int_equal(sc_agent_spec(s, 11, "teams=bronze queues=1"), SB_OK);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 101, 0), 0);
     sc_at(s, 12999);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 101, 0), 0);
     sc_at(s, 13000);
-    assert_int_equal(sc_offered(s, 101), 11);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 101, 11)->at, 13000);
-    sc_free(s);
+    sc_assert_offered_at(s, 101, 11, 13000);
 }
 
 /* ---- steps replaced while interactions wait ---------------------------- */
@@ -363,13 +344,13 @@ static void agent_set_into_later_ring(void **state) {
  * holds each interaction once. */
 static void queue_replace_applies_new_steps(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     steps_queue(s, 1, rings, ring_after, 1); /* gold only */
     sc_agent(s, 11, "teams=silver queues=1");
     sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
     sc_at(s, 2000);
-    sx_voice(s, 101, 1, 0);
+    sc_voice(s, 101, 1, 0);
     assert_int_equal(sb_queue_waiting(s->c, 1), 2);
 
     /* at 3000: silver applies after 5000 ms of waiting */
@@ -378,8 +359,7 @@ static void queue_replace_applies_new_steps(void **state) {
     steps_queue(s, 1, rings, ring_after, 2);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
     assert_int_equal(sb_queue_waiting(s->c, 1), 2);
-    sb_explain ex;
-    assert_int_equal(sb_interaction_explain(s->c, s->now, 101, &ex), SB_OK);
+    sb_explain ex = sc_explain(s, 101);
     assert_int_equal(ex.waiting, 2);
     assert_int_equal(ex.position, 2);
     assert_int_equal(ex.next_step_at, 7000);
@@ -390,10 +370,8 @@ static void queue_replace_applies_new_steps(void **state) {
     sc_at(s, 5999);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
     sc_at(s, 6000);
-    assert_int_equal(sc_offered(s, 100), 11);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 11)->at, 6000);
+    sc_assert_offered_at(s, 100, 11, 6000);
     assert_int_equal(sb_queue_waiting(s->c, 1), 1);
-    sc_free(s);
 }
 
 /* Two interactions reach step 1 at the same instant; one step-1 agent is
@@ -407,18 +385,15 @@ static void simultaneous_step_respects_priority(void **state) {
         steps_queue(s, 1, rings, ring_after, 2);
         sc_agent(s, 11, "teams=silver queues=1");
         sc_at(s, 1000);
-        sx_voice(s, 100, 1, better_first ? 5 : 0);
-        sx_voice(s, 101, 1, better_first ? 0 : 5);
+        sc_voice(s, 100, 1, better_first ? 5 : 0);
+        sc_voice(s, 101, 1, better_first ? 0 : 5);
         sb_id best = better_first ? 100 : 101;
         sc_at(s, 5999);
         sc_mark(s);
         sc_at(s, 6000);
         assert_int_equal(sc_count(s, SB_EV_IX_STEP, 0, 0), 2);
-        if (sc_count(s, SB_EV_IX_OFFERED, 0, 0) != 1 || sc_offered(s, best) != 11) {
-            print_message("wrong pick (better one armed %s):\n", better_first ? "first" : "second");
-            sx_dump(s);
-            failures++;
-        }
+        failures +=
+            !sc_only_offer(s, best, 11, "better one armed %s", better_first ? "first" : "second");
         sc_free(s);
     }
     assert_int_equal(failures, 0);
@@ -429,24 +404,22 @@ static void simultaneous_step_respects_priority(void **state) {
  * which the agents joined the queue. */
 static void queue_replace_routes_by_selection(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1, "agent.skills.x > 5");
     assert_int_equal(sc_agent_spec(s, 10, "skills=x:1 queues=1"), SB_OK); /* joins first */
     sc_at(s, 100);
     sc_agent(s, 11, "skills=x:1 queues=1"); /* idle since 100 */
     sc_at(s, 500);
-    assert_int_equal(sb_agent_login(s->c, s->now, 10), SB_OK);
-    sx_ready(s, 10); /* idle since 500 */
+    sc_login_ready(s, 10); /* idle since 500 */
     sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
     sc_at(s, 2000);
     sc_mark(s);
     sc_queue(s, 1, "agent.skills.x > 0");
     uint32_t n = sc_count(s, SB_EV_IX_OFFERED, 0, 0);
     sb_id got = sc_offered(s, 100);
-    if (got != 11) sx_dump(s);
-    sc_free(s); /* before asserting: no leak when it fails */
+    if (got != 11) sc_dump(s);
     assert_int_equal(n, 1);
     assert_int_equal(got, 11);
 }
@@ -456,13 +429,13 @@ static void queue_replace_routes_by_selection(void **state) {
  * queued_at) and the later steps keep their times. */
 static void requeue_resumes_at_reached_step(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     steps_queue(s, 1, rings, ring_after, 3);
     sc_agent(s, 10, "teams=gold queues=1");
     sc_agent(s, 11, "teams=silver queues=1");
     sc_agent(s, 12, "teams=bronze queues=1");
     sc_at(s, 1000);
-    sx_voice(s, 100, 1, 0);
+    sc_voice(s, 100, 1, 0);
     assert_int_equal(sc_offered(s, 100), 10);
     sc_mark(s);
     sc_at(s, 10999);
@@ -473,32 +446,25 @@ static void requeue_resumes_at_reached_step(void **state) {
     assert_int_equal(q->at, 11000);
     assert_int_equal(q->step, 1);
     assert_int_equal(q->reason, SB_REASON_REQUEUE);
-    assert_int_equal(sc_offered(s, 100), 11);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 11)->at, 11000);
+    sc_assert_offered_at(s, 100, 11, 11000);
     sc_at(s, 12000);
     sc_mark(s);
-    sx_reject(s, 11, 100); /* 10 not responding, 11 excluded, 12 not yet */
+    sc_reject(s, 11, 100); /* 10 not responding, 11 excluded, 12 not yet */
     assert_int_equal(sc_ix_state(s, 100), SB_IX_QUEUED);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 0);
-    sb_explain ex;
-    assert_int_equal(sb_interaction_explain(s->c, s->now, 100, &ex), SB_OK);
+    sb_explain ex = sc_explain(s, 100);
     assert_int_equal(ex.step, 1);
     assert_int_equal(ex.next_step_at, 13000);
     sc_at(s, 13000);
-    const sb_event *st = sc_find(s, SB_EV_IX_STEP, 100, 0);
-    assert_non_null(st);
-    assert_int_equal(st->at, 13000);
-    assert_int_equal(st->step, 2);
-    assert_int_equal(sc_offered(s, 100), 12);
-    assert_int_equal(sc_find(s, SB_EV_IX_OFFERED, 100, 12)->at, 13000);
-    sc_free(s);
+    assert_step(s, 100, 13000, 2);
+    sc_assert_offered_at(s, 100, 12, 13000);
 }
 
 /* An "or" with an interaction part: the agent-only part decides for some
  * agents; for the others the interaction decides, per interaction. */
 static void interaction_part_or_agent_part(void **state) {
     (void)state;
-    sc *s = sc_new(1);
+    sc *s = sc_fresh(1);
     sc_queue(s, 1,
              "agent.teams has 'gold' or (interaction.priority >= 5 and interaction.vip = true)");
     sc_agent(s, 10, "teams=silver queues=1"); /* longest idle, not gold */
@@ -506,26 +472,20 @@ static void interaction_part_or_agent_part(void **state) {
     sc_agent(s, 11, "teams=gold queues=1");
     sc_at(s, 1000);
     sc_mark(s);
-    assert_int_equal(sc_ix(s, 100, 1, SB_CH_VOICE, 9, "vip=false"), SB_OK);
-    assert_int_equal(sc_offered(s, 100), 11); /* 10 fails the interaction part */
-    assert_int_equal(sc_ix(s, 101, 1, SB_CH_VOICE, 4, "vip=true"), SB_OK);
+    assert_int_equal(arrive_offered(s, 100, 9, "vip=false"),
+                     11); /* 10 fails the interaction part */
+    assert_int_equal(arrive_offered(s, 101, 4, "vip=true"), 0);
     assert_int_equal(sc_ix_state(s, 101), SB_IX_QUEUED);
-    assert_int_equal(sc_ix(s, 102, 1, SB_CH_VOICE, 5, "vip=true"), SB_OK);
-    assert_int_equal(sc_offered(s, 102), 10);
+    assert_int_equal(arrive_offered(s, 102, 5, "vip=true"), 10);
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 2);
-    sc_free(s);
 }
 
-SB_TEST_GROUP(scenario_steps, cmocka_unit_test(step_one_applies_at_exact_time),
-              cmocka_unit_test(three_steps), cmocka_unit_test(steps_count_from_each_queued_at),
-              cmocka_unit_test(rings_are_cumulative),
-              cmocka_unit_test(nested_rings_pick_by_selection),
-              cmocka_unit_test(interaction_attrs_pick_agent),
-              cmocka_unit_test(agent_finds_eligible_below_top), cmocka_unit_test(mixed_steps),
-              cmocka_unit_test(agent_set_makes_agent_eligible),
-              cmocka_unit_test(agent_set_into_later_ring),
-              cmocka_unit_test(queue_replace_applies_new_steps),
-              cmocka_unit_test(simultaneous_step_respects_priority),
-              cmocka_unit_test(queue_replace_routes_by_selection),
-              cmocka_unit_test(requeue_resumes_at_reached_step),
-              cmocka_unit_test(interaction_part_or_agent_part))
+SB_TEST_GROUP(scenario_steps, SC_TEST(step_one_applies_at_exact_time), SC_TEST(three_steps),
+              SC_TEST(steps_count_from_each_queued_at), SC_TEST(rings_are_cumulative),
+              SC_TEST(nested_rings_pick_by_selection), SC_TEST(interaction_attrs_pick_agent),
+              SC_TEST(agent_finds_eligible_below_top), SC_TEST(mixed_steps),
+              SC_TEST(agent_set_makes_agent_eligible), SC_TEST(agent_set_into_later_ring),
+              SC_TEST(queue_replace_applies_new_steps),
+              SC_TEST(simultaneous_step_respects_priority),
+              SC_TEST(queue_replace_routes_by_selection), SC_TEST(requeue_resumes_at_reached_step),
+              SC_TEST(interaction_part_or_agent_part))

@@ -118,6 +118,8 @@ static sb_tri eval(const char *src) { return eval_with(src, &F->agent, &F->ix); 
 
 #define IS_TRUE(src) assert_int_equal(eval(src), SB_TRI_TRUE)
 #define IS_FALSE(src) assert_int_equal(eval(src), SB_TRI_FALSE)
+/* Against the given views (NULL = none): want is TRUE, FALSE or UNKNOWN. */
+#define IS_WITH(want, src, a, ix) assert_int_equal(eval_with((src), (a), (ix)), SB_TRI_##want)
 
 /* Compile must fail with status at pos, the reason containing `reason`. */
 static void check_error(const char *src, size_t len, int status, uint32_t pos,
@@ -335,20 +337,19 @@ static void test_missing_values(void **state) {
 
     /* an agent without attributes, skills, languages or teams */
     sb_expr_agent bare = {0};
-    assert_int_equal(eval_with("agent.tier = 'gold'", &bare, &F->ix), SB_TRI_FALSE);
-    assert_int_equal(eval_with("agent.tier != 'gold'", &bare, &F->ix), SB_TRI_FALSE);
-    assert_int_equal(eval_with("agent.skills.sales >= 0", &bare, &F->ix), SB_TRI_FALSE);
-    assert_int_equal(eval_with("agent.skills has 'sales'", &bare, &F->ix), SB_TRI_FALSE);
-    assert_int_equal(eval_with("'en' in agent.languages", &bare, &F->ix), SB_TRI_FALSE);
-    assert_int_equal(eval_with("not agent.teams has 'blue'", &bare, &F->ix), SB_TRI_TRUE);
+    IS_WITH(FALSE, "agent.tier = 'gold'", &bare, &F->ix);
+    IS_WITH(FALSE, "agent.tier != 'gold'", &bare, &F->ix);
+    IS_WITH(FALSE, "agent.skills.sales >= 0", &bare, &F->ix);
+    IS_WITH(FALSE, "agent.skills has 'sales'", &bare, &F->ix);
+    IS_WITH(FALSE, "'en' in agent.languages", &bare, &F->ix);
+    IS_WITH(TRUE, "not agent.teams has 'blue'", &bare, &F->ix);
 
     /* an interaction without attributes or channel */
     sb_expr_ix none = {0};
-    assert_int_equal(eval_with("interaction.channel = ''", &F->agent, &none), SB_TRI_FALSE);
-    assert_int_equal(eval_with("interaction.channel != 'chat'", &F->agent, &none),
-                     SB_TRI_FALSE);
-    assert_int_equal(eval_with("interaction.lang = 'fr'", &F->agent, &none), SB_TRI_FALSE);
-    assert_int_equal(eval_with("interaction.priority = 0", &F->agent, &none), SB_TRI_TRUE);
+    IS_WITH(FALSE, "interaction.channel = ''", &F->agent, &none);
+    IS_WITH(FALSE, "interaction.channel != 'chat'", &F->agent, &none);
+    IS_WITH(FALSE, "interaction.lang = 'fr'", &F->agent, &none);
+    IS_WITH(TRUE, "interaction.priority = 0", &F->agent, &none);
 }
 
 static void test_type_mismatch(void **state) {
@@ -373,47 +374,38 @@ static void test_three_valued(void **state) {
     const sb_expr_ix *ix = &F->ix;
     /* the brief's pair: the agent half decides what is left */
     const char *mixed = "agent.skills.sales > 1 and interaction.x = 'y'";
-    assert_int_equal(eval_with(mixed, a, NULL), SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("agent.skills.sales > 9 and interaction.x = 'y'", a, NULL),
-                     SB_TRI_FALSE);
-    assert_int_equal(eval_with(mixed, a, ix), SB_TRI_FALSE); /* x is missing */
+    IS_WITH(UNKNOWN, mixed, a, NULL);
+    IS_WITH(FALSE, "agent.skills.sales > 9 and interaction.x = 'y'", a, NULL);
+    IS_WITH(FALSE, mixed, a, ix); /* x is missing */
 
-    assert_int_equal(eval_with("agent.skills.sales > 1 or interaction.x = 'y'", a, NULL),
-                     SB_TRI_TRUE);
-    assert_int_equal(eval_with("agent.skills.sales > 9 or interaction.priority > 1", a, NULL),
-                     SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("interaction.priority > 1 or agent.skills.sales > 9", a, NULL),
-                     SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("not interaction.urgent", a, NULL), SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("interaction.urgent", a, NULL), SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("not (false or interaction.urgent)", a, NULL), SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("not (false or interaction.urgent)", a, ix), SB_TRI_FALSE);
-    assert_int_equal(eval_with("interaction.priority in [1, 7]", a, NULL), SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("agent.languages has interaction.lang", a, NULL),
-                     SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("interaction.lang in agent.languages", a, NULL),
-                     SB_TRI_UNKNOWN);
+    IS_WITH(TRUE, "agent.skills.sales > 1 or interaction.x = 'y'", a, NULL);
+    IS_WITH(UNKNOWN, "agent.skills.sales > 9 or interaction.priority > 1", a, NULL);
+    IS_WITH(UNKNOWN, "interaction.priority > 1 or agent.skills.sales > 9", a, NULL);
+    IS_WITH(UNKNOWN, "not interaction.urgent", a, NULL);
+    IS_WITH(UNKNOWN, "interaction.urgent", a, NULL);
+    IS_WITH(UNKNOWN, "not (false or interaction.urgent)", a, NULL);
+    IS_WITH(FALSE, "not (false or interaction.urgent)", a, ix);
+    IS_WITH(UNKNOWN, "interaction.priority in [1, 7]", a, NULL);
+    IS_WITH(UNKNOWN, "agent.languages has interaction.lang", a, NULL);
+    IS_WITH(UNKNOWN, "interaction.lang in agent.languages", a, NULL);
     /* a missing interaction attribute is unknown too until there is an
      * interaction: another interaction might have it */
-    assert_int_equal(eval_with("interaction.nope = 1", a, NULL), SB_TRI_UNKNOWN);
+    IS_WITH(UNKNOWN, "interaction.nope = 1", a, NULL);
 
     /* no agent */
-    assert_int_equal(eval_with("agent.skills.sales > 1", NULL, ix), SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("'fr' in agent.languages", NULL, ix), SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("agent.skills has 'sales'", NULL, ix), SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("agent.vip and interaction.channel = 'voice'", NULL, ix),
-                     SB_TRI_FALSE);
-    assert_int_equal(eval_with("agent.vip or interaction.channel = 'chat'", NULL, ix),
-                     SB_TRI_TRUE);
+    IS_WITH(UNKNOWN, "agent.skills.sales > 1", NULL, ix);
+    IS_WITH(UNKNOWN, "'fr' in agent.languages", NULL, ix);
+    IS_WITH(UNKNOWN, "agent.skills has 'sales'", NULL, ix);
+    IS_WITH(FALSE, "agent.vip and interaction.channel = 'voice'", NULL, ix);
+    IS_WITH(TRUE, "agent.vip or interaction.channel = 'chat'", NULL, ix);
 
     /* neither: only literals decide */
-    assert_int_equal(eval_with("true", NULL, NULL), SB_TRI_TRUE);
-    assert_int_equal(eval_with("1 < 2 and 'a' = 'a'", NULL, NULL), SB_TRI_TRUE);
-    assert_int_equal(eval_with("agent.vip and false", NULL, NULL), SB_TRI_FALSE);
-    assert_int_equal(eval_with("agent.vip and interaction.urgent", NULL, NULL),
-                     SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("agent.vip = interaction.urgent", NULL, ix), SB_TRI_UNKNOWN);
-    assert_int_equal(eval_with("agent.vip = interaction.urgent", a, ix), SB_TRI_TRUE);
+    IS_WITH(TRUE, "true", NULL, NULL);
+    IS_WITH(TRUE, "1 < 2 and 'a' = 'a'", NULL, NULL);
+    IS_WITH(FALSE, "agent.vip and false", NULL, NULL);
+    IS_WITH(UNKNOWN, "agent.vip and interaction.urgent", NULL, NULL);
+    IS_WITH(UNKNOWN, "agent.vip = interaction.urgent", NULL, ix);
+    IS_WITH(TRUE, "agent.vip = interaction.urgent", a, ix);
 }
 
 static void test_refs(void **state) {
@@ -617,74 +609,55 @@ static void test_size_limits(void **state) {
     free(s);
 }
 
+/* Compile src, take its value as a single operand against a and ix, free. */
+static sb_value operand(const char *src, const sb_expr_agent *a, const sb_expr_ix *ix) {
+    sb_expr *e = compile_ok(src);
+    sb_value v = sb_expr_operand(e, a, ix);
+    sb_expr_free(e);
+    return v;
+}
+
+static void assert_num(sb_value v, double want) {
+    assert_int_equal(v.type, SB_VAL_NUM);
+    assert_true(v.u.num == want);
+}
+
+static void assert_str(sb_value v, const char *want) {
+    assert_int_equal(v.type, SB_VAL_STR);
+    assert_int_equal(v.u.str, SYM(want));
+}
+
 static void test_operand(void **state) {
     (void)state;
     sb_expr *e = compile_ok("agent.skills.sales");
-    sb_value v = sb_expr_operand(e, &F->agent, &F->ix);
-    assert_int_equal(v.type, SB_VAL_NUM);
-    assert_true(v.u.num == 5);
+    assert_num(sb_expr_operand(e, &F->agent, &F->ix), 5);
     assert_int_equal(sb_expr_operand(e, NULL, &F->ix).type, SB_VAL_NULL); /* unknown */
     sb_expr_agent bare = {0};
     assert_int_equal(sb_expr_operand(e, &bare, &F->ix).type, SB_VAL_NULL); /* missing */
     sb_expr_free(e);
 
-    e = compile_ok(" ( agent.skills.support ) "); /* parentheses add nothing */
-    v = sb_expr_operand(e, &F->agent, NULL);
-    assert_int_equal(v.type, SB_VAL_NUM);
-    assert_true(v.u.num == 8);
-    sb_expr_free(e);
+    /* parentheses add nothing */
+    assert_num(operand(" ( agent.skills.support ) ", &F->agent, NULL), 8);
+    assert_str(operand("interaction.channel", &F->agent, &F->ix), "chat");
+    assert_num(operand("interaction.priority", NULL, &F->ix), 7);
 
-    e = compile_ok("interaction.channel");
-    v = sb_expr_operand(e, &F->agent, &F->ix);
-    assert_int_equal(v.type, SB_VAL_STR);
-    assert_int_equal(v.u.str, SYM("chat"));
-    sb_expr_free(e);
-
-    e = compile_ok("interaction.priority");
-    v = sb_expr_operand(e, NULL, &F->ix);
-    assert_int_equal(v.type, SB_VAL_NUM);
-    assert_true(v.u.num == 7);
-    sb_expr_free(e);
-
-    e = compile_ok("agent.languages");
-    v = sb_expr_operand(e, &F->agent, NULL);
+    sb_value v = operand("agent.languages", &F->agent, NULL);
     assert_int_equal(v.type, SB_VAL_SET);
     assert_int_equal(v.set_len, 2);
     assert_ptr_equal(v.u.set, F->languages);
-    sb_expr_free(e);
 
-    e = compile_ok("agent.tier");
-    v = sb_expr_operand(e, &F->agent, NULL);
-    assert_int_equal(v.type, SB_VAL_STR);
-    assert_int_equal(v.u.str, SYM("gold"));
-    sb_expr_free(e);
-
-    e = compile_ok("-2.5");
-    v = sb_expr_operand(e, NULL, NULL);
-    assert_int_equal(v.type, SB_VAL_NUM);
-    assert_true(v.u.num == -2.5);
-    sb_expr_free(e);
-
-    e = compile_ok("'x'");
-    v = sb_expr_operand(e, NULL, NULL);
-    assert_int_equal(v.type, SB_VAL_STR);
-    assert_int_equal(v.u.str, SYM("x"));
-    sb_expr_free(e);
-
-    e = compile_ok("true");
-    v = sb_expr_operand(e, NULL, NULL);
+    assert_str(operand("agent.tier", &F->agent, NULL), "gold");
+    assert_num(operand("-2.5", NULL, NULL), -2.5);
+    assert_str(operand("'x'", NULL, NULL), "x");
+    v = operand("true", NULL, NULL);
     assert_int_equal(v.type, SB_VAL_BOOL);
     assert_true(v.u.b);
-    sb_expr_free(e);
 
     /* not a single operand */
     const char *not_operand[] = {"agent.skills.sales > 1", "not agent.vip",
                                  "agent.vip and agent.vip", "agent.skills", ""};
-    for (size_t i = 0; i < sizeof(not_operand) / sizeof(not_operand[0]); i++) {
-        e = compile_ok(not_operand[i]);
-        assert_int_equal(sb_expr_operand(e, &F->agent, &F->ix).type, SB_VAL_NULL);
-        sb_expr_free(e);
-    }
+    for (size_t i = 0; i < sizeof(not_operand) / sizeof(not_operand[0]); i++)
+        assert_int_equal(operand(not_operand[i], &F->agent, &F->ix).type, SB_VAL_NULL);
 }
 
 static void test_source_and_interning(void **state) {

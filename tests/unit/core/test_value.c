@@ -144,8 +144,15 @@ static void syms_normalize(void **state) {
 
 /* ---- sb_event_format ---- */
 
-static void format_offered(void **state) {
-    (void)state;
+/* e formats as want, and the count returned is its length. */
+static void assert_formats(const sb_event *e, const char *want) {
+    char buf[256];
+    assert_int_equal(sb_event_format(e, buf, sizeof(buf)), (int)strlen(want));
+    assert_string_equal(buf, want);
+}
+
+/* An offer of interaction 7 to agent 3 in queue 1. */
+static sb_event offered_event(void) {
     sb_event e = {.seq = 12,
                   .at = 1500,
                   .type = SB_EV_IX_OFFERED,
@@ -153,10 +160,13 @@ static void format_offered(void **state) {
                   .agent = 3,
                   .queue = 1,
                   .value = 11500};
-    char buf[256];
-    const char *want = "#12 t=1500 interaction.offered ix=7 agent=3 queue=1 deadline=11500";
-    assert_int_equal(sb_event_format(&e, buf, sizeof(buf)), (int)strlen(want));
-    assert_string_equal(buf, want);
+    return e;
+}
+
+static void format_offered(void **state) {
+    (void)state;
+    sb_event e = offered_event();
+    assert_formats(&e, "#12 t=1500 interaction.offered ix=7 agent=3 queue=1 deadline=11500");
 }
 
 static void format_agent_state(void **state) {
@@ -167,18 +177,14 @@ static void format_agent_state(void **state) {
                   .agent = 4,
                   .state = SB_AGENT_NOT_READY,
                   .code = 5};
-    char buf[256];
-    sb_event_format(&e, buf, sizeof(buf));
-    assert_string_equal(buf, "#1 t=0 agent.state agent=4 state=not_ready code=5");
+    assert_formats(&e, "#1 t=0 agent.state agent=4 state=not_ready code=5");
     e.state = SB_AGENT_LOGGED_OUT; /* state 0 is still printed */
     e.code = 0;
-    sb_event_format(&e, buf, sizeof(buf));
-    assert_string_equal(buf, "#1 t=0 agent.state agent=4 state=logged_out");
+    assert_formats(&e, "#1 t=0 agent.state agent=4 state=logged_out");
 }
 
 static void format_created_and_others(void **state) {
     (void)state;
-    char buf[256];
     sb_event c = {.seq = 2,
                   .at = 10,
                   .type = SB_EV_IX_CREATED,
@@ -187,12 +193,10 @@ static void format_created_and_others(void **state) {
                   .channel = SB_CH_CHAT,
                   .priority = -2,
                   .value = 10};
-    sb_event_format(&c, buf, sizeof(buf));
-    assert_string_equal(buf, "#2 t=10 interaction.created ix=9 queue=4 channel=chat priority=-2");
+    assert_formats(&c, "#2 t=10 interaction.created ix=9 queue=4 channel=chat priority=-2");
     sb_event q = {
         .seq = 3, .at = 10, .type = SB_EV_IX_QUEUED, .ix = 9, .queue = 4, .reason = SB_REASON_NEW};
-    sb_event_format(&q, buf, sizeof(buf));
-    assert_string_equal(buf, "#3 t=10 interaction.queued ix=9 queue=4 step=0 reason=new");
+    assert_formats(&q, "#3 t=10 interaction.queued ix=9 queue=4 step=0 reason=new");
     sb_event o = {.seq = 4,
                   .at = 20,
                   .type = SB_EV_IX_OVERFLOWED,
@@ -200,11 +204,9 @@ static void format_created_and_others(void **state) {
                   .queue = 5,
                   .queue2 = 4,
                   .reason = SB_REASON_MAX_WAIT};
-    sb_event_format(&o, buf, sizeof(buf));
-    assert_string_equal(buf, "#4 t=20 interaction.overflowed ix=9 queue=5 from=4 reason=max_wait");
+    assert_formats(&o, "#4 t=20 interaction.overflowed ix=9 queue=5 from=4 reason=max_wait");
     sb_event w = {.seq = 5, .at = 30, .type = SB_EV_IX_WRAP_UP, .ix = 9, .agent = 3, .queue = 5};
-    sb_event_format(&w, buf, sizeof(buf));
-    assert_string_equal(buf, "#5 t=30 interaction.wrap_up ix=9 agent=3 queue=5"); /* no deadline */
+    assert_formats(&w, "#5 t=30 interaction.wrap_up ix=9 agent=3 queue=5"); /* no deadline */
     sb_event d = {.seq = 6,
                   .at = 40,
                   .type = SB_EV_IX_COMPLETED,
@@ -213,25 +215,17 @@ static void format_created_and_others(void **state) {
                   .queue = 5,
                   .code = 12,
                   .reason = SB_REASON_WRAPUP_TIMEOUT};
-    sb_event_format(&d, buf, sizeof(buf));
-    assert_string_equal(
-        buf, "#6 t=40 interaction.completed ix=9 agent=3 queue=5 reason=wrapup_timeout code=12");
+    assert_formats(
+        &d, "#6 t=40 interaction.completed ix=9 agent=3 queue=5 reason=wrapup_timeout code=12");
     sb_event u = {.seq = 7, .at = 50, .type = 999};
-    sb_event_format(&u, buf, sizeof(buf));
-    assert_string_equal(buf, "#7 t=50 unknown");
+    assert_formats(&u, "#7 t=50 unknown");
 }
 
 /* Like snprintf: a short buffer gets a terminated prefix, and the count
  * is the full length (so a caller can size its buffer). */
 static void format_truncates_like_snprintf(void **state) {
     (void)state;
-    sb_event e = {.seq = 12,
-                  .at = 1500,
-                  .type = SB_EV_IX_OFFERED,
-                  .ix = 7,
-                  .agent = 3,
-                  .queue = 1,
-                  .value = 11500};
+    sb_event e = offered_event();
     char full[256], small[16];
     int n = sb_event_format(&e, full, sizeof(full));
     memset(small, 'x', sizeof(small));
