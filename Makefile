@@ -23,10 +23,18 @@ APP_SRC  := $(wildcard src/app/*.c)
 CONFIG_SRC := $(wildcard src/config/*.c)
 SIM_SRC  := $(wildcard src/sim/*.c)
 STORE_SRC := $(wildcard src/store/*.c)
-LIB_SRC  := $(BASE_SRC) $(CORE_SRC) $(CONFIG_SRC) $(SIM_SRC) $(STORE_SRC)
+NET_SRC  := $(wildcard src/net/*.c)
+API_SRC  := $(wildcard src/api/*.c)
+LIB_SRC  := $(BASE_SRC) $(CORE_SRC) $(CONFIG_SRC) $(SIM_SRC) $(STORE_SRC) $(NET_SRC) $(API_SRC)
 UNIT_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c tests/scenario/*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+
+# llhttp: Debian's node-llhttp ships its C sources; they are built here.
+LLHTTP_DIR := /usr/share/llhttp
+LLHTTP_INC := -I/usr/share/include/llhttp
+LLHTTP_SRC := $(wildcard $(LLHTTP_DIR)/*.c)
+LLHTTP_OBJ := $(patsubst $(LLHTTP_DIR)/%.c,$(BUILD)/llhttp/%.o,$(LLHTTP_SRC))
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
@@ -36,7 +44,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libsb.a: $(LIB_OBJ)
+$(BUILD)/src/net/%.o $(BUILD)/src/api/%.o $(BUILD)/src/app/%.o: CFLAGS += $(LLHTTP_INC)
+$(BUILD)/tests/unit/net/%.o: CFLAGS += $(LLHTTP_INC)
+
+$(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(LLHTTP_INC) -c $< -o $@
+
+$(BUILD)/libsb.a: $(LIB_OBJ) $(LLHTTP_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -57,7 +72,7 @@ FUZZ_CFLAGS := $(CSTD) $(WARN) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) $(LLHTTP_INC) -o $@ $< $(LIB_SRC) $(LLHTTP_SRC) $(LDLIBS)
 fuzzers: $(FUZZ_TARGETS)
 
 deps:

@@ -8,6 +8,7 @@ static const struct {
     const char *name, *help;
     int (*run)(int argc, char **argv);
 } commands[] = {
+    {"serve", "serve the HTTP API (see switchboard serve --help)", sb_app_serve},
     {"demo", "run a scripted routing scenario over the core and print it", sb_app_demo},
     {"simulate", "simulate a scenario: service level, ASA, abandonment, occupancy", sb_app_simulate},
     {"staff", "agents needed per interval (Erlang C and A), checked by simulation", sb_app_staff},

@@ -1,0 +1,167 @@
+/* serve.c: `switchboard serve`: one libuv loop owning the HTTP server, the
+ * API and the store.  SIGTERM or SIGINT: stop accepting, finish the
+ * requests in flight, commit what was submitted, exit 0. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app/app.h"
+#include "base/mem.h"
+#include "base/status.h"
+
+#define SB_VERSION "0.1.0"
+
+static const char usage_text[] =
+    "usage: switchboard serve [options]\n"
+    "\n"
+    "Serve the Switchboard API over HTTP/1.1.  Every option can also be set by\n"
+    "the environment variable in brackets; a flag wins over the variable.\n"
+    "\n"
+    "  --listen ADDR            address to bind, an IP literal [SB_LISTEN] (127.0.0.1)\n"
+    "  --port N                 TCP port, 0 for any free one [SB_PORT] (8080)\n"
+    "  --data DIR               data directory, created if missing [SB_DATA] (./data)\n"
+    "  --max-body BYTES         largest request body, else 413 [SB_MAX_BODY] (1048576)\n"
+    "  --max-header BYTES       largest request header section, else 431 [SB_MAX_HEADER] (16384)\n"
+    "  --max-connections N      open connections, beyond: 503 [SB_MAX_CONNECTIONS] (1024)\n"
+    "  --request-timeout-ms MS  a request must arrive within, else 408 [SB_REQUEST_TIMEOUT_MS] (30000)\n"
+    "  --idle-timeout-ms MS     idle keep-alive connections close after [SB_IDLE_TIMEOUT_MS] (60000)\n"
+    "\n"
+    "On start it prints \"switchboard: serving http://ADDR:PORT/\" once listening.\n";
+
+typedef struct server {
+    uv_loop_t loop;
+    uv_signal_t sigterm, sigint;
+    sb_http_server *http;
+    sb_store *store;
+    sb_api *api;
+    int stopping;
+} server;
+
+static void on_http_down(sb_http_server *srv, void *ud) {
+    (void)srv;
+    server *s = ud;
+    s->http = NULL;
+    sb_store_close(s->store); /* commits what was submitted */
+    s->store = NULL;
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+    server *s = h->data;
+    if (s->stopping++) return;
+    fprintf(stderr, "switchboard: %s: shutting down\n", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    sb_http_server_shutdown(s->http, on_http_down, s);
+}
+
+/* A size option from a flag or its environment variable. */
+static int opt_size(const char *name, const char *text, uint64_t lo, uint64_t hi, uint64_t *out) {
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*text == '\0' || *end || v < lo || v > hi || text[0] == '-') {
+        fprintf(stderr, "switchboard serve: %s wants a whole number from %llu to %llu, not '%s'\n",
+                name, (unsigned long long)lo, (unsigned long long)hi, text);
+        return 1;
+    }
+    *out = v;
+    return 0;
+}
+
+int sb_app_serve(int argc, char **argv) {
+    enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO };
+    static const struct option opts[] = {
+        {"listen", required_argument, 0, O_LISTEN},        {"port", required_argument, 0, O_PORT},
+        {"data", required_argument, 0, O_DATA},            {"max-body", required_argument, 0, O_BODY},
+        {"max-header", required_argument, 0, O_HEADER},    {"max-connections", required_argument, 0, O_CONNS},
+        {"request-timeout-ms", required_argument, 0, O_REQTO},
+        {"idle-timeout-ms", required_argument, 0, O_IDLETO}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    static const struct {
+        int opt;
+        const char *env, *flag;
+        uint64_t lo, hi;
+    } sizes[] = {{O_PORT, "SB_PORT", "--port", 0, 65535},
+                 {O_BODY, "SB_MAX_BODY", "--max-body", 1, 1ull << 30},
+                 {O_HEADER, "SB_MAX_HEADER", "--max-header", 256, 1u << 20},
+                 {O_CONNS, "SB_MAX_CONNECTIONS", "--max-connections", 1, 1000000},
+                 {O_REQTO, "SB_REQUEST_TIMEOUT_MS", "--request-timeout-ms", 1, 3600000},
+                 {O_IDLETO, "SB_IDLE_TIMEOUT_MS", "--idle-timeout-ms", 1, 86400000}};
+    uint64_t val[6] = {8080, 0, 0, 0, 0, 0};
+    const char *listen = getenv("SB_LISTEN") ? getenv("SB_LISTEN") : "127.0.0.1";
+    const char *data = getenv("SB_DATA") ? getenv("SB_DATA") : "./data";
+    for (int i = 0; i < 6; i++) {
+        const char *e = getenv(sizes[i].env);
+        if (e && opt_size(sizes[i].env, e, sizes[i].lo, sizes[i].hi, &val[i])) return 2;
+    }
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (o == 'h') {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (o == O_LISTEN) {
+            listen = optarg;
+            continue;
+        }
+        if (o == O_DATA) {
+            data = optarg;
+            continue;
+        }
+        int i = 0;
+        while (i < 6 && sizes[i].opt != o) i++;
+        if (i == 6) {
+            fputs(usage_text, stderr);
+            return 2;
+        }
+        if (opt_size(sizes[i].flag, optarg, sizes[i].lo, sizes[i].hi, &val[i])) return 2;
+    }
+    if (optind != argc) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+
+    server s = {0};
+    uv_loop_init(&s.loop);
+    char err[256] = "";
+    int rc = sb_store_open(&s.loop, data, &s.store, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "switchboard serve: data directory %s: %s\n", data, err);
+        uv_loop_close(&s.loop);
+        return 1;
+    }
+    sb_api_env env = {.store = s.store, .version = SB_VERSION, .started_ms = uv_now(&s.loop),
+                      .loop = &s.loop};
+    s.api = sb_api_new(&env);
+    sb_http_options ho = {.max_body = val[1], .max_header = val[2], .max_connections = (uint32_t)val[3],
+                          .request_timeout_ms = val[4], .idle_timeout_ms = val[5]};
+    s.http = sb_http_server_new(&s.loop, &ho, sb_api_handle, s.api);
+    if ((rc = sb_http_server_listen(s.http, listen, (int)val[0]))) {
+        fprintf(stderr, "switchboard serve: cannot listen on %s port %llu: %s\n", listen,
+                (unsigned long long)val[0], sb_http_server_error(s.http));
+        sb_http_server_shutdown(s.http, NULL, NULL);
+        sb_store_close(s.store);
+        uv_run(&s.loop, UV_RUN_DEFAULT);
+        sb_api_free(s.api);
+        uv_loop_close(&s.loop);
+        return 1;
+    }
+    uv_signal_init(&s.loop, &s.sigterm);
+    uv_signal_init(&s.loop, &s.sigint);
+    s.sigterm.data = s.sigint.data = &s;
+    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&s.sigint, on_signal, SIGINT);
+    signal(SIGPIPE, SIG_IGN);
+    int v6 = strchr(listen, ':') != NULL;
+    printf("switchboard: serving http://%s%s%s:%d/ (data: %s)\n", v6 ? "[" : "", listen, v6 ? "]" : "",
+           sb_http_server_port(s.http), data);
+    fflush(stdout);
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+    sb_api_free(s.api);
+    rc = uv_loop_close(&s.loop);
+    fprintf(stderr, "switchboard: stopped\n");
+    return rc ? 1 : 0;
+}
