@@ -354,18 +354,34 @@ static sb_agent **drop_offers(sb_core *c, sb_interaction *ix, uint32_t *n) {
     return agents;
 }
 
+/* Agents let go together are matched as one batch. */
 static void rematch(sb_core *c, sb_agent **agents, uint32_t n) {
+    sb__batch_begin(c);
     for (uint32_t i = 0; i < n; i++) sb__match_agent(c, agents[i]);
+    sb__batch_end(c);
     sb_free(agents);
+}
+
+/* The offer of interaction `id` to `agent`, or NULL with *rc set. */
+static sb_offer *find_offer(sb_core *c, sb_id agent, sb_id id, int *rc) {
+    sb_agent *a = sb_map_get(&c->agents, agent);
+    sb_interaction *ix = find_ix(c, id);
+    if (a == NULL || ix == NULL) {
+        *rc = SB_ENOENT;
+        return NULL;
+    }
+    sb_offer *o = offer_of(ix, a);
+    *rc = o ? SB_OK : SB_ESTATE;
+    return o;
 }
 
 int sb_offer_accept(sb_core *c, int64_t now, sb_id agent, sb_id id) {
     sb__enter(c, now);
-    sb_agent *a = sb_map_get(&c->agents, agent);
-    sb_interaction *ix = find_ix(c, id);
-    if (a == NULL || ix == NULL) return SB_ENOENT;
-    sb_offer *o = offer_of(ix, a);
-    if (o == NULL) return SB_ESTATE;
+    int rc;
+    sb_offer *o = find_offer(c, agent, id, &rc);
+    if (o == NULL) return rc;
+    sb_interaction *ix = o->ix;
+    sb_agent *a = o->agent;
     offer_unlink(c, o);
     ix->state = SB_IX_CONNECTED;
     ix->agent = a;
@@ -374,9 +390,7 @@ int sb_offer_accept(sb_core *c, int64_t now, sb_id agent, sb_id id) {
     emit_ix_agent(c, SB_EV_IX_ACCEPTED, ix, a);
     uint32_t n;
     sb_agent **others = drop_offers(c, ix, &n);
-    sb__batch_begin(c);
-    rematch(c, others, n);
-    sb__batch_end(c);
+    if (others) rematch(c, others, n);
     return SB_OK;
 }
 
@@ -403,13 +417,10 @@ static void decline(sb_core *c, sb_offer *o, int type) {
 
 int sb_offer_reject(sb_core *c, int64_t now, sb_id agent, sb_id id) {
     sb__enter(c, now);
-    sb_agent *a = sb_map_get(&c->agents, agent);
-    sb_interaction *ix = find_ix(c, id);
-    if (a == NULL || ix == NULL) return SB_ENOENT;
-    sb_offer *o = offer_of(ix, a);
-    if (o == NULL) return SB_ESTATE;
-    decline(c, o, SB_EV_IX_REJECTED);
-    return SB_OK;
+    int rc;
+    sb_offer *o = find_offer(c, agent, id, &rc);
+    if (o) decline(c, o, SB_EV_IX_REJECTED);
+    return rc;
 }
 
 void sb__offer_fire(sb_core *c, sb_offer *o) { decline(c, o, SB_EV_IX_TIMED_OUT); }
