@@ -55,7 +55,19 @@ $(BUILD)/libsb.a: $(LIB_OBJ) $(LLHTTP_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/libsb.a
+# docs/openapi.json is served by the binary: built in as a byte array.
+$(BUILD)/gen/openapi.c: docs/openapi.json
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from docs/openapi.json */'; \
+	   echo 'const char sb_openapi_json[] = {'; \
+	   od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0};'; \
+	   echo "const unsigned long sb_openapi_json_len = $$(wc -c < $<);"; } > $@
+
+$(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
+	$(CC) $(CSTD) $(OPT) -c $< -o $@
+
+$(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/gen/openapi.o $(BUILD)/libsb.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libsb.a

@@ -48,9 +48,22 @@ static void get_health(sb_api *api, sb_http_request *req) {
                         "last_commit_us", (json_int_t)st.last_commit_us));
 }
 
+/* GET /v1/openapi.json: the published description of this API. */
+static void get_openapi(sb_api *api, sb_http_request *req) {
+    sb_http_respond(req, 200, "application/json", api->env.openapi, api->env.openapi_len);
+}
+
 static const route routes[] = {
     {"GET", "/v1/health", get_health},
+    {"GET", "/v1/openapi.json", get_openapi},
 };
+
+size_t sb_api_route_count(void) { return sizeof(routes) / sizeof(routes[0]); }
+
+void sb_api_route_at(size_t i, const char **method, const char **path) {
+    *method = routes[i].method;
+    *path = routes[i].path;
+}
 
 /* The one authorization point every request passes.  Identity and roles
  * come with the security issue; until then every request is allowed and

@@ -21,6 +21,8 @@ typedef struct sb_api_env {
     const char *version;
     uint64_t started_ms; /* loop time at start, for uptime */
     uv_loop_t *loop;
+    const char *openapi; /* docs/openapi.json as built in */
+    size_t openapi_len;
 } sb_api_env;
 
 sb_api *sb_api_new(const sb_api_env *env);
@@ -28,6 +30,10 @@ void sb_api_free(sb_api *api);
 
 /* The sb_http_request_cb for the HTTP server (ud: the sb_api). */
 void sb_api_handle(sb_http_request *req, void *ud);
+
+/* The router's routes, for checking them against docs/openapi.json. */
+size_t sb_api_route_count(void);
+void sb_api_route_at(size_t i, const char **method, const char **path);
 
 /* Answer with an application/problem+json document: status, a stable
  * code (e.g. "not_found"), a title and an optional detail. */

@@ -14,6 +14,10 @@
 
 #define SB_VERSION "0.1.0"
 
+/* docs/openapi.json, built in (build/gen/openapi.c). */
+extern const char sb_openapi_json[];
+extern const unsigned long sb_openapi_json_len;
+
 static const char usage_text[] =
     "usage: switchboard serve [options]\n"
     "\n"
@@ -134,7 +138,8 @@ int sb_app_serve(int argc, char **argv) {
         return 1;
     }
     sb_api_env env = {.store = s.store, .version = SB_VERSION, .started_ms = uv_now(&s.loop),
-                      .loop = &s.loop};
+                      .loop = &s.loop, .openapi = sb_openapi_json,
+                      .openapi_len = sb_openapi_json_len};
     s.api = sb_api_new(&env);
     sb_http_options ho = {.max_body = val[1], .max_header = val[2], .max_connections = (uint32_t)val[3],
                           .request_timeout_ms = val[4], .idle_timeout_ms = val[5]};

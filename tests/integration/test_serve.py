@@ -144,3 +144,17 @@ def test_second_server_on_same_data_refused(tmp_path, server):
     out = subprocess.run([BINARY, "serve", "--port", "0", "--data", str(server.data)],
                          capture_output=True, text=True, timeout=10)
     assert out.returncode == 1
+
+
+def test_openapi_is_served_and_matches_the_file(server):
+    import json
+    import pathlib
+    r = server.get("/v1/openapi.json")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "application/json"
+    served = r.json()
+    on_disk = json.loads((pathlib.Path(__file__).parents[2] / "docs" / "openapi.json").read_text())
+    assert served == on_disk
+    for path, ops in served["paths"].items():
+        for method in ops:
+            assert server.request(method.upper(), path).status_code < 400, (method, path)
