@@ -5,6 +5,7 @@
 void sb_heap_init(sb_heap *h) {
     h->items = NULL;
     h->len = h->cap = 0;
+    h->top = (sb_hkey){0, 0, 0};
 }
 
 void sb_heap_free(sb_heap *h) {
@@ -16,6 +17,7 @@ void sb_heap_free(sb_heap *h) {
 static inline void place(sb_heap *h, uint32_t i, sb_heap_item it) {
     h->items[i] = it;
     it.node->index = i;
+    if (i == 0) h->top = it.key;
 }
 
 static void sift_up(sb_heap *h, uint32_t i) {
@@ -73,6 +75,7 @@ void sb_heap_update(sb_heap *h, sb_heap_node *n, sb_hkey key) {
     uint32_t i = n->index;
     SB_ASSERT_HOT(i < h->len && h->items[i].node == n);
     h->items[i].key = key;
+    if (i == 0) h->top = key;
     restore(h, i);
 }
 

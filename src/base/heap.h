@@ -41,6 +41,7 @@ typedef struct sb_heap_item {
 typedef struct sb_heap {
     sb_heap_item *items;
     uint32_t len, cap;
+    sb_hkey top; /* a copy of items[0].key: the least key without touching items */
 } sb_heap;
 
 /* Scratch space for the best-first searches; reusable, owned by caller. */
@@ -61,8 +62,9 @@ static inline uint32_t sb_heap_len(const sb_heap *h) { return h->len; }
 static inline sb_heap_node *sb_heap_top(const sb_heap *h) {
     return h->len ? h->items[0].node : NULL;
 }
-/* The least key; only when len > 0. */
-static inline const sb_hkey *sb_heap_top_key(const sb_heap *h) { return &h->items[0].key; }
+/* The least key; only when len > 0.  Read from the heap itself, so a
+ * caller comparing many heaps' tops touches no item array. */
+static inline const sb_hkey *sb_heap_top_key(const sb_heap *h) { return &h->top; }
 /* The key of a member. */
 static inline const sb_hkey *sb_heap_key(const sb_heap *h, const sb_heap_node *n) {
     return &h->items[n->index].key;

@@ -183,11 +183,7 @@ void sb__agent_sync(sb_core *c, sb_agent *a) {
             sb_member *m = a->members[i];
             int64_t k1, k2;
             member_key(m, &k1, &k2);
-            if (m->hstep != SB_NO_STEP && (k1 != m->k1 || k2 != m->k2)) {
-                m->k1 = k1;
-                m->k2 = k2;
-                sb_ttree_set(&m->queue->ready[m->hstep], m->slot, (sb_hkey){k1, k2, a->id});
-            }
+            if (m->hstep != SB_NO_STEP && (k1 != m->k1 || k2 != m->k2)) sb__member_setkey(m, k1, k2);
         }
     }
 }

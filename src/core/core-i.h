@@ -47,6 +47,10 @@ void sb__member_eval(sb_member *m);
 void sb__member_link(sb_core *c, sb_member *m);
 void sb__member_unlink(sb_member *m);
 bool sb__member_linked(const sb_member *m);
+/* The member's selection key as a tree key. */
+sb_hkey sb__member_key(const sb_member *m);
+/* Give a member in contention new key parts. */
+void sb__member_setkey(sb_member *m, int64_t k1, int64_t k2);
 sb_member *sb__member_add(sb_queue *q, sb_agent *a);
 void sb__member_del(sb_member *m);
 /* The order key of ix in its queue (greater is better), static in time. */

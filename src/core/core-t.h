@@ -69,6 +69,13 @@ struct sb_queue {
     uint32_t nwaiting;  /* queued: in the heaps or parked for a preferred agent */
     uint32_t nlive;     /* non-terminal interactions whose queue this is */
     sb_ttree ready[SB_MAX_STEPS];
+    /* Longest idle (and broadcast) keep ready members in two lists per
+     * step instead: band 0 idle, band 1 with work in progress, each by
+     * idle time.  A member becoming ready is nearly always the most
+     * recently idle, so it goes to the tail in O(1); taking one out is
+     * O(1) too, where a tree would replay a root path. */
+    bool fifo;
+    sb_member *fifo_head[SB_MAX_STEPS][2], *fifo_tail[SB_MAX_STEPS][2];
     sb_member **members;
     uint32_t nmembers, cap_members;
     uint64_t rr_clock;
@@ -77,7 +84,10 @@ struct sb_queue {
 struct sb_member {
     sb_agent *agent;
     sb_queue *queue;
-    uint32_t slot;      /* its slot in queue->ready[hstep] */
+    uint32_t slot;      /* its slot in queue->ready[hstep] (tree queues) */
+    sb_member *prev, *next; /* in queue->fifo_*[hstep][band] (fifo queues) */
+    uint8_t band;
+    bool in_fifo;
     uint8_t hstep;      /* lowest step whose expression may hold; SB_NO_STEP if none */
     uint8_t maybe_mask; /* steps whose expression is true or unknown for this agent */
     uint8_t sure_mask;  /* steps whose expression is true whatever the interaction */

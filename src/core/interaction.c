@@ -289,8 +289,7 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     if (m && (q->def.selection == SB_SEL_ROUND_ROBIN || q->def.selection == SB_SEL_RANDOM)) {
         m->rr_stamp = ++q->rr_clock;
         sb__member_rekey(c, m);
-        if (sb__member_linked(m))
-            sb_ttree_set(&q->ready[m->hstep], m->slot, (sb_hkey){m->k1, m->k2, a->id});
+        if (sb__member_linked(m)) sb__member_setkey(m, m->k1, m->k2);
     }
     sb__agent_take(c, a, ix->channel);
 

@@ -38,7 +38,19 @@ static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
     sb_member *best = NULL;
     sb_hkey best_key = {0, 0, 0}, key;
     for (uint32_t s = 0; s <= ix->step; s++) {
-        sb_member *m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
+        sb_member *m = NULL;
+        if (q->fifo) {
+            /* Bands in order, each in key order: the first that may take it. */
+            for (int band = 0; band < 2 && m == NULL; band++)
+                for (sb_member *f = q->fifo_head[s][band]; f; f = f->next)
+                    if (agent_may_take(f, &x)) {
+                        m = f;
+                        break;
+                    }
+            if (m) key = sb__member_key(m);
+        } else {
+            m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
+        }
         if (m && (best == NULL || sb_hkey_less(&key, &best_key))) {
             best = m;
             best_key = key;

@@ -56,33 +56,88 @@ bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t s
     return false;
 }
 
+sb_hkey sb__member_key(const sb_member *m) { return (sb_hkey){m->k1, m->k2, m->agent->id}; }
+
+static void fifo_out(sb_member *m) {
+    sb_queue *q = m->queue;
+    if (!m->in_fifo) return;
+    if (m->prev) m->prev->next = m->next; else q->fifo_head[m->hstep][m->band] = m->next;
+    if (m->next) m->next->prev = m->prev; else q->fifo_tail[m->hstep][m->band] = m->prev;
+    m->prev = m->next = NULL;
+    m->in_fifo = false;
+}
+
+/* In key order: from the tail, since a new key is usually the largest. */
+static void fifo_in(sb_member *m) {
+    sb_queue *q = m->queue;
+    sb_hkey key = sb__member_key(m);
+    m->band = m->k1 != 0;
+    sb_member **head = &q->fifo_head[m->hstep][m->band], **tail = &q->fifo_tail[m->hstep][m->band];
+    sb_member *after = *tail;
+    while (after) {
+        sb_hkey k = sb__member_key(after);
+        if (!sb_hkey_less(&key, &k)) break;
+        after = after->prev;
+    }
+    m->prev = after;
+    m->next = after ? after->next : *head;
+    if (m->prev) m->prev->next = m; else *head = m;
+    if (m->next) m->next->prev = m; else *tail = m;
+    m->in_fifo = true;
+}
+
+void sb__member_setkey(sb_member *m, int64_t k1, int64_t k2) {
+    m->k1 = k1;
+    m->k2 = k2;
+    if (m->queue->fifo) {
+        fifo_out(m);
+        fifo_in(m);
+    } else {
+        sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
+    }
+}
+
 void sb__member_link(sb_core *c, sb_member *m) {
     if (m->hstep == SB_NO_STEP) return;
     sb__member_rekey(c, m);
-    sb_ttree_set(&m->queue->ready[m->hstep], m->slot, (sb_hkey){m->k1, m->k2, m->agent->id});
+    if (m->queue->fifo) {
+        fifo_out(m);
+        fifo_in(m);
+    } else {
+        sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
+    }
 }
 
 void sb__member_unlink(sb_member *m) {
-    if (m->hstep != SB_NO_STEP) sb_ttree_clear(&m->queue->ready[m->hstep], m->slot);
+    if (m->hstep == SB_NO_STEP) return;
+    if (m->queue->fifo)
+        fifo_out(m);
+    else
+        sb_ttree_clear(&m->queue->ready[m->hstep], m->slot);
 }
 
 bool sb__member_linked(const sb_member *m) {
-    return m->hstep != SB_NO_STEP && sb_ttree_present(&m->queue->ready[m->hstep], m->slot);
+    if (m->hstep == SB_NO_STEP) return false;
+    return m->queue->fifo ? m->in_fifo : sb_ttree_present(&m->queue->ready[m->hstep], m->slot);
 }
 
 static void release_slot(sb_member *m) {
     if (m->hstep == SB_NO_STEP) return;
-    sb_member *moved = sb_ttree_del(&m->queue->ready[m->hstep], m->slot);
-    if (moved) moved->slot = m->slot;
+    if (m->queue->fifo) {
+        fifo_out(m);
+    } else {
+        sb_member *moved = sb_ttree_del(&m->queue->ready[m->hstep], m->slot);
+        if (moved) moved->slot = m->slot;
+    }
     m->hstep = SB_NO_STEP;
 }
 
-/* Give the member the slot its masks call for (out of contention). */
+/* Give the member the place its masks call for (out of contention). */
 static void reslot(sb_member *m) {
     uint8_t h = m->maybe_mask ? (uint8_t)__builtin_ctz(m->maybe_mask) : SB_NO_STEP;
     if (h == m->hstep) return;
     release_slot(m);
-    if (h != SB_NO_STEP) m->slot = sb_ttree_add(&m->queue->ready[h], m);
+    if (h != SB_NO_STEP && !m->queue->fifo) m->slot = sb_ttree_add(&m->queue->ready[h], m);
     m->hstep = h;
 }
 
@@ -221,10 +276,12 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
                     sb__ix_unwait(c, ix);
                     moved[nmoved++] = ix;
                 }
-        for (uint32_t i = 0; i < q->nmembers; i++) sb__member_unlink(q->members[i]);
+        /* The selection may change how ready members are kept. */
+        for (uint32_t i = 0; i < q->nmembers; i++) release_slot(q->members[i]);
         free_steps(q);
     }
     q->def = *def;
+    q->fifo = def->selection == SB_SEL_LONGEST_IDLE || def->selection == SB_SEL_BROADCAST;
     q->def.steps = NULL;
     q->def.order_by = NULL;
     memcpy(q->steps, steps, sizeof(steps));
