@@ -97,12 +97,14 @@ static void recount(sb_agent *a) {
 
 void sb__agent_take(sb_core *c, sb_agent *a, int ch) {
     a->count[ch]++;
+    a->load_since = c->now;
     sb__agent_sync(c, a);
 }
 
 void sb__agent_release(sb_core *c, sb_agent *a, int ch) {
     SB_ASSERT(a->count[ch] > 0);
     a->count[ch]--;
+    a->load_since = c->now;
     sb__agent_sync(c, a);
 }
 
@@ -138,9 +140,10 @@ static void member_key(const sb_member *m, int64_t *k1, int64_t *k2) {
         break;
     default: /* longest idle, broadcast */
         /* An agent with work in progress (room left for another chat) is
-         * not idle: the idle ones come first, each group by idle time. */
+         * not idle: the idle ones come first, by idle time; then those
+         * with work, by how long their load has not changed. */
         *k1 = a->units != 0;
-        *k2 = a->idle_since;
+        *k2 = a->units ? a->load_since : a->idle_since;
     }
 }
 
@@ -174,11 +177,13 @@ void sb__agent_sync(sb_core *c, sb_agent *a) {
             }
             c->tolink[c->ntolink++] = a->id;
         }
-    } else if (a->units != a->keyed_units || a->idle_since != a->keyed_idle) {
+    } else if (a->units != a->keyed_units || a->idle_since != a->keyed_idle ||
+               a->load_since != a->keyed_load) {
         /* Keys follow units and idle time (round robin and random are
          * re-keyed where they change, most skilled on configuration). */
         a->keyed_units = a->units;
         a->keyed_idle = a->idle_since;
+        a->keyed_load = a->load_since;
         for (uint32_t i = 0; i < a->nmembers; i++) {
             sb_member *m = a->members[i];
             int64_t k1, k2;
@@ -197,6 +202,7 @@ void sb__settle(sb_core *c) {
         a->linked = true;
         a->keyed_units = a->units;
         a->keyed_idle = a->idle_since;
+        a->keyed_load = a->load_since;
         for (uint32_t k = 0; k < a->nmembers; k++) sb__member_link(c, a->members[k]);
     }
     c->ntolink = 0;

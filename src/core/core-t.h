@@ -115,8 +115,9 @@ struct sb_agent {
     uint32_t nwrap;      /* interactions in wrap-up */
     uint32_t nwork;      /* connected + wrap-up interactions */
     int64_t state_since, idle_since;
-    uint32_t keyed_units; /* units and idle time the linked keys were made from */
-    int64_t keyed_idle;
+    int64_t load_since;   /* when its capacity in use last changed */
+    uint32_t keyed_units; /* what the linked keys were made from */
+    int64_t keyed_idle, keyed_load;
     sb_offer **offers;   /* outstanding offers to this agent */
     uint32_t noffers, cap_offers;
     sb_interaction **parked; /* waiting for this agent as preferred */
