@@ -63,8 +63,11 @@ static int on_header_field(llhttp_t *p, const char *at, size_t n) {
 }
 
 static int on_header_field_complete(llhttp_t *p) {
-    sb_http_request *req = conn_of(p)->cur;
+    sb__http_conn *c = conn_of(p);
+    sb_http_request *req = c->cur;
     if (req->headers_done) return 0;
+    /* a name is a token, never empty; llhttp 8 lets ": x" through */
+    if (!req->in_field || req->text.len == req->field.name) return refuse(c, 400);
     sb__http_buf_add(&req->text, "", 1);
     req->in_field = 0;
     req->in_value = 0;

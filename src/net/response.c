@@ -97,7 +97,6 @@ void sb_http_respond(sb_http_request *req, int status, const char *content_type,
         sb__http_request_free(req);
         return;
     }
-    sb__http_request_answered(req);
     req->status = status;
     if (status == 204 || status == 304) len = 0;
     if (content_type != NULL && len > 0 && is_field_value(content_type))
@@ -108,6 +107,8 @@ void sb_http_respond(sb_http_request *req, int status, const char *content_type,
         memcpy(req->out_body, body, len);
     }
     if (req->upgrade) req->close = req->linger = 1; /* the rest is not HTTP */
+    /* only now: body and content_type may point into the request */
+    sb__http_request_answered(req);
     req->state = SB__REQ_RESPONDED;
     sb__http_conn_flush(req->conn);
 }
