@@ -16,6 +16,8 @@
  *                 1 answer from a 0 ms timer, the held ones in reverse
  *                   order (an upgrade request: upgrade from the timer)
  *                 2 answer at once with a varied status and headers
+ *                   (odd i: request headers copied back; a request
+ *                   body is echoed straight from the request)
  *                 3 upgrade request: sb_http_upgrade() at once; other:
  *                   answer from the second timer round
  *   c[3]        bits 0-1 max_pipeline 16/4/2/1; bit 2 max_headers 8
@@ -23,11 +25,14 @@
  *               and a 2 ms pause after the first write (408s), 5 a
  *               server of its own shut down after the first write
  *               (draining), 6 the same with shutdown_timeout_ms 1 (forced
- *               closes, orphaned requests), else plain; bit 6 some
- *               responses ask for "Connection: close"; bit 7 request
- *               headers are copied into response headers
+ *               closes, orphaned requests), 7 the same with
+ *               max_connections 1 taken by an idle connection (503),
+ *               else plain; bit 6 some responses ask for "Connection:
+ *               close"; bit 7 the client ends with a reset (SO_LINGER 0)
+ *               instead of shutting down its write side
  * Limits are max_body 4096 and max_header 2048.  After the bytes the
- * client shuts down its write side and reads until the server closes.
+ * client shuts down its write side (or resets) and reads until the
+ * server closes.
  *
  * Checked, besides sanitizer reports:
  *   - each request's limits as the handler sees it (header count, header
@@ -45,6 +50,7 @@
 #include <errno.h>
 #include <llhttp.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +104,8 @@ static struct {
     /* the client */
     uv_tcp_t client;
     int client_open, client_eof;
+    uv_tcp_t squatter; /* an idle connection that takes the only slot */
+    int squatter_open;
     uv_write_t writes[3];
     uv_shutdown_t shut;
     llhttp_t rp;
@@ -174,6 +182,15 @@ static void client_closed_cb(uv_handle_t *h) {
     F.client_open = 0;
 }
 
+static void squatter_closed_cb(uv_handle_t *h) {
+    F.squatter_open = 0;
+}
+
+static void squatter_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+    if (nread < 0 && !uv_is_closing((uv_handle_t *)s))
+        uv_close((uv_handle_t *)s, squatter_closed_cb);
+}
+
 static void srv_shutdown_cb(sb_http_server *srv, void *ud) {
     F.srv_freed = 1;
 }
@@ -219,8 +236,7 @@ static void client_write_cb(uv_write_t *w, int status) {
      * sees the end */
 }
 
-static void client_shutdown_cb(uv_shutdown_t *s, int status) {
-}
+static void client_shutdown_cb(uv_shutdown_t *s, int status) {}
 
 /* Send `n` bytes: synchronously if the socket takes them, the rest queued. */
 static void client_write(int k, const uint8_t *p, size_t n) {
@@ -315,7 +331,7 @@ static void answer(sb_http_request *req, unsigned seq, int varied) {
         else
             CHECK(sb_http_response_header(req, "Connection", "keep-alive") == SB_OK);
     }
-    if (F.flags & 0x80) {
+    if (varied && seq % 2) {
         /* copy some request headers back: values as sent may be refused */
         size_t n = sb_http_request_header_count(req);
         for (size_t i = 0; i < n && i < 4; i++) {
@@ -356,7 +372,7 @@ static void upgrade_cb(sb_http_request *req, uv_stream_t *stream, const char *re
         return;
     }
     CHECK(stream->data == NULL);
-    CHECK(rest_len <= SIZE_MAX / 2);
+    CHECK(rest_len <= 65536); /* what the read buffer holds at most */
     volatile size_t sink = checksum(rest, rest_len);
     (void)sink;
     /* the new owner's own answer, then close */
@@ -442,9 +458,12 @@ static void on_request(sb_http_request *req, void *ud) {
 static void watchdog_cb(uv_timer_t *t) {
     sb_panic("fuzz_http: no end after %d ms: server %s, %u connections, client %s, %zu bytes "
              "received, %u requests, %zu held",
-             WATCHDOG_MS, F.srv_freed ? "freed" : F.srv_shutdown ? "shutting down" : "running",
-             F.srv_freed ? 0 : sb_http_server_connections(F.srv),
-             F.client_open ? "open" : "closed", F.received, F.nreq, F.nheld);
+             WATCHDOG_MS,
+             F.srv_freed      ? "freed"
+             : F.srv_shutdown ? "shutting down"
+                              : "running",
+             F.srv_freed ? 0 : sb_http_server_connections(F.srv), F.client_open ? "open" : "closed",
+             F.received, F.nreq, F.nheld);
 }
 
 /* uv_stop() in a timer callback that may end a wait: UV_RUN_ONCE runs
@@ -481,7 +500,8 @@ static int handles(void) {
 
 /* Has everything of this input ended? */
 static int finished(int handles_before) {
-    if (F.client_open || F.nheld > 0 || uv_is_active((uv_handle_t *)&F.defer)) return 0;
+    if (F.client_open || F.squatter_open || F.nheld > 0 || uv_is_active((uv_handle_t *)&F.defer))
+        return 0;
     if (F.srv_shutdown) return F.srv_freed && handles() == handles_before;
     return sb_http_server_connections(F.srv) == 0 && handles() == handles_before;
 }
@@ -491,6 +511,26 @@ static sb_http_server *new_server(void) {
     if (sb_http_server_listen(srv, "127.0.0.1", 0) != SB_OK)
         sb_panic("fuzz_http: listen: %s", sb_http_server_error(srv));
     return srv;
+}
+
+/* A client connection to the server under test, on the loop. */
+static void connect_to(uv_tcp_t *h, uv_read_cb read_cb) {
+    /* on loopback the kernel completes it before the accept */
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_in a;
+    uv_ip4_addr("127.0.0.1", sb_http_server_port(F.srv), &a);
+    int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+    while (r != 0 && (errno == EINTR || errno == EALREADY)) { /* libFuzzer's SIGALRM */
+        struct pollfd pfd = {fd, POLLOUT, 0};
+        poll(&pfd, 1, 100);
+        r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+    }
+    if (r != 0 && errno != EISCONN) sb_panic("fuzz_http: connect: %s", strerror(errno));
+    CHECK(uv_tcp_init(&F.loop, h) == 0);
+    CHECK(uv_tcp_open(h, fd) == 0);
+    CHECK(uv_read_start((uv_stream_t *)h, client_alloc_cb, read_cb) == 0);
+    uv_run(&F.loop, UV_RUN_NOWAIT); /* the server accepts */
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -522,13 +562,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     F.modes = c[2];
     F.flags = c[3];
     int run = (c[3] >> 3) & 7;
-    int slow = run == 4, drain = run == 5 || run == 6;
+    int slow = run == 4, drain = run == 5 || run == 6, refused = run == 7;
     static const uint32_t pipelines[4] = {16, 4, 2, 1};
     F.opts = (sb_http_options){
         .max_body = MAX_BODY,
         .max_header = MAX_HEADER,
         .max_headers = (c[3] & 4) ? 8 : 100,
-        .max_connections = 4,
+        .max_connections = refused ? 1 : 4,
         .max_pipeline = pipelines[c[3] & 3],
         .request_timeout_ms = slow ? 1 : FAR_MS,
         .idle_timeout_ms = FAR_MS,
@@ -548,7 +588,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     size_t mem_before;
     int handles_before;
-    if (drain) { /* a server of its own, shut down and freed during the run */
+    if (drain || refused) { /* a server of its own, shut down and freed in the run */
         handles_before = handles();
         mem_before = sb_mem_used();
         F.srv = new_server();
@@ -560,28 +600,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         mem_before = sb_mem_used();
     }
 
-    /* connect: on loopback the kernel completes it before the accept */
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_in a;
-    uv_ip4_addr("127.0.0.1", sb_http_server_port(F.srv), &a);
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
-        sb_panic("fuzz_http: connect: %s", strerror(errno));
-    CHECK(uv_tcp_init(&F.loop, &F.client) == 0);
-    CHECK(uv_tcp_open(&F.client, fd) == 0);
+    if (refused) {
+        connect_to(&F.squatter, squatter_read_cb);
+        F.squatter_open = 1;
+    }
+    connect_to(&F.client, client_read_cb);
     F.client_open = 1;
     F.client_eof = 0;
-    CHECK(uv_read_start((uv_stream_t *)&F.client, client_alloc_cb, client_read_cb) == 0);
-    uv_run(&F.loop, UV_RUN_NOWAIT); /* the server accepts */
 
     size_t cut1 = size * c[0] / 256, cut2 = cut1 + (size - cut1) * c[1] / 256;
     client_write(0, data, cut1);
     settle(slow);
-    if (drain) server_shutdown();
+    if (drain || refused) server_shutdown();
     client_write(1, data + cut1, cut2 - cut1);
     settle(0);
     client_write(2, data + cut2, size - cut2);
-    if (!F.client_eof) uv_shutdown(&F.shut, (uv_stream_t *)&F.client, client_shutdown_cb);
+    if (c[3] & 0x80) { /* vanish: close with a reset, what was sent may be lost */
+        uv_os_fd_t fd;
+        if (!F.client_eof && uv_fileno((uv_handle_t *)&F.client, &fd) == 0) {
+            struct linger l = {1, 0};
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+            client_close();
+        }
+    } else if (!F.client_eof) {
+        uv_shutdown(&F.shut, (uv_stream_t *)&F.client, client_shutdown_cb);
+    }
 
     /* until the connection, the client, held requests and upgraded
      * streams are all gone (and a draining server freed); the watchdog
