@@ -27,6 +27,7 @@
 #include "base/status.h"
 #include "net/http.h"
 #include "unit/test.h"
+#include "unit/net/net_fixture.h"
 
 #define TIMEOUT_MS 3000
 #define MAX_HELD   16
@@ -61,66 +62,7 @@ struct fx {
     size_t mem_before;
 };
 
-/* cmocka's assertions belong to the test thread; the loop thread counts. */
-#define LOOP_CHECK(f, cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: loop-thread check failed: %s\n", __FILE__, __LINE__, #cond);   \
-            atomic_fetch_add(&(f)->errors, 1);                                                     \
-        }                                                                                          \
-    } while (0)
-
-static struct timespec deadline_in(int ms) {
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) t.tv_sec++, t.tv_nsec -= 1000000000L;
-    return t;
-}
-
-static uint64_t now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&t, NULL);
-}
-
-static void async_cb(uv_async_t *a) {
-    fx *f = a->data;
-    pthread_mutex_lock(&f->mu);
-    fx_fn fn = f->fn;
-    void *arg = f->arg;
-    pthread_mutex_unlock(&f->mu);
-    if (fn == NULL) return;
-    fn(f, arg);
-    pthread_mutex_lock(&f->mu);
-    f->fn = NULL;
-    f->done = 1;
-    pthread_cond_broadcast(&f->cv);
-    pthread_mutex_unlock(&f->mu);
-}
-
-/* Run fn(f, arg) on the loop thread and wait for it. */
-static void fx_call(fx *f, fx_fn fn, void *arg) {
-    pthread_mutex_lock(&f->mu);
-    f->fn = fn;
-    f->arg = arg;
-    f->done = 0;
-    pthread_mutex_unlock(&f->mu);
-    uv_async_send(&f->async);
-    struct timespec dl = deadline_in(TIMEOUT_MS);
-    pthread_mutex_lock(&f->mu);
-    while (!f->done)
-        if (pthread_cond_timedwait(&f->cv, &f->mu, &dl) == ETIMEDOUT) break;
-    int done = f->done;
-    pthread_mutex_unlock(&f->mu);
-    assert_true(done);
-}
+NET_FIXTURE_CALL()
 
 static void on_request(sb_http_request *req, void *ud) {
     fx *f = ud;
