@@ -117,15 +117,17 @@ static void set_name(sb_store_batch *b, size_t *off, size_t *n, const char *s) {
 }
 
 void sb_store_batch_append(sb_store_batch *b, uint64_t tenant, uint64_t seq, int64_t at,
-                           const char *type, const void *body, size_t len) {
+                           uint64_t subject, const char *type, const void *body, size_t len) {
     if (!check_tenant(b, tenant) || !check_name(b, "event type", type) || !check_body(b, body, len))
         return;
-    if (seq == 0 || seq > INT64_MAX) {
-        invalid(b, "event seq %llu out of range", (unsigned long long)seq);
+    if (seq == 0 || seq > INT64_MAX || subject > INT64_MAX) {
+        invalid(b, "event seq %llu or subject %llu out of range", (unsigned long long)seq,
+                (unsigned long long)subject);
         return;
     }
     sb__store_op *op = add(b, SB__OP_APPEND, tenant);
     op->a = (int64_t)seq;
+    op->subject = subject;
     op->b = at;
     set_name(b, &op->s1, &op->n1, type);
     set_body(b, op, body, len);

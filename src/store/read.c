@@ -16,6 +16,8 @@ const char *const sb__store_rsql[SB__R_COUNT] = {
     /* one statement, so both come from the same snapshot */
     [SB__R_EV_BOUNDS] = "SELECT (SELECT min(seq) FROM events WHERE tenant = ?1),"
                         " (SELECT max(seq) FROM events WHERE tenant = ?1)",
+    [SB__R_EV_SUBJECT] = "SELECT seq, at, type, body FROM events"
+                         " WHERE tenant = ?1 AND subject = ?2 ORDER BY seq",
     [SB__R_DOC_GET] = "SELECT version, updated_at, body FROM documents"
                       " WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
     [SB__R_DOC_LIST] = "SELECT id, version, updated_at, body FROM documents"
@@ -71,15 +73,10 @@ static int64_t sql_limit(size_t limit) {
     return limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
 }
 
-int sb_store_events_after(sb_store *s, uint64_t tenant, uint64_t after, size_t limit,
-                          sb_store_event_cb cb, void *data) {
-    int st = check_args(s, tenant, "", "");
-    if (st != SB_OK) return st;
-    sqlite3_stmt *q = begin(s, SB__R_EV_AFTER);
-    if (q == NULL) return SB_ESTATE;
-    sqlite3_bind_int64(q, 1, (int64_t)tenant);
-    sqlite3_bind_int64(q, 2, after > INT64_MAX ? INT64_MAX : (int64_t)after);
-    sqlite3_bind_int64(q, 3, sql_limit(limit));
+/* Step a bound event query, visiting each row. */
+static int visit_events(sb_store *s, sb__store_rstmt i, uint64_t tenant, sb_store_event_cb cb,
+                        void *data) {
+    sqlite3_stmt *q = s->rs[i];
     int rc, ret = SB_OK;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         sb_store_event ev = {
@@ -91,7 +88,32 @@ int sb_store_events_after(sb_store *s, uint64_t tenant, uint64_t after, size_t l
         ev.body = blob(q, 3, &ev.len);
         if ((ret = cb(data, &ev)) != 0) break;
     }
-    return finish(s, SB__R_EV_AFTER, rc, ret);
+    return finish(s, i, rc, ret);
+}
+
+int sb_store_events_after(sb_store *s, uint64_t tenant, uint64_t after, size_t limit,
+                          sb_store_event_cb cb, void *data) {
+    int st = check_args(s, tenant, "", "");
+    if (st != SB_OK) return st;
+    sqlite3_stmt *q = begin(s, SB__R_EV_AFTER);
+    if (q == NULL) return SB_ESTATE;
+    sqlite3_bind_int64(q, 1, (int64_t)tenant);
+    sqlite3_bind_int64(q, 2, after > INT64_MAX ? INT64_MAX : (int64_t)after);
+    sqlite3_bind_int64(q, 3, sql_limit(limit));
+    return visit_events(s, SB__R_EV_AFTER, tenant, cb, data);
+}
+
+int sb_store_events_of(sb_store *s, uint64_t tenant, uint64_t subject, sb_store_event_cb cb,
+                       void *data) {
+    int st = check_args(s, tenant, "", "");
+    if (st != SB_OK) return st;
+    if (subject == 0 || subject > INT64_MAX)
+        return sb__store_fail(s, SB_EINVAL, "subject out of range");
+    sqlite3_stmt *q = begin(s, SB__R_EV_SUBJECT);
+    if (q == NULL) return SB_ESTATE;
+    sqlite3_bind_int64(q, 1, (int64_t)tenant);
+    sqlite3_bind_int64(q, 2, (int64_t)subject);
+    return visit_events(s, SB__R_EV_SUBJECT, tenant, cb, data);
 }
 
 int sb_store_event_bounds(sb_store *s, uint64_t tenant, uint64_t *first, uint64_t *last) {

@@ -43,6 +43,10 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (tenant, key)"
     ") WITHOUT ROWID;"
     "CREATE INDEX idempotency_created ON idempotency (tenant, created_at);",
+    /* 2: events say what they are about (an interaction), so one
+     * interaction's history is an index range, not a scan. */
+    "ALTER TABLE events ADD COLUMN subject INTEGER;"
+    "CREATE INDEX events_subject ON events (tenant, subject, seq) WHERE subject IS NOT NULL;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SB_STORE_SCHEMA_VERSION,

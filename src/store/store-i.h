@@ -33,6 +33,7 @@ typedef struct sb__store_op {
     size_t s1, n1; /* APPEND type; PUT/DELETE kind; IDEM key */
     size_t s2, n2; /* PUT/DELETE id */
     size_t body, nbody;
+    uint64_t subject; /* APPEND: what the event is about, 0 none */
     int64_t result;
 } sb__store_op;
 
@@ -75,6 +76,7 @@ typedef enum {
 typedef enum {
     SB__R_EV_AFTER,
     SB__R_EV_BOUNDS,
+    SB__R_EV_SUBJECT,
     SB__R_DOC_GET,
     SB__R_DOC_LIST,
     SB__R_IDEM_GET,

@@ -38,7 +38,7 @@
 
 /* The schema version this build writes; opening a database of a newer
  * version fails with SB_ESTATE. */
-#define SB_STORE_SCHEMA_VERSION 1
+#define SB_STORE_SCHEMA_VERSION 2
 
 /* The database file inside the data directory. */
 #define SB_STORE_DB_FILE "switchboard.db"
@@ -83,11 +83,12 @@ sb_store_batch *sb_store_batch_new(int64_t now);
 /* Free a batch that was not submitted.  NULL is ignored. */
 void sb_store_batch_free(sb_store_batch *b);
 
-/* Append event `seq` of `tenant` to the journal: time `at`, type name
- * (non-empty), body.  seq must be greater than every seq of the tenant
+/* Append event `seq` of `tenant` to the journal: time `at`, what it is
+ * about (`subject`, e.g. an interaction id, for sb_store_events_of; 0 for
+ * nothing), type name (non-empty), body.  seq must be greater than every seq of the tenant
  * already in the journal or earlier in the transaction (SB_ESTATE). */
 void sb_store_batch_append(sb_store_batch *b, uint64_t tenant, uint64_t seq, int64_t at,
-                           const char *type, const void *body, size_t len);
+                           uint64_t subject, const char *type, const void *body, size_t len);
 
 /* Write document (tenant, kind, id) with a body; its version becomes the
  * previous one plus 1 (1 for a new document).  `expect` is
@@ -171,6 +172,11 @@ typedef int (*sb_store_event_cb)(void *data, const sb_store_event *ev);
  * `limit` (0: all).  Returns SB_OK, a visitor's stop value or an error. */
 int sb_store_events_after(sb_store *s, uint64_t tenant, uint64_t after, size_t limit,
                           sb_store_event_cb cb, void *data);
+
+/* Visit the tenant's events about `subject` (non-zero), in seq order.
+ * Returns SB_OK, a visitor's stop value or an error. */
+int sb_store_events_of(sb_store *s, uint64_t tenant, uint64_t subject, sb_store_event_cb cb,
+                       void *data);
 
 /* The tenant's first and last journal seqs, both 0 when it has none.  A
  * stream resuming after seq a has missed events when a + 1 < first. */

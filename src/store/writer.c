@@ -26,8 +26,8 @@ const char *const sb__store_wsql[SB__W_COUNT] = {
     [SB__W_RELEASE] = "RELEASE batch",
     [SB__W_ROLLBACK_TO] = "ROLLBACK TO batch",
     [SB__W_EV_LAST] = "SELECT max(seq) FROM events WHERE tenant = ?1",
-    [SB__W_EV_INSERT] = "INSERT INTO events (tenant, seq, at, type, body)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [SB__W_EV_INSERT] = "INSERT INTO events (tenant, seq, at, type, body, subject)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [SB__W_EV_SCAN] = "SELECT seq, at FROM events WHERE tenant = ?1 AND seq < ?2"
                       " ORDER BY seq LIMIT ?3",
     [SB__W_EV_DELETE] = "DELETE FROM events WHERE tenant = ?1 AND seq <= ?2",
@@ -127,6 +127,10 @@ static int op_append(wtx *w, sb_store_batch *b, size_t i) {
     sqlite3_bind_int64(q, 3, op->b);
     bind_text(q, 4, b, op->s1, op->n1);
     bind_body(q, 5, b, op);
+    if (op->subject)
+        sqlite3_bind_int64(q, 6, (int64_t)op->subject);
+    else
+        sqlite3_bind_null(q, 6);
     return run(w, SB__W_EV_INSERT);
 }
 

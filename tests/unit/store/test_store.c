@@ -116,7 +116,7 @@ static void put(sb_store_batch *b, uint64_t tenant, const char *kind, const char
 static void append(sb_store_batch *b, uint64_t tenant, uint64_t seq, int64_t at) {
     char body[32];
     int n = snprintf(body, sizeof(body), "{\"seq\":%llu}", (unsigned long long)seq);
-    sb_store_batch_append(b, tenant, seq, at, "interaction.queued", body, (size_t)n);
+    sb_store_batch_append(b, tenant, seq, at, seq % 3 + 1, "interaction.queued", body, (size_t)n);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -293,6 +293,17 @@ static void test_store_events(void **state) {
     assert_int_equal(sb_store_events_after(f->s, 1, 0, 0, collect_ev, &stop), 7);
     assert_int_equal(stop.n, 3);
 
+    /* one subject's events (append() makes subject seq % 3 + 1) */
+    seqs about = {0};
+    assert_int_equal(sb_store_events_of(f->s, 1, 2, collect_ev, &about), SB_OK);
+    assert_int_equal(about.n, 4);
+    assert_int_equal(about.v[0], 1);
+    assert_int_equal(about.v[3], 10);
+    seqs none = {0};
+    assert_int_equal(sb_store_events_of(f->s, 2, 1, collect_ev, &none), SB_OK);
+    assert_int_equal(none.n, 0);
+    assert_int_equal(sb_store_events_of(f->s, 1, 0, collect_ev, &none), SB_EINVAL);
+
     uint64_t first, last;
     assert_int_equal(sb_store_event_bounds(f->s, 1, &first, &last), SB_OK);
     assert_int_equal(first, 1);
@@ -317,7 +328,7 @@ static void test_store_events(void **state) {
 
     /* an empty body is a body */
     b = sb_store_batch_new(0);
-    sb_store_batch_append(b, 2, 2, 600, "agent.state", NULL, 0);
+    sb_store_batch_append(b, 2, 2, 600, 0, "agent.state", NULL, 0);
     assert_int_equal(commit(f, b).status, SB_OK);
 
     /* prune: the old prefix, bounded, never the latest */
@@ -511,10 +522,10 @@ static void test_store_batch_atomic(void **state) {
     assert_int_equal(sb_store_submit(f->s, b, record_cb, &none), SB_EINVAL);
     assert_non_null(strstr(sb_store_errmsg(f->s), "op 1: empty document kind"));
     b = sb_store_batch_new(0);
-    sb_store_batch_append(b, 1, 0, 0, "x", "", 0);
+    sb_store_batch_append(b, 1, 0, 0, 0, "x", "", 0);
     assert_int_equal(sb_store_submit(f->s, b, record_cb, &none), SB_EINVAL);
     b = sb_store_batch_new(0);
-    sb_store_batch_append(b, (uint64_t)INT64_MAX + 1, 5, 0, "x", "", 0);
+    sb_store_batch_append(b, (uint64_t)INT64_MAX + 1, 5, 0, 0, "x", "", 0);
     assert_int_equal(sb_store_submit(f->s, b, record_cb, &none), SB_EINVAL);
     b = sb_store_batch_new(0);
     sb_store_batch_prune_events(b, 1, 0, 0);
