@@ -109,8 +109,8 @@ static int channel_mask(json_t *arr, const char *path, uint8_t *out, sb_config_e
 
 /* ---- capacity profiles ---- */
 
-static int parse_profile(sb_core *c, json_t *o, const char *path, sb_config_profile *p,
-                         sb_config_error *err) {
+int sb_config_profile_parse(sb_core *c, json_t *o, const char *path, sb_config_profile *p,
+                            sb_config_error *err) {
     static const char *const keys[] = {"id", "units", "channels", NULL};
     static const char *const ch_keys[] = {"cost", "max", "blocks", "interruptible_by", NULL};
     int rc = sb_json_check_keys(o, path, keys, err);
@@ -175,8 +175,8 @@ static int parse_steps(json_t *arr, const char *path, sb_config_queue *q, sb_con
     return SB_OK;
 }
 
-static int parse_queue(sb_core *c, json_t *o, const char *path, sb_config_queue *q,
-                       sb_config_error *err) {
+int sb_config_queue_parse(sb_core *c, json_t *o, const char *path, sb_config_queue *q,
+                          sb_config_error *err) {
     static const char *const keys[] = {
         "id", "steps", "selection", "order_by", "broadcast_count", "priority_aging_per_second",
         "offer_timeout_seconds", "wrapup", "service_level", "max_length", "max_wait_seconds",
@@ -301,13 +301,35 @@ static int parse_value(sb_core *c, json_t *v, const char *path, const char *key,
     return SB_OK;
 }
 
+int sb_config_attrs_parse(sb_core *c, json_t *attrs, const char *path, sb_attr **out,
+                          uint32_t *n, sb_config_error *err) {
+    *out = NULL;
+    *n = 0;
+    if (attrs == NULL || json_is_null(attrs)) return SB_OK;
+    if (!json_is_object(attrs)) return sb_json_error(err, path, "'attributes' must be an object");
+    sb_attr *at = sb_calloc(json_object_size(attrs) + 1, sizeof(*at));
+    *out = at;
+    const char *key;
+    json_t *v;
+    int rc;
+    json_object_foreach(attrs, key, v) {
+        if ((rc = parse_value(c, v, path, key, &at[*n].val, err))) return rc;
+        at[(*n)++].key = sb_core_sym(c, key);
+    }
+    return SB_OK;
+}
+
+void sb_config_attrs_free(sb_attr *attrs, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (attrs[i].val.type == SB_VAL_SET) sb_free((void *)attrs[i].val.u.set);
+    sb_free(attrs);
+}
+
 void sb_config_agent_free(sb_config_agent *a) {
     sb_free((void *)a->def.skills);
     sb_free((void *)a->def.languages);
     sb_free((void *)a->def.teams);
-    for (uint32_t i = 0; i < a->def.nattrs; i++)
-        if (a->def.attrs[i].val.type == SB_VAL_SET) sb_free((void *)a->def.attrs[i].val.u.set);
-    sb_free((void *)a->def.attrs);
+    sb_config_attrs_free((sb_attr *)a->def.attrs, a->def.nattrs);
     sb_free((void *)a->def.queues);
     memset(a, 0, sizeof(*a));
 }
@@ -349,18 +371,10 @@ int sb_config_agent_parse(sb_core *c, json_t *o, const char *path, sb_config_age
     a->def.queues = ids;
     a->def.nqueues = nq;
 
-    json_t *attrs = json_object_get(o, "attributes");
-    if (attrs) {
-        if (!json_is_object(attrs)) return sb_json_error(err, path, "'attributes' must be an object");
-        sb_attr *at = sb_calloc(json_object_size(attrs) + 1, sizeof(*at));
-        a->def.attrs = at;
-        const char *key;
-        json_t *v;
-        json_object_foreach(attrs, key, v) {
-            if ((rc = parse_value(c, v, path, key, &at[a->def.nattrs].val, err))) return rc;
-            at[a->def.nattrs++].key = sb_core_sym(c, key);
-        }
-    }
+    sb_attr *at;
+    rc = sb_config_attrs_parse(c, json_object_get(o, "attributes"), path, &at, &a->def.nattrs, err);
+    a->def.attrs = at;
+    if (rc) return rc;
     const char *profile;
     if ((rc = json_name(o, "capacity_profile", false, &profile, path, err))) return rc;
     a->def.profile = profile ? name_id(c, profile) : 0;
@@ -406,12 +420,12 @@ int sb_config_parse(sb_core *c, json_t *doc, const char *const *also, sb_config 
     cfg->profiles = sb_calloc(json_array_size(profiles) + 1, sizeof(*cfg->profiles));
     json_array_foreach(profiles, i, v) {
         snprintf(path, sizeof(path), "capacity_profiles[%zu]", i);
-        if ((rc = parse_profile(c, v, path, &cfg->profiles[cfg->nprofiles++], err))) goto fail;
+        if ((rc = sb_config_profile_parse(c, v, path, &cfg->profiles[cfg->nprofiles++], err))) goto fail;
     }
     cfg->queues = sb_calloc(json_array_size(queues) + 1, sizeof(*cfg->queues));
     json_array_foreach(queues, i, v) {
         snprintf(path, sizeof(path), "queues[%zu]", i);
-        if ((rc = parse_queue(c, v, path, &cfg->queues[cfg->nqueues++], err))) goto fail;
+        if ((rc = sb_config_queue_parse(c, v, path, &cfg->queues[cfg->nqueues++], err))) goto fail;
         for (uint32_t k = 0; k + 1 < cfg->nqueues; k++)
             if (cfg->queues[k].id == cfg->queues[cfg->nqueues - 1].id) {
                 rc = sb_json_error(err, path, "duplicate queue id");

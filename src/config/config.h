@@ -70,6 +70,20 @@ int sb_config_agent_parse(sb_core *c, json_t *obj, const char *path, sb_config_a
                           sb_config_error *err);
 void sb_config_agent_free(sb_config_agent *a);
 
+/* Parse one capacity profile / queue object (as in "capacity_profiles" and
+ * "queues"); a queue's step expressions point into `o`, which must live
+ * as long as the definition is used.  Overflow targets are not checked. */
+int sb_config_profile_parse(sb_core *c, json_t *o, const char *path, sb_config_profile *out,
+                            sb_config_error *err);
+int sb_config_queue_parse(sb_core *c, json_t *o, const char *path, sb_config_queue *out,
+                          sb_config_error *err);
+
+/* Parse an "attributes" object (NULL or null: none) into a new array of
+ * *n attributes (free with sb_config_attrs_free, also after an error). */
+int sb_config_attrs_parse(sb_core *c, json_t *attrs, const char *path, sb_attr **out,
+                          uint32_t *n, sb_config_error *err);
+void sb_config_attrs_free(sb_attr *attrs, uint32_t n);
+
 /* Find a queue by name; NULL if absent. */
 const sb_config_queue *sb_config_queue_find(const sb_config *cfg, const char *name);
 
