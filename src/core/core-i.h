@@ -68,6 +68,19 @@ void sb__ix_unwait(sb_core *c, sb_interaction *ix);
 /* Wait, emit interaction.queued with the reason, and match. */
 void sb__ix_enqueue(sb_core *c, sb_interaction *ix, int reason);
 void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a);
+/* A new interaction from d in queue q, which owns attrs from now on: in
+ * the core's map, counted live in q, interaction.created emitted (with
+ * `asked`, the queue the caller named).  Its state and place are the
+ * caller's to set. */
+sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
+                           const sb_queue *asked, sb_attrs attrs);
+/* ix is now connected to a, whose capacity it already holds: the agent's
+ * work count, the customer's last agent, interaction.accepted. */
+void sb__ix_connect(sb_core *c, sb_interaction *ix, sb_agent *a);
+/* Connected ix enters wrap-up with its agent (the agent into wrap-up with
+ * its first such interaction).  In mandatory_timeout mode it completes on
+ * its own at deadline (0: now + the queue's timeout). */
+void sb__ix_wrap_up(sb_core *c, sb_interaction *ix, int64_t deadline);
 void sb__ix_fire(sb_core *c, sb_interaction *ix);
 void sb__offer_fire(sb_core *c, sb_offer *o);
 bool sb__ix_excludes(const sb_interaction *ix, const sb_agent *a);

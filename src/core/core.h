@@ -197,6 +197,19 @@ typedef struct sb_interaction_def {
  * SB_ECLOSED when refused (after following overflow rules), SB_ENOENT for
  * an unknown queue, SB_EINVAL for a bad channel or attributes. */
 int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *def);
+/* Restore after a restart: put interaction `def` straight onto `agent` in
+ * `state` (SB_IX_CONNECTED or SB_IX_WRAP_UP), taking the capacity its channel
+ * costs, without an offer.  def->arrived_at is kept.  For SB_IX_WRAP_UP,
+ * `wrapup_deadline` is when a mandatory_timeout wrap-up completes on its own
+ * (0: use now + the queue's timeout; ignored in other modes).  The agent must be
+ * logged in (SB_ESTATE otherwise) and the queue must exist (SB_ENOENT); an id
+ * already live is SB_EEXIST; a bad state or channel SB_EINVAL.  The agent's
+ * state is left as it is, except that a wrap-up interaction puts a logged-in
+ * agent into wrap-up as sb_interaction_end would.  Events are emitted as for the
+ * normal path (created, accepted, and wrap_up if so) so the caller may journal
+ * or drop them. */
+int sb_interaction_restore(sb_core *c, int64_t now, const sb_interaction_def *def,
+                           uint8_t state, sb_id agent, int64_t wrapup_deadline);
 int sb_offer_accept(sb_core *c, int64_t now, sb_id agent, sb_id ix);
 int sb_offer_reject(sb_core *c, int64_t now, sb_id agent, sb_id ix);
 /* The conversation is over: wrap-up (per the queue's mode) or completed. */

@@ -197,6 +197,36 @@ static sb_member *member_of(const sb_agent *a, const sb_queue *q) {
     return NULL;
 }
 
+sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
+                           const sb_queue *asked, sb_attrs attrs) {
+    sb_interaction *ix = ix_new(c);
+    ix->id = d->id;
+    ix->queue = q;
+    q->nlive++;
+    ix->channel = d->channel;
+    ix->priority = d->priority;
+    ix->customer = d->customer;
+    ix->attrs = attrs;
+    ix->view.channel = c->ch_sym[d->channel];
+    ix->view.priority = d->priority;
+    ix->view.attrs = &ix->attrs;
+    ix->arrived_at = d->arrived_at ? d->arrived_at : c->now;
+    ix->queued_at = c->now;
+    ix->order = ++c->order_seq;
+    sb_heap_node_init(&ix->qnode);
+    sb_heap_node_init(&ix->timer.node);
+    ix->timer.kind = SB_TIMER_IX;
+    sb_map_put(&c->interactions, ix->id, ix);
+
+    sb_event *e = sb__emit(c, SB_EV_IX_CREATED);
+    e->ix = ix->id;
+    e->queue = asked->id;
+    e->channel = ix->channel;
+    e->priority = ix->priority;
+    e->value = ix->arrived_at;
+    return ix;
+}
+
 int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) {
     sb__enter(c, now);
     if (d->id == 0 || d->channel >= SB_CH_COUNT) return SB_EINVAL;
@@ -216,23 +246,7 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
         return rc;
     }
 
-    sb_interaction *ix = ix_new(c);
-    ix->id = d->id;
-    ix->queue = q;
-    q->nlive++;
-    ix->channel = d->channel;
-    ix->priority = d->priority;
-    ix->customer = d->customer;
-    ix->attrs = attrs;
-    ix->view.channel = c->ch_sym[d->channel];
-    ix->view.priority = d->priority;
-    ix->view.attrs = &ix->attrs;
-    ix->arrived_at = d->arrived_at ? d->arrived_at : c->now;
-    ix->queued_at = c->now;
-    ix->order = ++c->order_seq;
-    sb_heap_node_init(&ix->qnode);
-    sb_heap_node_init(&ix->timer.node);
-    ix->timer.kind = SB_TIMER_IX;
+    sb_interaction *ix = sb__ix_new(c, d, q, asked, attrs);
     if (pref) {
         ix->preferred = pref;
         ix->preferred_until = d->preferred_wait_ms ? c->now + d->preferred_wait_ms : 0;
@@ -249,14 +263,6 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
         }
     }
     if (ix->preferred && ix->preferred->state == SB_AGENT_LOGGED_OUT) ix->preferred = NULL;
-    sb_map_put(&c->interactions, ix->id, ix);
-
-    sb_event *e = sb__emit(c, SB_EV_IX_CREATED);
-    e->ix = ix->id;
-    e->queue = asked->id;
-    e->channel = ix->channel;
-    e->priority = ix->priority;
-    e->value = ix->arrived_at;
     if (q != asked) emit_overflow(c, ix, asked->id, why);
     if (ix->preferred) emit_preferred(c, ix);
     sb__ix_enqueue(c, ix, SB_REASON_NEW);
@@ -374,6 +380,14 @@ static sb_offer *find_offer(sb_core *c, sb_id agent, sb_id id, int *rc) {
     return o;
 }
 
+void sb__ix_connect(sb_core *c, sb_interaction *ix, sb_agent *a) {
+    ix->state = SB_IX_CONNECTED;
+    ix->agent = a;
+    a->nwork++;
+    if (ix->customer) sb_map_put(&c->last_agent, ix->customer, (void *)(uintptr_t)a->id);
+    emit_ix_agent(c, SB_EV_IX_ACCEPTED, ix, a);
+}
+
 int sb_offer_accept(sb_core *c, int64_t now, sb_id agent, sb_id id) {
     sb__enter(c, now);
     int rc;
@@ -382,11 +396,7 @@ int sb_offer_accept(sb_core *c, int64_t now, sb_id agent, sb_id id) {
     sb_interaction *ix = o->ix;
     sb_agent *a = o->agent;
     offer_unlink(c, o);
-    ix->state = SB_IX_CONNECTED;
-    ix->agent = a;
-    a->nwork++;
-    if (ix->customer) sb_map_put(&c->last_agent, ix->customer, (void *)(uintptr_t)a->id);
-    emit_ix_agent(c, SB_EV_IX_ACCEPTED, ix, a);
+    sb__ix_connect(c, ix, a);
     uint32_t n;
     sb_agent **others = drop_offers(c, ix, &n);
     if (others) rematch(c, others, n);
@@ -451,6 +461,27 @@ static void complete(sb_core *c, sb_interaction *ix, sb_id code, int reason) {
     sb__match_agent(c, a);
 }
 
+void sb__ix_wrap_up(sb_core *c, sb_interaction *ix, int64_t deadline) {
+    const sb_queue_def *qd = &ix->queue->def;
+    sb_agent *a = ix->agent;
+    ix->state = SB_IX_WRAP_UP;
+    if (a->nwrap++ == 0) {
+        a->after_wrap = a->state;
+        a->after_wrap_reason = a->reason;
+        sb__agent_set_state(c, a, SB_AGENT_WRAP_UP, 0);
+    }
+    ix->wrap_deadline = 0;
+    if (qd->wrapup == SB_WRAPUP_MANDATORY_TIMEOUT) {
+        ix->wrap_deadline = deadline ? deadline : c->now + qd->wrapup_timeout_ms;
+        sb__timer_arm(c, &ix->timer, ix->wrap_deadline);
+    }
+    sb_event *e = sb__emit(c, SB_EV_IX_WRAP_UP);
+    e->ix = ix->id;
+    e->agent = a->id;
+    e->queue = ix->queue->id;
+    e->value = ix->wrap_deadline;
+}
+
 int sb_interaction_end(sb_core *c, int64_t now, sb_id id) {
     sb__enter(c, now);
     sb_interaction *ix = find_ix(c, id);
@@ -461,23 +492,7 @@ int sb_interaction_end(sb_core *c, int64_t now, sb_id id) {
         complete(c, ix, 0, SB_REASON_NONE);
         return SB_OK;
     }
-    sb_agent *a = ix->agent;
-    ix->state = SB_IX_WRAP_UP;
-    if (a->nwrap++ == 0) {
-        a->after_wrap = a->state;
-        a->after_wrap_reason = a->reason;
-        sb__agent_set_state(c, a, SB_AGENT_WRAP_UP, 0);
-    }
-    ix->wrap_deadline = 0;
-    if (qd->wrapup == SB_WRAPUP_MANDATORY_TIMEOUT) {
-        ix->wrap_deadline = c->now + qd->wrapup_timeout_ms;
-        sb__timer_arm(c, &ix->timer, ix->wrap_deadline);
-    }
-    sb_event *e = sb__emit(c, SB_EV_IX_WRAP_UP);
-    e->ix = ix->id;
-    e->agent = a->id;
-    e->queue = ix->queue->id;
-    e->value = ix->wrap_deadline;
+    sb__ix_wrap_up(c, ix, 0);
     return SB_OK;
 }
 
