@@ -1,112 +1,393 @@
-/* api.c: routing, the authorization point, problem documents. */
+/* api.c: routing, the authorization point, problem documents, request
+ * bodies; the service's own routes (health, openapi, tenant). */
 #include "api/api.h"
 
-#include <jansson.h>
-#include <stdbool.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
+#include "api/api-i.h"
 #include "base/mem.h"
 #include "base/status.h"
 
-struct sb_api {
-    sb_api_env env;
-};
-
-typedef void (*route_fn)(sb_api *api, sb_http_request *req);
+typedef void (*route_fn)(sb__req *r);
 
 typedef struct route {
-    const char *method, *path;
+    const char *method, *path; /* a path segment "{id}" matches any one segment */
     route_fn fn;
+    const void *arg;
 } route;
 
-static void send_json(sb_http_request *req, int status, json_t *doc) {
+/* ---- answers ------------------------------------------------------------ */
+
+static void send_text(sb_http_request *req, int status, const char *type, json_t *doc) {
     char *text = json_dumps(doc, JSON_COMPACT);
-    sb_http_respond(req, status, "application/json", text, text ? strlen(text) : 0);
+    sb_http_respond(req, status, type, text, text ? strlen(text) : 0);
     free(text);
     json_decref(doc);
+}
+
+void sb__send(sb_http_request *req, int status, json_t *doc, int64_t version) {
+    if (version > 0) {
+        char etag[32];
+        snprintf(etag, sizeof(etag), "\"%lld\"", (long long)version);
+        sb_http_response_header(req, "ETag", etag);
+    }
+    if (doc == NULL) {
+        sb_http_respond(req, status, NULL, NULL, 0);
+        return;
+    }
+    send_text(req, status, "application/json", doc);
+}
+
+void sb__problem(sb_http_request *req, int status, const char *code, json_t *extra,
+                 const char *fmt, ...) {
+    json_t *doc = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
+                            sb_http_status_text(status), "status", status, "code", code);
+    if (fmt) {
+        char detail[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof(detail), fmt, ap);
+        va_end(ap);
+        json_object_set_new(doc, "detail", json_string(detail));
+    }
+    if (extra) {
+        json_object_update(doc, extra);
+        json_decref(extra);
+    }
+    send_text(req, status, "application/problem+json", doc);
 }
 
 void sb_api_problem(sb_http_request *req, int status, const char *code, const char *detail) {
-    json_t *doc = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
-                            sb_http_status_text(status), "status", status, "code", code);
-    if (detail) json_object_set_new(doc, "detail", json_string(detail));
-    char *text = json_dumps(doc, JSON_COMPACT);
-    sb_http_respond(req, status, "application/problem+json", text, text ? strlen(text) : 0);
-    free(text);
-    json_decref(doc);
+    if (detail)
+        sb__problem(req, status, code, NULL, "%s", detail);
+    else
+        sb__problem(req, status, code, NULL, NULL);
 }
 
+/* ---- request helpers ------------------------------------------------------ */
+
+json_t *sb__body(sb__req *r) {
+    const char *ct = sb_http_request_header(r->http, "Content-Type");
+    size_t n = strlen("application/json");
+    if (ct == NULL || strncasecmp(ct, "application/json", n) != 0 ||
+        (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+        sb__problem(r->http, 415, "unsupported_media_type", NULL,
+                    "the body must be application/json");
+        return NULL;
+    }
+    size_t len;
+    const char *body = sb_http_request_body(r->http, &len);
+    json_error_t e;
+    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
+    if (doc == NULL) {
+        sb__problem(r->http, 400, "invalid_json", NULL, "line %d, column %d: %s", e.line,
+                    e.column, e.text);
+        return NULL;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        sb__problem(r->http, 400, "invalid_json", NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    return doc;
+}
+
+bool sb__check_fields(sb__req *r, json_t *obj, const char *path, const char *const *allowed) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        const char *const *a = allowed;
+        while (*a && strcmp(*a, key) != 0) a++;
+        if (*a == NULL) {
+            char field[200];
+            snprintf(field, sizeof(field), "%s%s%s", path, *path ? "." : "", key);
+            sb__problem(r->http, 400, "unknown_field", json_pack("{s:s}", "field", field),
+                        "unknown field '%s'", field);
+            return false;
+        }
+    }
+    return true;
+}
+
+int64_t sb__if_match(sb__req *r) {
+    const char *h = sb_http_request_header(r->http, "If-Match");
+    if (h == NULL) return 0;
+    char *end;
+    const char *p = h[0] == '"' ? h + 1 : h;
+    long long v = strtoll(p, &end, 10);
+    if (end == p || v <= 0 || (h[0] == '"' && *end++ != '"') || *end != '\0') {
+        sb__problem(r->http, 412, "precondition_failed", NULL, "If-Match must be an ETag such as \"3\"");
+        return -1;
+    }
+    return v;
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    c = tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decode s[0..n) into out; false when malformed, too long or NUL. */
+static bool decode(const char *s, size_t n, char *out, size_t size, bool plus) {
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            if (i + 2 >= n) return false;
+            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0) return false;
+            c = hi * 16 + lo;
+            i += 2;
+        } else if (c == '+' && plus) {
+            c = ' ';
+        }
+        if (c == 0 || o + 1 >= size) return false;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+bool sb__query(const sb__req *r, const char *name, char *buf, size_t size) {
+    const char *q = sb_http_request_query(r->http);
+    size_t nl = strlen(name);
+    while (*q) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        if (len > nl && strncmp(q, name, nl) == 0 && q[nl] == '=')
+            return decode(q + nl + 1, len - nl - 1, buf, size, true);
+        q += len + (amp != NULL);
+    }
+    return false;
+}
+
+bool sb__valid_id(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > 64) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-') return false;
+    return true;
+}
+
+void sb__core_error(sb__req *r, int rc, const char *what, int state) {
+    switch (rc) {
+    case SB_ENOENT:
+        sb__problem(r->http, 404, "not_found", NULL, "no such %s", what);
+        break;
+    case SB_ESTATE:
+    case SB_EWRAPUP:
+    case SB_EEXIST:
+        sb__problem(r->http, 409, rc == SB_EWRAPUP ? "wrapup_code_required" : "invalid_state",
+                    state >= 0 ? json_pack("{s:s}", "state", what[0] == 'a' ? sb_agent_state_name(state)
+                                                                          : sb_ix_state_name(state))
+                               : NULL,
+                    "not possible in the %s's current state", what);
+        break;
+    case SB_EFULL:
+        sb__problem(r->http, 409, "queue_full", NULL, "the queue is full");
+        break;
+    case SB_ECLOSED:
+        sb__problem(r->http, 409, "queue_closed", NULL, "the queue is closed");
+        break;
+    case SB_EINUSE:
+        sb__problem(r->http, 409, "in_use", NULL, "the %s is in use", what);
+        break;
+    default:
+        sb__problem(r->http, 400, "invalid_field", NULL, "%s: %s", what, sb_status_name(rc));
+    }
+}
+
+/* ---- the service's own routes ---------------------------------------------- */
+
 /* GET /v1/health: alive, and what the store has been doing. */
-static void get_health(sb_api *api, sb_http_request *req) {
+static void get_health(sb__req *r) {
     sb_store_stats st;
-    sb_store_stats_get(api->env.store, &st);
-    uint64_t uptime = uv_now(api->env.loop) - api->env.started_ms;
-    send_json(req, 200,
-              json_pack("{s:s, s:s, s:I, s:{s:I, s:I, s:I}}", "status", "ok", "version",
-                        api->env.version, "uptime_ms", (json_int_t)uptime, "store", "batches",
-                        (json_int_t)st.batches, "transactions", (json_int_t)st.transactions,
-                        "last_commit_us", (json_int_t)st.last_commit_us));
+    sb_store_stats_get(r->api->env.store, &st);
+    uint64_t uptime = uv_now(r->api->env.loop) - r->api->env.started_ms;
+    sb__send(r->http, 200,
+             json_pack("{s:s, s:s, s:I, s:{s:I, s:I, s:I}}", "status", "ok", "version",
+                       r->api->env.version, "uptime_ms", (json_int_t)uptime, "store", "batches",
+                       (json_int_t)st.batches, "transactions", (json_int_t)st.transactions,
+                       "last_commit_us", (json_int_t)st.last_commit_us),
+             0);
 }
 
 /* GET /v1/openapi.json: the published description of this API. */
-static void get_openapi(sb_api *api, sb_http_request *req) {
-    sb_http_respond(req, 200, "application/json", api->env.openapi, api->env.openapi_len);
+static void get_openapi(sb__req *r) {
+    sb_http_respond(r->http, 200, "application/json", r->api->env.openapi, r->api->env.openapi_len);
 }
 
+static void get_tenant(sb__req *r) {
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", (unsigned long long)r->t->id);
+    sb__send(r->http, 200, json_pack("{s:s, s:s}", "id", id, "name", r->t->name), 0);
+}
+
+/* ---- the route table ---------------------------------------------------------- */
+
+static const int res_ids[SB__RES_COUNT] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+
+#define RES_ROUTES(i, coll)                                           \
+    {"GET", "/v1/" coll, sb__res_list, &res_ids[i]},                  \
+        {"POST", "/v1/" coll, sb__res_create, &res_ids[i]},           \
+        {"GET", "/v1/" coll "/{id}", sb__res_get, &res_ids[i]},       \
+        {"PUT", "/v1/" coll "/{id}", sb__res_put, &res_ids[i]},       \
+        {"DELETE", "/v1/" coll "/{id}", sb__res_delete, &res_ids[i]}
+
+#define IX_ACTION(a) {"POST", "/v1/interactions/{id}/" a, sb__ix_action, a}
+#define AGENT_ACTION(a) {"POST", "/v1/agents/{id}/" a, sb__agent_action, a}
+
 static const route routes[] = {
-    {"GET", "/v1/health", get_health},
-    {"GET", "/v1/openapi.json", get_openapi},
+    {"GET", "/v1/health", get_health, NULL},
+    {"GET", "/v1/openapi.json", get_openapi, NULL},
+    {"GET", "/v1/tenant", get_tenant, NULL},
+    {"GET", "/v1/stream", sb__stream_open, NULL},
+    RES_ROUTES(SB__RES_SKILL, "skills"),
+    RES_ROUTES(SB__RES_TEAM, "teams"),
+    RES_ROUTES(SB__RES_WRAPUP, "wrapup-codes"),
+    RES_ROUTES(SB__RES_REASON, "not-ready-reasons"),
+    RES_ROUTES(SB__RES_FIELD, "custom-fields"),
+    RES_ROUTES(SB__RES_PROFILE, "capacity-profiles"),
+    RES_ROUTES(SB__RES_QUEUE, "queues"),
+    RES_ROUTES(SB__RES_AGENT, "agents"),
+    RES_ROUTES(SB__RES_USER, "users"),
+    {"GET", "/v1/interactions", sb__ix_list, NULL},
+    {"POST", "/v1/interactions", sb__ix_create, NULL},
+    {"GET", "/v1/interactions/{id}", sb__ix_get, NULL},
+    {"PATCH", "/v1/interactions/{id}", sb__ix_patch, NULL},
+    {"GET", "/v1/interactions/{id}/explain", sb__ix_explain, NULL},
+    IX_ACTION("transfer"),
+    IX_ACTION("cancel"),
+    IX_ACTION("complete"),
+    IX_ACTION("wrapup"),
+    IX_ACTION("abandon"),
+    {"GET", "/v1/agents/{id}/state", sb__agent_state, NULL},
+    AGENT_ACTION("login"),
+    AGENT_ACTION("logout"),
+    AGENT_ACTION("ready"),
+    AGENT_ACTION("not-ready"),
+    AGENT_ACTION("accept"),
+    AGENT_ACTION("reject"),
 };
 
-size_t sb_api_route_count(void) { return sizeof(routes) / sizeof(routes[0]); }
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+size_t sb_api_route_count(void) { return NROUTES; }
 
 void sb_api_route_at(size_t i, const char **method, const char **path) {
     *method = routes[i].method;
     *path = routes[i].path;
 }
 
-/* The one authorization point every request passes.  Identity and roles
- * come with the security issue; until then every request is allowed and
- * this is where the decision will be made. */
-static int authorize(const sb_api *api, const sb_http_request *req, const route *r) {
-    (void)api;
-    (void)req;
+/* Does `path` match the template?  The {id} segment goes to id. */
+static bool match(const char *tpl, const char *path, char *id, size_t idsize) {
+    while (*tpl && *path) {
+        if (strncmp(tpl, "{id}", 4) == 0) {
+            const char *end = strchr(path, '/');
+            size_t n = end ? (size_t)(end - path) : strlen(path);
+            if (n == 0 || !decode(path, n, id, idsize, false)) return false;
+            path += n;
+            tpl += 4;
+            continue;
+        }
+        if (*tpl++ != *path++) return false;
+    }
+    return *tpl == '\0' && *path == '\0';
+}
+
+/* The one authorization point every request passes: it decides the
+ * tenant the request acts in and whether the route is allowed.  Accounts
+ * and roles come with the security issue; until then the tenant is the
+ * one the X-Tenant header names (default: "default") and every route is
+ * allowed.  A refusal looks exactly like a missing resource. */
+static sb__tenant *authorize(sb_api *api, const sb_http_request *req, const route *r) {
     (void)r;
-    return SB_OK;
+    const char *name = sb_http_request_header(req, "X-Tenant");
+    return sb__tenant_find(api, name ? name : "default");
 }
 
 void sb_api_handle(sb_http_request *req, void *ud) {
     sb_api *api = ud;
     const char *method = sb_http_request_method(req), *path = sb_http_request_path(req);
+    sb__req r = {.api = api, .http = req};
     const route *found = NULL;
-    bool path_known = false;
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].path, path) != 0) continue;
-        path_known = true;
+    char allow[64] = "";
+    for (size_t i = 0; i < NROUTES && found == NULL; i++) {
+        if (!match(routes[i].path, path, r.id, sizeof(r.id))) continue;
         if (!strcmp(routes[i].method, method) ||
-            (!strcmp(method, "HEAD") && !strcmp(routes[i].method, "GET")))
+            (!strcmp(method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
             found = &routes[i];
+            break;
+        }
+        if (strlen(allow) + 12 < sizeof(allow)) {
+            if (*allow) strcat(allow, ", ");
+            strcat(allow, routes[i].method);
+            if (!strcmp(routes[i].method, "GET")) strcat(allow, ", HEAD");
+        }
     }
     if (found == NULL) {
-        if (path_known) {
-            sb_http_response_header(req, "Allow", "GET, HEAD");
-            sb_api_problem(req, 405, "method_not_allowed", NULL);
+        if (*allow) {
+            sb_http_response_header(req, "Allow", allow);
+            sb__problem(req, 405, "method_not_allowed", NULL, "allowed: %s", allow);
         } else {
-            sb_api_problem(req, 404, "not_found", "no such resource");
+            sb__problem(req, 404, "not_found", NULL, "no such resource");
         }
         return;
     }
-    if (authorize(api, req, found) != SB_OK) {
-        sb_api_problem(req, 404, "not_found", "no such resource");
+    if (api->stopping) {
+        sb_http_response_header(req, "Connection", "close");
+        sb__problem(req, 503, "shutting_down", NULL, "the server is shutting down");
         return;
     }
-    found->fn(api, req);
+    r.t = authorize(api, req, found);
+    if (r.t == NULL) {
+        sb__problem(req, 404, "not_found", NULL, "no such resource");
+        return;
+    }
+    r.arg = found->arg;
+    found->fn(&r);
+}
+
+/* ---- the API object ------------------------------------------------------------- */
+
+int64_t sb__now(const sb_api *api) {
+    return api->clock_base + (int64_t)uv_now(api->env.loop);
 }
 
 sb_api *sb_api_new(const sb_api_env *env) {
     sb_api *api = sb_calloc(1, sizeof(*api));
     api->env = *env;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    api->clock_base = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 - (int64_t)uv_now(env->loop);
+    api->grace_ms = env->grace_ms ? env->grace_ms : 60000;
+    api->next_tenant = 1;
+    uv_idle_init(env->loop, &api->catchup);
     return api;
 }
 
-void sb_api_free(sb_api *api) { sb_free(api); }
+int sb_api_start(sb_api *api, char *err, size_t errlen) {
+    return sb__tenants_load(api, err, errlen);
+}
+
+void sb_api_stop(sb_api *api) {
+    if (api->stopping) return;
+    api->stopping = true;
+    sb__stream_close_all(api);
+    for (sb__tenant *t = api->tenants; t; t = t->next) {
+        uv_close((uv_handle_t *)&t->timer, NULL);
+        if (t->grace_agents) uv_close((uv_handle_t *)&t->grace, NULL);
+    }
+}
+
+void sb_api_free(sb_api *api) {
+    if (api == NULL) return;
+    sb__tenants_free(api);
+    sb_free(api);
+}

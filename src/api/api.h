@@ -3,11 +3,11 @@
  * One entry point takes every request the HTTP layer parsed: it finds the
  * route, passes the request through the single authorization point, and
  * calls the route's handler; errors are RFC 9457 problem documents with a
- * stable machine-readable `code`.  This file grows with the server issue;
- * for now it serves the service's own resources (health). */
+ * stable machine-readable `code`.  Routes and their meaning: docs/api.md. */
 #ifndef SB_API_API_H
 #define SB_API_API_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "net/http.h"
@@ -23,9 +23,21 @@ typedef struct sb_api_env {
     uv_loop_t *loop;
     const char *openapi; /* docs/openapi.json as built in */
     size_t openapi_len;
+    int64_t grace_ms;    /* after a restart, agents keep their login this long
+                          * for their desktop to reconnect; 0: 60000 */
 } sb_api_env;
 
 sb_api *sb_api_new(const sb_api_env *env);
+/* Load the tenants from the store (creating "default" on a new store) and
+ * rebuild their routing state.  Runs the loop while it waits for the
+ * store.  SB_OK, or an error with a reason in err. */
+int sb_api_start(sb_api *api, char *err, size_t errlen);
+/* Import a configuration (docs/config.md plus "skills", "teams",
+ * "wrapup_codes", "not_ready_reasons", "custom_fields", "users" lists) into
+ * tenant `tenant` when that tenant has no queues yet; for the demo. */
+int sb_api_seed(sb_api *api, const char *tenant, json_t *doc, char *err, size_t errlen);
+/* Shutting down: refuse new requests, close the streams with 1001. */
+void sb_api_stop(sb_api *api);
 void sb_api_free(sb_api *api);
 
 /* The sb_http_request_cb for the HTTP server (ud: the sb_api). */

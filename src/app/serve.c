@@ -32,7 +32,13 @@ static const char usage_text[] =
     "  --max-connections N      open connections, beyond: 503 [SB_MAX_CONNECTIONS] (1024)\n"
     "  --request-timeout-ms MS  a request must arrive within, else 408 [SB_REQUEST_TIMEOUT_MS] (30000)\n"
     "  --idle-timeout-ms MS     idle keep-alive connections close after [SB_IDLE_TIMEOUT_MS] (60000)\n"
+    "  --grace-ms MS            after a restart, logged-in agents whose desktop does not\n"
+    "                           reconnect within this are logged out [SB_GRACE_MS] (60000)\n"
+    "  --seed FILE              import this configuration (docs/api.md, sb_api_seed) into\n"
+    "                           the default tenant if it has no queues yet [SB_SEED]\n"
     "\n"
+    "The store in the data directory is rebuilt into memory at start: waiting\n"
+    "interactions line up again, connected work returns to its agents.\n"
     "On start it prints \"switchboard: serving http://ADDR:PORT/\" once listening.\n";
 
 typedef struct server {
@@ -58,7 +64,21 @@ static void on_signal(uv_signal_t *h, int signum) {
     server *s = h->data;
     if (s->stopping++) return;
     fprintf(stderr, "switchboard: %s: shutting down\n", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    sb_api_stop(s->api); /* streams close with 1001 */
     sb_http_server_shutdown(s->http, on_http_down, s);
+}
+
+/* --seed: a configuration file for the default tenant (the demo). */
+static int seed_from(sb_api *api, const char *path, char *err, size_t errlen) {
+    json_error_t je;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL) {
+        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+        return SB_EINVAL;
+    }
+    int rc = sb_api_seed(api, "default", doc, err, errlen);
+    json_decref(doc);
+    return rc;
 }
 
 /* A size option from a flag or its environment variable. */
@@ -75,13 +95,14 @@ static int opt_size(const char *name, const char *text, uint64_t lo, uint64_t hi
 }
 
 int sb_app_serve(int argc, char **argv) {
-    enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO };
+    enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO, O_GRACE, O_SEED };
     static const struct option opts[] = {
         {"listen", required_argument, 0, O_LISTEN},        {"port", required_argument, 0, O_PORT},
         {"data", required_argument, 0, O_DATA},            {"max-body", required_argument, 0, O_BODY},
         {"max-header", required_argument, 0, O_HEADER},    {"max-connections", required_argument, 0, O_CONNS},
         {"request-timeout-ms", required_argument, 0, O_REQTO},
         {"idle-timeout-ms", required_argument, 0, O_IDLETO}, {"help", no_argument, 0, 'h'},
+        {"grace-ms", required_argument, 0, O_GRACE},        {"seed", required_argument, 0, O_SEED},
         {0, 0, 0, 0}};
     static const struct {
         int opt;
@@ -92,11 +113,14 @@ int sb_app_serve(int argc, char **argv) {
                  {O_HEADER, "SB_MAX_HEADER", "--max-header", 256, 1u << 20},
                  {O_CONNS, "SB_MAX_CONNECTIONS", "--max-connections", 1, 1000000},
                  {O_REQTO, "SB_REQUEST_TIMEOUT_MS", "--request-timeout-ms", 1, 3600000},
-                 {O_IDLETO, "SB_IDLE_TIMEOUT_MS", "--idle-timeout-ms", 1, 86400000}};
-    uint64_t val[6] = {8080, 0, 0, 0, 0, 0};
+                 {O_IDLETO, "SB_IDLE_TIMEOUT_MS", "--idle-timeout-ms", 1, 86400000},
+                 {O_GRACE, "SB_GRACE_MS", "--grace-ms", 1, 86400000}};
+    enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]) };
+    uint64_t val[NSIZES] = {8080, 0, 0, 0, 0, 0, 60000};
+    const char *seed = getenv("SB_SEED");
     const char *listen = getenv("SB_LISTEN") ? getenv("SB_LISTEN") : "127.0.0.1";
     const char *data = getenv("SB_DATA") ? getenv("SB_DATA") : "./data";
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < NSIZES; i++) {
         const char *e = getenv(sizes[i].env);
         if (e && opt_size(sizes[i].env, e, sizes[i].lo, sizes[i].hi, &val[i])) return 2;
     }
@@ -115,9 +139,13 @@ int sb_app_serve(int argc, char **argv) {
             data = optarg;
             continue;
         }
+        if (o == O_SEED) {
+            seed = optarg;
+            continue;
+        }
         int i = 0;
-        while (i < 6 && sizes[i].opt != o) i++;
-        if (i == 6) {
+        while (i < NSIZES && sizes[i].opt != o) i++;
+        if (i == NSIZES) {
             fputs(usage_text, stderr);
             return 2;
         }
@@ -139,8 +167,20 @@ int sb_app_serve(int argc, char **argv) {
     }
     sb_api_env env = {.store = s.store, .version = SB_VERSION, .started_ms = uv_now(&s.loop),
                       .loop = &s.loop, .openapi = sb_openapi_json,
-                      .openapi_len = sb_openapi_json_len};
+                      .openapi_len = sb_openapi_json_len, .grace_ms = (int64_t)val[6]};
     s.api = sb_api_new(&env);
+    uint64_t t0 = uv_hrtime();
+    if ((rc = sb_api_start(s.api, err, sizeof(err))) == SB_OK && seed) rc = seed_from(s.api, seed, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "switchboard serve: %s\n", err);
+        sb_api_stop(s.api);
+        sb_store_close(s.store);
+        uv_run(&s.loop, UV_RUN_DEFAULT);
+        sb_api_free(s.api);
+        uv_loop_close(&s.loop);
+        return 1;
+    }
+    fprintf(stderr, "switchboard: state rebuilt from %s in %.1f ms\n", data, (double)(uv_hrtime() - t0) / 1e6);
     sb_http_options ho = {.max_body = val[1], .max_header = val[2], .max_connections = (uint32_t)val[3],
                           .request_timeout_ms = val[4], .idle_timeout_ms = val[5]};
     s.http = sb_http_server_new(&s.loop, &ho, sb_api_handle, s.api);
@@ -148,6 +188,7 @@ int sb_app_serve(int argc, char **argv) {
         fprintf(stderr, "switchboard serve: cannot listen on %s port %llu: %s\n", listen,
                 (unsigned long long)val[0], sb_http_server_error(s.http));
         sb_http_server_shutdown(s.http, NULL, NULL);
+        sb_api_stop(s.api);
         sb_store_close(s.store);
         uv_run(&s.loop, UV_RUN_DEFAULT);
         sb_api_free(s.api);

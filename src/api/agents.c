@@ -1,0 +1,117 @@
+/* agents.c: /v1/agents/{id}/...: an agent's runtime state and actions
+ * (login, logout, ready, not-ready, accept, reject). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api-i.h"
+#include "base/status.h"
+
+/* The path's agent, a configured one; 0 after answering 404. */
+static sb_id path_agent(sb__req *r) {
+    if (json_object_get(r->t->res[SB__RES_AGENT], r->id) == NULL) {
+        sb__problem(r->http, 404, "not_found", NULL, "no such agent");
+        return 0;
+    }
+    return sb__id_of(r->t, r->id);
+}
+
+static json_t *state_json(sb__tenant *t, sb_id agent) {
+    sb_agent_info in;
+    if (sb_agent_info_get(t->core, agent, &in) != SB_OK) return NULL;
+    json_t *channels = json_object(), *ixs = json_array();
+    for (int ch = 0; ch < SB_CH_COUNT; ch++)
+        if (in.count[ch]) json_object_set_new(channels, sb_channel_name(ch), json_integer(in.count[ch]));
+    if (in.busy || in.units_used) {
+        uint32_t it = 0;
+        uint64_t key;
+        void *val;
+        while (sb_map_next(&t->live, &it, &key, &val)) {
+            sb__rec *x = val;
+            if (x->agent == agent) {
+                char id[24];
+                snprintf(id, sizeof(id), "%llu", (unsigned long long)x->id);
+                json_array_append_new(ixs, json_string(id));
+            }
+        }
+    }
+    return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o, s:I, s:o}", "id", sb__name(t, agent), "state",
+                     sb_agent_state_name(in.state), "reason",
+                     in.reason ? json_string(sb__name(t, in.reason)) : json_null(), "busy", in.busy,
+                     "units_used", (int)in.units_used, "channels", channels, "state_since",
+                     (json_int_t)in.state_since, "interactions", ixs);
+}
+
+void sb__agent_state(sb__req *r) {
+    sb_id agent = path_agent(r);
+    if (agent) sb__send(r->http, 200, state_json(r->t, agent), 0);
+}
+
+/* An interaction id member; 0 after answering 400. */
+static uint64_t ix_member(sb__req *r, json_t *body) {
+    json_t *v = json_object_get(body, "interaction");
+    const char *s = json_string_value(v);
+    char *end;
+    unsigned long long id = s ? strtoull(s, &end, 10) : 0;
+    if (!s || !*s || *end || id == 0) {
+        sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "interaction"),
+                    "interaction: an interaction id is required");
+        return 0;
+    }
+    return id;
+}
+
+void sb__agent_action(sb__req *r) {
+    const char *action = r->arg;
+    static const char *const none[] = {NULL}, *const reason_fields[] = {"reason", NULL},
+                             *const ix_fields[] = {"interaction", NULL};
+    bool not_ready = !strcmp(action, "not-ready"),
+         offer = !strcmp(action, "accept") || !strcmp(action, "reject");
+    json_t *body = NULL;
+    size_t len;
+    sb_http_request_body(r->http, &len);
+    if (len || offer) {
+        if ((body = sb__body(r)) == NULL) return;
+        if (!sb__check_fields(r, body, "", not_ready ? reason_fields : offer ? ix_fields : none)) goto out;
+    }
+    sb_id agent = path_agent(r);
+    if (agent == 0) goto out;
+    sb_core *c = r->t->core;
+    int64_t now = sb__now(r->api);
+    int rc;
+    if (offer) {
+        uint64_t ix = ix_member(r, body);
+        if (ix == 0) goto out;
+        rc = action[0] == 'a' ? sb_offer_accept(c, now, agent, ix) : sb_offer_reject(c, now, agent, ix);
+        if (rc == SB_ENOENT) {
+            sb__problem(r->http, 409, "invalid_state", NULL, "no such offer to this agent");
+            goto out;
+        }
+    } else if (not_ready) {
+        json_t *reason = json_object_get(body, "reason");
+        const char *rs = json_string_value(reason);
+        if (reason && !json_is_null(reason) &&
+            (!rs || !json_object_get(r->t->res[SB__RES_REASON], rs))) {
+            sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "reason"),
+                        "reason: no such not-ready reason");
+            goto out;
+        }
+        rc = sb_agent_not_ready(c, now, agent, rs ? sb__id_of(r->t, rs) : 0);
+    } else if (!strcmp(action, "login")) {
+        rc = sb_agent_login(c, now, agent);
+    } else if (!strcmp(action, "logout")) {
+        rc = sb_agent_logout(c, now, agent);
+    } else {
+        rc = sb_agent_ready(c, now, agent);
+    }
+    if (rc != SB_OK) {
+        sb_agent_info in;
+        sb__core_error(r, rc, "agent", sb_agent_info_get(c, agent, &in) == SB_OK ? in.state : -1);
+        goto out;
+    }
+    sb__txn *x = sb__txn_begin(r->t, r->http);
+    sb__txn_drain(x);
+    sb__txn_respond(x, 200, state_json(r->t, agent), 0);
+    sb__txn_commit(x);
+out:
+    json_decref(body);
+}

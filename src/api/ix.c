@@ -1,0 +1,465 @@
+/* ix.c: /v1/interactions: create (idempotent), read with history, list,
+ * update attributes, the lifecycle actions, explain. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api-i.h"
+#include "base/mem.h"
+#include "base/status.h"
+#include "config/config.h"
+
+void sb__rec_docid(uint64_t id, char out[24]) { snprintf(out, 24, "%020llu", (unsigned long long)id); }
+
+void sb__rec_free(sb__rec *x) {
+    if (x == NULL) return;
+    sb_free(x->customer);
+    free(x->attrs);
+    sb_free(x);
+}
+
+static json_t *name_or_null(const sb__tenant *t, sb_id id) {
+    return id ? json_string(sb__name(t, id)) : json_null();
+}
+
+json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x) {
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", (unsigned long long)x->id);
+    json_t *attrs = json_loads(x->attrs, 0, NULL);
+    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:o, s:o, s:I, s:I, s:o, s:I}", "id", id,
+                     "queue", sb__name(t, x->queue), "channel", sb_channel_name(x->channel),
+                     "priority", (int)x->priority, "attributes", attrs ? attrs : json_object(),
+                     "customer", x->customer ? json_string(x->customer) : json_null(), "state",
+                     sb_ix_state_name(x->state), "agent", name_or_null(t, x->agent),
+                     "preferred_agent", name_or_null(t, x->preferred), "arrived_at",
+                     (json_int_t)x->arrived_at, "created_at", (json_int_t)x->created_at,
+                     "ended_at", x->ended_at ? json_integer(x->ended_at) : json_null(), "version",
+                     (json_int_t)x->version);
+}
+
+/* The {id} of the path as an interaction id; 0 when it is not one. */
+static uint64_t path_id(const sb__req *r) {
+    char *end;
+    if (r->id[0] < '1' || r->id[0] > '9') return 0;
+    unsigned long long v = strtoull(r->id, &end, 10);
+    return *end || v > INT64_MAX ? 0 : v;
+}
+
+/* The stored document of interaction id (committed), or NULL. */
+static json_t *stored(sb__req *r, uint64_t id) {
+    char docid[24];
+    sb__rec_docid(id, docid);
+    sb_store_doc d;
+    if (sb_store_doc_get(r->api->env.store, r->t->id, "ix", docid, &d) != SB_OK) return NULL;
+    json_t *doc = json_loadb(d.body, d.len, 0, NULL);
+    sb_store_doc_free(&d);
+    return doc;
+}
+
+/* The live record of the path's interaction; NULL after answering 404, or
+ * 409 with the state of a finished one. */
+static sb__rec *live(sb__req *r) {
+    uint64_t id = path_id(r);
+    sb__rec *x = id ? sb_map_get(&r->t->live, id) : NULL;
+    if (x) return x;
+    json_t *doc = id ? stored(r, id) : NULL;
+    if (doc == NULL) {
+        sb__problem(r->http, 404, "not_found", NULL, "no such interaction");
+        return NULL;
+    }
+    sb__problem(r->http, 409, "invalid_state", json_pack("{s:O}", "state", json_object_get(doc, "state")),
+                "the interaction has ended");
+    json_decref(doc);
+    return NULL;
+}
+
+/* ---- create --------------------------------------------------------------- */
+
+static bool valid_key(const char *k) {
+    size_t n = strlen(k);
+    if (n == 0 || n > 128) return false;
+    for (size_t i = 0; i < n; i++)
+        if (k[i] < 0x21 || k[i] > 0x7e) return false;
+    return true;
+}
+
+/* Answer a repeated Idempotency-Key from the store; true when answered. */
+static bool idem_repeat(sb__req *r, const char *key) {
+    if (sb_map_get(&r->t->idem_pending, sb__idem_hash(key))) {
+        sb__problem(r->http, 409, "idempotency_key_in_flight", NULL,
+                    "a request with this Idempotency-Key is still being processed");
+        return true;
+    }
+    sb_store_idem prev;
+    if (sb_store_idem_get(r->api->env.store, r->t->id, key, &prev) != SB_OK) return false;
+    sb_http_response_header(r->http, "Idempotent-Replayed", "true");
+    sb_http_respond(r->http, prev.status, prev.len ? "application/json" : NULL, prev.body, prev.len);
+    sb_store_idem_free(&prev);
+    return true;
+}
+
+static bool field_error(sb__req *r, const char *field, const char *why) {
+    sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", field), "%s: %s", field, why);
+    return false;
+}
+
+/* A member naming a configured resource (string id), or absent. */
+static bool ref_member(sb__req *r, json_t *body, const char *key, int res, sb_id *out) {
+    json_t *v = json_object_get(body, key);
+    *out = 0;
+    if (v == NULL || json_is_null(v)) return true;
+    if (!json_is_string(v)) return field_error(r, key, "must be a string");
+    if (json_object_get(r->t->res[res], json_string_value(v)) == NULL)
+        return field_error(r, key, "no such id");
+    *out = sb__id_of(r->t, json_string_value(v));
+    return true;
+}
+
+/* Attributes checked against the custom fields and made core values. */
+static bool attrs_of(sb__req *r, json_t *attrs, sb_attr **out, uint32_t *n) {
+    *out = NULL;
+    *n = 0;
+    if (attrs && !json_is_object(attrs)) return field_error(r, "attributes", "must be an object");
+    if (!sb__check_attrs(r, attrs, "interaction", "attributes")) return false;
+    sb_config_error err;
+    if (sb_config_attrs_parse(r->t->core, attrs, "attributes", out, n, &err)) {
+        sb_config_attrs_free(*out, *n);
+        return field_error(r, err.path, err.reason);
+    }
+    return true;
+}
+
+void sb__ix_create(sb__req *r) {
+    static const char *const fields[] = {"queue", "channel", "priority", "attributes", "customer",
+                                         "preferred_agent", "preferred_wait_seconds", NULL};
+    const char *key = sb_http_request_header(r->http, "Idempotency-Key");
+    if (key && !valid_key(key)) {
+        sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "Idempotency-Key"),
+                    "Idempotency-Key must be 1 to 128 visible ASCII characters");
+        return;
+    }
+    if (key && idem_repeat(r, key)) return;
+    json_t *body = sb__body(r);
+    if (body == NULL || !sb__check_fields(r, body, "", fields)) goto out;
+    sb__tenant *t = r->t;
+    json_t *q = json_object_get(body, "queue"), *ch = json_object_get(body, "channel"),
+           *pr = json_object_get(body, "priority"), *cust = json_object_get(body, "customer"),
+           *pw = json_object_get(body, "preferred_wait_seconds");
+    if (!json_is_string(q)) {
+        field_error(r, "queue", "a queue id is required");
+        goto out;
+    }
+    if (json_object_get(t->res[SB__RES_QUEUE], json_string_value(q)) == NULL) {
+        field_error(r, "queue", "no such queue");
+        goto out;
+    }
+    int channel = json_is_string(ch) ? sb_channel_parse(json_string_value(ch)) : -1;
+    if (channel < 0) {
+        field_error(r, "channel", "one of voice, chat, email, message, callback, task is required");
+        goto out;
+    }
+    if (pr && (!json_is_integer(pr) || json_integer_value(pr) < -1000000 ||
+               json_integer_value(pr) > 1000000)) {
+        field_error(r, "priority", "an integer from -1000000 to 1000000");
+        goto out;
+    }
+    if (cust && !json_is_null(cust) && (!json_is_string(cust) || json_string_length(cust) == 0 ||
+                                        json_string_length(cust) > 256)) {
+        field_error(r, "customer", "a string of 1 to 256 characters");
+        goto out;
+    }
+    if (pw && (!json_is_number(pw) || json_number_value(pw) < 0 || json_number_value(pw) > 86400)) {
+        field_error(r, "preferred_wait_seconds", "a number from 0 to 86400");
+        goto out;
+    }
+    sb_id preferred;
+    if (!ref_member(r, body, "preferred_agent", SB__RES_AGENT, &preferred)) goto out;
+    json_t *attrs = json_object_get(body, "attributes");
+    sb_attr *av;
+    uint32_t an;
+    if (!attrs_of(r, attrs, &av, &an)) goto out;
+
+    int64_t now = sb__now(r->api);
+    sb__rec *x = sb_calloc(1, sizeof(*x));
+    /* Ids: the sequence number the core gives next.  Each creation uses
+     * up at least that number, so ids only grow, and after a restart the
+     * journal's last sequence puts them beyond every id ever given. */
+    x->id = sb_core_next_seq(t->core);
+    x->created_at = now;
+    x->channel = (uint8_t)channel;
+    x->preferred = preferred;
+    x->attrs = json_dumps(attrs && json_is_object(attrs) ? attrs : json_object(), JSON_COMPACT);
+    if (attrs == NULL || !json_is_object(attrs)) {
+        free(x->attrs);
+        x->attrs = strdup("{}");
+    }
+    x->customer = json_is_string(cust) ? sb_strdup(json_string_value(cust)) : NULL;
+    sb_map_put(&t->live, x->id, x);
+    sb_interaction_def def = {
+        .id = x->id,
+        .queue = sb__id_of(t, json_string_value(q)),
+        .channel = (uint8_t)channel,
+        .priority = pr ? (int32_t)json_integer_value(pr) : 0,
+        .attrs = av,
+        .nattrs = an,
+        .customer = x->customer ? sb_core_sym(t->core, x->customer) : 0,
+        .preferred_agent = preferred,
+        .preferred_wait_ms = pw ? (int64_t)(json_number_value(pw) * 1000) : 0,
+    };
+    int rc = sb_interaction_create(t->core, now, &def);
+    sb_config_attrs_free(av, an);
+    if (rc != SB_OK) {
+        sb_map_del(&t->live, x->id);
+        sb__rec_free(x);
+        sb__core_error(r, rc, "queue", -1);
+        goto out;
+    }
+    sb__txn *tx = sb__txn_begin(t, r->http);
+    uint64_t id = x->id;
+    sb__txn_drain(tx); /* routes it; x may have ended (and be freed) */
+    x = sb_map_get(&t->live, id);
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/v1/interactions/%llu", (unsigned long long)id);
+    sb_http_response_header(r->http, "Location", loc);
+    json_t *doc = x ? sb__rec_json(t, x) : json_pack("{s:s}", "id", loc + 17);
+    sb__txn_respond(tx, 201, doc, x ? x->version : 0);
+    if (key) sb__txn_idem(tx, key);
+    sb__txn_commit(tx);
+out:
+    json_decref(body);
+}
+
+/* ---- read --------------------------------------------------------------------- */
+
+static int add_event(void *data, const sb_store_event *ev) {
+    json_t *e = json_loadb(ev->body, ev->len, 0, NULL);
+    if (e) {
+        json_object_del(e, "type");
+        json_array_append_new(data, e);
+    }
+    return 0;
+}
+
+void sb__ix_get(sb__req *r) {
+    uint64_t id = path_id(r);
+    sb__rec *x = id ? sb_map_get(&r->t->live, id) : NULL;
+    json_t *doc = x ? sb__rec_json(r->t, x) : id ? stored(r, id) : NULL;
+    if (doc == NULL) {
+        sb__problem(r->http, 404, "not_found", NULL, "no such interaction");
+        return;
+    }
+    json_t *history = json_array();
+    sb_store_events_of(r->api->env.store, r->t->id, id, add_event, history);
+    json_object_set_new(doc, "history", history);
+    int64_t version = json_integer_value(json_object_get(doc, "version"));
+    sb__send(r->http, 200, doc, version);
+}
+
+typedef struct list_ctx {
+    const char *state, *queue, *channel, *agent;
+    json_t *items;
+    size_t limit;
+    char last[24];
+} list_ctx;
+
+static bool same(json_t *doc, const char *key, const char *want) {
+    if (want == NULL) return true;
+    const char *v = json_string_value(json_object_get(doc, key));
+    return v && strcmp(v, want) == 0;
+}
+
+static int list_one(void *data, const sb_store_doc *d) {
+    list_ctx *l = data;
+    snprintf(l->last, sizeof(l->last), "%s", d->id);
+    json_t *doc = json_loadb(d->body, d->len, 0, NULL);
+    if (doc && same(doc, "state", l->state) && same(doc, "queue", l->queue) &&
+        same(doc, "channel", l->channel) && same(doc, "agent", l->agent))
+        json_array_append(l->items, doc);
+    json_decref(doc);
+    return json_array_size(l->items) == l->limit;
+}
+
+void sb__ix_list(sb__req *r) {
+    char state[32], queue[72], channel[16], agent[72], limit[16], cursor[32];
+    list_ctx l = {0};
+    l.state = sb__query(r, "state", state, sizeof(state)) ? state : NULL;
+    l.queue = sb__query(r, "queue", queue, sizeof(queue)) ? queue : NULL;
+    l.channel = sb__query(r, "channel", channel, sizeof(channel)) ? channel : NULL;
+    l.agent = sb__query(r, "agent", agent, sizeof(agent)) ? agent : NULL;
+    l.limit = 100;
+    if (sb__query(r, "limit", limit, sizeof(limit))) {
+        char *end;
+        long v = strtol(limit, &end, 10);
+        if (*end || v < 1 || v > 1000) {
+            sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
+                        "limit must be from 1 to 1000");
+            return;
+        }
+        l.limit = (size_t)v;
+    }
+    bool has_cursor = sb__query(r, "cursor", cursor, sizeof(cursor));
+    if (has_cursor && (strlen(cursor) != 20 || strspn(cursor, "0123456789") != 20)) {
+        sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "cursor"),
+                    "not a cursor this server gave");
+        return;
+    }
+    l.items = json_array();
+    int more = 0;
+    /* Filtering reads at most this many documents per page; a page may
+     * then be short, with a cursor to go on from. */
+    size_t budget = 20 * l.limit + 1000;
+    int rc = sb_store_doc_list(r->api->env.store, r->t->id, "ix", has_cursor ? cursor : NULL,
+                               budget, list_one, &l, &more);
+    if (rc < 0) {
+        json_decref(l.items);
+        sb__problem(r->http, 503, "storage_error", NULL, "%s", sb_store_errmsg(r->api->env.store));
+        return;
+    }
+    bool next = rc == 1 || more;
+    sb__send(r->http, 200,
+             json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
+                       next ? json_string(l.last) : json_null()),
+             0);
+}
+
+/* ---- change ---------------------------------------------------------------------- */
+
+/* Answer with the interaction once the change is durable. */
+static void commit_ix(sb__req *r, uint64_t id, int status) {
+    sb__txn *tx = sb__txn_begin(r->t, r->http);
+    sb__txn_drain(tx);
+    sb__rec *x = sb_map_get(&r->t->live, id);
+    if (x) {
+        sb__txn_respond(tx, status, sb__rec_json(r->t, x), x->version);
+    } else { /* it ended: its last document is in this very batch */
+        char sid[24];
+        snprintf(sid, sizeof(sid), "%llu", (unsigned long long)id);
+        sb__txn_respond(tx, status, json_pack("{s:s, s:b}", "id", sid, "ended", 1), 0);
+    }
+    sb__txn_commit(tx);
+}
+
+void sb__ix_patch(sb__req *r) {
+    static const char *const fields[] = {"attributes", NULL};
+    json_t *body = sb__body(r);
+    if (body == NULL || !sb__check_fields(r, body, "", fields)) goto out;
+    int64_t want = sb__if_match(r);
+    if (want < 0) goto out;
+    sb__rec *x = live(r);
+    if (x == NULL) goto out;
+    if (want && want != x->version) {
+        sb__problem(r->http, 412, "precondition_failed",
+                    json_pack("{s:I}", "version", (json_int_t)x->version),
+                    "the interaction is at version %lld", (long long)x->version);
+        goto out;
+    }
+    json_t *attrs = json_object_get(body, "attributes");
+    if (attrs == NULL) {
+        field_error(r, "attributes", "required");
+        goto out;
+    }
+    sb_attr *av;
+    uint32_t an;
+    if (!attrs_of(r, attrs, &av, &an)) goto out;
+    int rc = sb_interaction_set_attrs(r->t->core, sb__now(r->api), x->id, av, an);
+    sb_config_attrs_free(av, an);
+    if (rc != SB_OK) {
+        sb__core_error(r, rc, "interaction", x->state);
+        goto out;
+    }
+    free(x->attrs);
+    x->attrs = json_dumps(json_is_object(attrs) ? attrs : json_object(), JSON_COMPACT);
+    if (!x->dirty) { /* the core's attributes event marks it too; be sure */
+        x->dirty = true;
+        x->next_dirty = r->t->dirty;
+        r->t->dirty = x;
+    }
+    commit_ix(r, x->id, 200);
+out:
+    json_decref(body);
+}
+
+void sb__ix_action(sb__req *r) {
+    const char *action = r->arg;
+    static const char *const transfer_fields[] = {"queue", "keep_arrival", "agent", "wait_seconds", NULL};
+    static const char *const wrapup_fields[] = {"code", NULL};
+    static const char *const none[] = {NULL};
+    bool is_transfer = !strcmp(action, "transfer"), is_wrapup = !strcmp(action, "wrapup");
+    json_t *body = NULL;
+    size_t len;
+    sb_http_request_body(r->http, &len);
+    if (len || is_transfer) {
+        if ((body = sb__body(r)) == NULL) return;
+        if (!sb__check_fields(r, body, "",
+                              is_transfer ? transfer_fields : is_wrapup ? wrapup_fields : none))
+            goto out;
+    }
+    sb__rec *x = live(r);
+    if (x == NULL) goto out;
+    sb_core *c = r->t->core;
+    int64_t now = sb__now(r->api);
+    int rc;
+    if (is_transfer) {
+        sb_id queue, agent;
+        json_t *keep = json_object_get(body, "keep_arrival"), *wait = json_object_get(body, "wait_seconds");
+        if (!ref_member(r, body, "queue", SB__RES_QUEUE, &queue) ||
+            !ref_member(r, body, "agent", SB__RES_AGENT, &agent))
+            goto out;
+        if ((queue != 0) == (agent != 0)) {
+            field_error(r, "queue", "give either a queue or an agent");
+            goto out;
+        }
+        if (keep && !json_is_boolean(keep)) {
+            field_error(r, "keep_arrival", "must be true or false");
+            goto out;
+        }
+        if (wait && (!json_is_number(wait) || json_number_value(wait) < 0)) {
+            field_error(r, "wait_seconds", "a number of seconds, 0 or more");
+            goto out;
+        }
+        rc = queue ? sb_interaction_transfer_queue(c, now, x->id, queue, json_is_true(keep))
+                   : sb_interaction_transfer_agent(c, now, x->id, agent,
+                                                   wait ? (int64_t)(json_number_value(wait) * 1000) : 0);
+    } else if (is_wrapup) {
+        sb_id code;
+        if (!ref_member(r, body, "code", SB__RES_WRAPUP, &code)) goto out;
+        rc = sb_wrapup_complete(c, now, x->id, code);
+    } else if (!strcmp(action, "cancel")) {
+        rc = sb_interaction_cancel(c, now, x->id);
+    } else if (!strcmp(action, "complete")) {
+        rc = sb_interaction_end(c, now, x->id);
+    } else {
+        rc = sb_interaction_abandon(c, now, x->id);
+    }
+    if (rc != SB_OK) {
+        sb_ix_info in;
+        int state = sb_interaction_info(c, x->id, &in) == SB_OK ? in.state : x->state;
+        sb__core_error(r, rc, "interaction", state);
+        goto out;
+    }
+    commit_ix(r, x->id, 200);
+out:
+    json_decref(body);
+}
+
+void sb__ix_explain(sb__req *r) {
+    sb__rec *x = live(r);
+    if (x == NULL) return;
+    sb_explain e;
+    int rc = sb_interaction_explain(r->t->core, sb__now(r->api), x->id, &e);
+    if (rc != SB_OK) {
+        sb__core_error(r, rc, "interaction", x->state);
+        return;
+    }
+    sb__send(r->http, 200,
+             json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o}", "state",
+                       sb_ix_state_name(e.state), "position", (int)e.position, "waiting",
+                       (int)e.waiting, "step", (int)e.step, "steps", (int)e.nsteps, "members",
+                       (int)e.members, "eligible", (int)e.eligible, "available", (int)e.available,
+                       "blocked_by_capacity", (int)e.blocked_by_capacity, "not_ready",
+                       (int)e.not_ready, "excluded", (int)e.excluded, "preferred_agent",
+                       name_or_null(r->t, e.preferred_agent), "preferred_until",
+                       e.preferred_agent ? json_integer(e.preferred_until) : json_null(),
+                       "next_step_at", e.next_step_at >= 0 ? json_integer(e.next_step_at) : json_null()),
+             0);
+}

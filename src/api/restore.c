@@ -1,0 +1,216 @@
+/* restore.c: start-up rebuilds a tenant's routing state from the store.
+ *
+ * What is stored: every interaction's document ("ix"), an index of the
+ * live ones ("live"), each agent's last state ("agent.state") and the
+ * journal.  Rebuilding: agents that were logged in log in again; work that
+ * was connected or in wrap-up goes straight back onto its agent; waiting
+ * and offered interactions are queued again in creation order with their
+ * original arrival time, so they line up as before; the journal's last
+ * sequence continues.  None of this is journaled again: it is the state
+ * the journal already describes.  Then agents return to ready or
+ * not-ready, which is new (and journaled).  Agents whose desktop does not
+ * reconnect (a stream subscription to their agent topic) within the grace
+ * period are logged out. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api-i.h"
+#include "base/mem.h"
+#include "base/status.h"
+#include "config/config.h"
+
+typedef struct ids {
+    uint64_t *v;
+    size_t n, cap;
+} ids;
+
+static void push(ids *l, uint64_t id) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 256;
+        l->v = sb_realloc(l->v, l->cap * sizeof(*l->v));
+    }
+    l->v[l->n++] = id;
+}
+
+static int collect_live(void *data, const sb_store_doc *d) {
+    push(data, strtoull(d->id, NULL, 10));
+    return 0;
+}
+
+typedef struct agent_state {
+    sb_id agent;
+    int state;
+    sb_id reason;
+} agent_state;
+
+typedef struct agents {
+    sb__tenant *t;
+    agent_state *v;
+    size_t n, cap;
+} agents;
+
+static int collect_agent(void *data, const sb_store_doc *d) {
+    agents *l = data;
+    json_t *o = json_loadb(d->body, d->len, 0, NULL);
+    const char *state = json_string_value(json_object_get(o, "state"));
+    const char *reason = json_string_value(json_object_get(o, "reason"));
+    sb_id agent = sb__id_of(l->t, d->id);
+    int st = SB_AGENT_LOGGED_OUT;
+    for (int i = 0; state && i <= SB_AGENT_NOT_RESPONDING; i++)
+        if (!strcmp(state, sb_agent_state_name(i))) st = i;
+    if (agent && st != SB_AGENT_LOGGED_OUT) {
+        if (l->n == l->cap) {
+            l->cap = l->cap ? 2 * l->cap : 64;
+            l->v = sb_realloc(l->v, l->cap * sizeof(*l->v));
+        }
+        l->v[l->n++] = (agent_state){agent, st, reason && *reason ? sb__id_of(l->t, reason) : 0};
+    }
+    json_decref(o);
+    return 0;
+}
+
+static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o, int64_t version) {
+    sb__rec *x = sb_calloc(1, sizeof(*x));
+    x->id = id;
+    x->version = version;
+    x->created_at = json_integer_value(json_object_get(o, "created_at"));
+    x->arrived_at = json_integer_value(json_object_get(o, "arrived_at"));
+    x->priority = (int32_t)json_integer_value(json_object_get(o, "priority"));
+    x->channel = (uint8_t)sb_channel_parse(json_string_value(json_object_get(o, "channel")));
+    const char *q = json_string_value(json_object_get(o, "queue"));
+    const char *a = json_string_value(json_object_get(o, "agent"));
+    const char *c = json_string_value(json_object_get(o, "customer"));
+    const char *state = json_string_value(json_object_get(o, "state"));
+    x->queue = q ? sb__id_of(t, q) : 0;
+    x->agent = a ? sb__id_of(t, a) : 0;
+    x->customer = c ? sb_strdup(c) : NULL;
+    x->attrs = json_dumps(json_object_get(o, "attributes"), JSON_COMPACT);
+    if (x->attrs == NULL) x->attrs = strdup("{}");
+    for (int s = SB_IX_QUEUED; state && s <= SB_IX_ENDED; s++)
+        if (!strcmp(state, sb_ix_state_name(s))) x->state = (uint8_t)s;
+    return x;
+}
+
+/* Put one live interaction back into the core. */
+static int restore_ix(sb__tenant *t, int64_t now, sb__rec *x, json_t *attrs_doc) {
+    sb_attr *av;
+    uint32_t an;
+    sb_config_error err;
+    if (sb_config_attrs_parse(t->core, attrs_doc, "attributes", &av, &an, &err)) {
+        sb_config_attrs_free(av, an);
+        return SB_EINVAL;
+    }
+    sb_interaction_def def = {
+        .id = x->id,
+        .queue = x->queue,
+        .channel = x->channel,
+        .priority = x->priority,
+        .attrs = av,
+        .nattrs = an,
+        .customer = x->customer ? sb_core_sym(t->core, x->customer) : 0,
+        .arrived_at = x->arrived_at,
+    };
+    int rc;
+    if ((x->state == SB_IX_CONNECTED || x->state == SB_IX_WRAP_UP) && x->agent)
+        rc = sb_interaction_restore(t->core, now, &def, x->state, x->agent, 0);
+    else
+        rc = sb_interaction_create(t->core, now, &def);
+    sb_config_attrs_free(av, an);
+    return rc;
+}
+
+static void on_grace(uv_timer_t *h);
+
+int sb__restore(sb__tenant *t, char *err, size_t errlen) {
+    sb_store *st = t->api->env.store;
+    int64_t now = sb__now(t->api);
+    uint64_t first, last;
+    ids live = {0};
+    agents ag = {.t = t};
+    int rc = sb_store_event_bounds(st, t->id, &first, &last);
+    if (!rc) rc = sb_store_doc_list(st, t->id, "live", NULL, 0, collect_live, &live, NULL);
+    if (!rc) rc = sb_store_doc_list(st, t->id, "agent.state", NULL, 0, collect_agent, &ag, NULL);
+    if (rc) {
+        snprintf(err, errlen, "tenant %s: cannot read the store: %s", t->name, sb_store_errmsg(st));
+        goto out;
+    }
+    /* Agents first (logged in, not ready), then their work, then the rest. */
+    for (size_t i = 0; i < ag.n; i++) sb_agent_login(t->core, now, ag.v[i].agent);
+    for (int pass = 0; pass < 2 && !rc; pass++)
+        for (size_t i = 0; i < live.n && !rc; i++) {
+            char docid[24];
+            sb__rec_docid(live.v[i], docid);
+            sb_store_doc d;
+            if (sb_store_doc_get(st, t->id, "ix", docid, &d)) continue;
+            json_t *o = json_loadb(d.body, d.len, 0, NULL);
+            sb__rec *x = o ? record_of(t, live.v[i], o, d.version) : NULL;
+            sb_store_doc_free(&d);
+            bool on_agent = x && (x->state == SB_IX_CONNECTED || x->state == SB_IX_WRAP_UP);
+            if (x && on_agent == (pass == 0)) {
+                if ((rc = restore_ix(t, now, x, json_object_get(o, "attributes"))) == SB_OK) {
+                    sb_map_put(&t->live, x->id, x);
+                    x = NULL;
+                } else {
+                    /* It cannot come back (its queue or agent is gone): it
+                     * stays a stored record; say so and go on. */
+                    fprintf(stderr, "switchboard: tenant %s: interaction %s not restored: %s\n",
+                            t->name, docid + strspn(docid, "0"), sb_status_name(rc));
+                    rc = SB_OK;
+                }
+            }
+            sb__rec_free(x);
+            json_decref(o);
+        }
+    /* That was the journal's state again, not news. */
+    sb_core_events_clear(t->core);
+    sb_core_set_next_seq(t->core, last + 1);
+    t->published = last;
+    /* Now the agents' states: new events, journaled. */
+    for (size_t i = 0; i < ag.n; i++) {
+        if (ag.v[i].state == SB_AGENT_READY)
+            sb_agent_ready(t->core, now, ag.v[i].agent);
+        else if (ag.v[i].state == SB_AGENT_NOT_READY || ag.v[i].state == SB_AGENT_NOT_RESPONDING)
+            sb_agent_not_ready(t->core, now, ag.v[i].agent, ag.v[i].reason);
+    }
+    /* Each record's state as the core now has it. */
+    uint32_t it = 0;
+    uint64_t key;
+    void *val;
+    while (sb_map_next(&t->live, &it, &key, &val)) {
+        sb__rec *x = val;
+        x->dirty = true;
+        x->next_dirty = t->dirty;
+        t->dirty = x;
+    }
+    sb__txn_commit(sb__txn_begin(t, NULL));
+    if (ag.n) {
+        t->grace_agents = sb_malloc(ag.n * sizeof(sb_id));
+        for (size_t i = 0; i < ag.n; i++) t->grace_agents[i] = ag.v[i].agent;
+        t->ngrace = ag.n;
+        uv_timer_init(t->api->env.loop, &t->grace);
+        t->grace.data = t;
+        uv_timer_start(&t->grace, on_grace, (uint64_t)t->api->grace_ms, 0);
+    }
+out:
+    sb_free(live.v);
+    sb_free(ag.v);
+    return rc ? SB_EIO : SB_OK;
+}
+
+/* The grace period is over: agents without a desktop log out (or, while
+ * they still hold work, become not ready). */
+static void on_grace(uv_timer_t *h) {
+    sb__tenant *t = h->data;
+    int64_t now = sb__now(t->api);
+    for (size_t i = 0; i < t->ngrace; i++) {
+        sb_id a = t->grace_agents[i];
+        if (sb__stream_agent_connected(t, a)) continue;
+        if (sb_agent_logout(t->core, now, a) != SB_OK) sb_agent_not_ready(t->core, now, a, 0);
+    }
+    sb_free(t->grace_agents);
+    t->grace_agents = NULL;
+    t->ngrace = 0;
+    uv_close((uv_handle_t *)h, NULL);
+    sb__txn_commit(sb__txn_begin(t, NULL));
+}

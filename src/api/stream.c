@@ -1,0 +1,336 @@
+/* stream.c: GET /v1/stream, the event stream over WebSocket.
+ *
+ * A subscriber names topics and, to resume, the last sequence it saw.  It
+ * first reads the journal (committed events, up to the last one published
+ * live), in chunks between loop turns and only while its socket keeps up;
+ * once it has caught up with t->published it is "live" and receives each
+ * event as the store makes it durable (commit.c).  Both sides advance one
+ * cursor (sent), so there is no gap and no duplicate. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api-i.h"
+#include "base/mem.h"
+#include "base/status.h"
+#include "net/ws.h"
+
+#define MAX_TOPICS 256
+#define CHUNK 512                /* journal events read per subscriber per turn */
+#define CATCHUP_BUFFER (256 * 1024) /* read on only below this many unsent bytes */
+
+struct sb__sub {
+    sb__tenant *t;
+    sb_api *api;
+    sb_ws *ws;
+    sb__sub *next, **pprev;
+    bool subscribed, live, all;
+    uint64_t sent; /* every event up to this seq has been dealt with */
+    uint32_t ntopics;
+    struct topic {
+        char kind; /* 'q' queue, 'a' agent, 'i' interaction */
+        uint64_t id;
+    } topics[MAX_TOPICS];
+};
+
+/* ---- events as JSON -------------------------------------------------------- */
+
+char *sb__event_text(const sb__tenant *t, const sb_event *e, size_t *len) {
+    json_t *o = json_pack("{s:s, s:I, s:I, s:s}", "type", "event", "seq", (json_int_t)e->seq, "at",
+                          (json_int_t)e->at, "event", sb_event_type_name(e->type));
+    if (e->ix) {
+        char id[24];
+        snprintf(id, sizeof(id), "%llu", (unsigned long long)e->ix);
+        json_object_set_new(o, "interaction", json_string(id));
+    }
+    if (e->agent) json_object_set_new(o, "agent", json_string(sb__name(t, e->agent)));
+    if (e->queue) json_object_set_new(o, "queue", json_string(sb__name(t, e->queue)));
+    if (e->queue2) json_object_set_new(o, "from_queue", json_string(sb__name(t, e->queue2)));
+    if (e->target) json_object_set_new(o, "target_agent", json_string(sb__name(t, e->target)));
+    switch (e->type) {
+    case SB_EV_AGENT_STATE:
+        json_object_set_new(o, "state", json_string(sb_agent_state_name(e->state)));
+        json_object_set_new(o, "reason", e->code ? json_string(sb__name(t, e->code)) : json_null());
+        break;
+    case SB_EV_IX_CREATED:
+        json_object_set_new(o, "channel", json_string(sb_channel_name(e->channel)));
+        json_object_set_new(o, "priority", json_integer(e->priority));
+        json_object_set_new(o, "arrived_at", json_integer(e->value));
+        break;
+    case SB_EV_IX_QUEUED:
+        json_object_set_new(o, "arrived_at", json_integer(e->value));
+        /* fall through */
+    case SB_EV_IX_STEP:
+        json_object_set_new(o, "step", json_integer(e->step));
+        break;
+    case SB_EV_IX_OFFERED:
+    case SB_EV_IX_WRAP_UP:
+        if (e->value) json_object_set_new(o, "deadline", json_integer(e->value));
+        break;
+    case SB_EV_IX_COMPLETED:
+        if (e->code) json_object_set_new(o, "wrapup_code", json_string(sb__name(t, e->code)));
+        break;
+    case SB_EV_IX_TRANSFERRED:
+        json_object_set_new(o, "keep_arrival", json_boolean(e->value));
+        break;
+    case SB_EV_IX_PREFERRED:
+        if (e->value) json_object_set_new(o, "until", json_integer(e->value));
+        break;
+    default:
+        break;
+    }
+    if (e->reason && e->type != SB_EV_AGENT_STATE)
+        json_object_set_new(o, "reason", json_string(sb_reason_name(e->reason)));
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    *len = strlen(text);
+    return text;
+}
+
+/* ---- topics ---------------------------------------------------------------------- */
+
+static bool wants(const sb__sub *s, uint64_t ix, sb_id agent, sb_id target, sb_id queue, sb_id queue2) {
+    if (s->all) return true;
+    for (uint32_t i = 0; i < s->ntopics; i++) {
+        const struct topic *tp = &s->topics[i];
+        if ((tp->kind == 'i' && tp->id == ix) ||
+            (tp->kind == 'a' && (tp->id == agent || tp->id == target)) ||
+            (tp->kind == 'q' && (tp->id == queue || tp->id == queue2)))
+            return true;
+    }
+    return false;
+}
+
+static void send_json(sb__sub *s, json_t *o) {
+    char *text = json_dumps(o, JSON_COMPACT);
+    sb_ws_send_text(s->ws, text, strlen(text));
+    free(text);
+    json_decref(o);
+}
+
+static void send_error(sb__sub *s, const char *code, const char *detail) {
+    send_json(s, json_pack("{s:s, s:s, s:s}", "type", "error", "code", code, "detail", detail));
+}
+
+void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const char *text, size_t len) {
+    for (sb__sub *s = t->subs; s; s = s->next) {
+        if (!s->live || seq <= s->sent) continue;
+        s->sent = seq;
+        if (wants(s, e->ix, e->agent, e->target, e->queue, e->queue2)) sb_ws_send_text(s->ws, text, len);
+    }
+}
+
+bool sb__stream_agent_connected(const sb__tenant *t, sb_id agent) {
+    for (const sb__sub *s = t->subs; s; s = s->next)
+        for (uint32_t i = 0; i < s->ntopics; i++)
+            if (s->topics[i].kind == 'a' && s->topics[i].id == agent) return true;
+    return false;
+}
+
+/* ---- catching up from the journal ---------------------------------------------------- */
+
+static sb_id id_member(const sb__tenant *t, json_t *o, const char *key) {
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? sb__id_of(t, s) : 0;
+}
+
+static int replay_one(void *data, const sb_store_event *ev) {
+    sb__sub *s = data;
+    if (ev->seq > s->t->published) return 1; /* not yet published live: stop here */
+    s->sent = ev->seq;
+    json_t *o = json_loadb(ev->body, ev->len, 0, NULL);
+    if (o == NULL) return 0;
+    const char *ix = json_string_value(json_object_get(o, "interaction"));
+    if (wants(s, ix ? strtoull(ix, NULL, 10) : 0, id_member(s->t, o, "agent"),
+              id_member(s->t, o, "target_agent"), id_member(s->t, o, "queue"),
+              id_member(s->t, o, "from_queue")))
+        sb_ws_send_text(s->ws, ev->body, ev->len);
+    json_decref(o);
+    return 0;
+}
+
+static void catchup_stop(sb__sub *s) {
+    if (s->live) return;
+    s->live = true;
+    if (--s->api->catching_up == 0) uv_idle_stop(&s->api->catchup);
+}
+
+/* One chunk of the journal for s; live once it has reached published. */
+static void catchup_step(sb__sub *s) {
+    if (s->sent >= s->t->published) {
+        catchup_stop(s);
+        return;
+    }
+    if (sb_ws_buffered(s->ws) > CATCHUP_BUFFER) return; /* let the socket drain first */
+    int rc = sb_store_events_after(s->api->env.store, s->t->id, s->sent, CHUNK, replay_one, s);
+    if (rc < 0) {
+        send_error(s, "storage_error", "cannot read the journal");
+        sb_ws_close(s->ws, 1011, "storage error");
+        catchup_stop(s);
+    } else if (s->sent >= s->t->published) {
+        catchup_stop(s);
+    }
+}
+
+static void on_idle(uv_idle_t *h) {
+    sb_api *api = h->data;
+    for (sb__tenant *t = api->tenants; t; t = t->next)
+        for (sb__sub *s = t->subs; s; s = s->next)
+            if (s->subscribed && !s->live) catchup_step(s);
+}
+
+static void catchup_start(sb__sub *s) {
+    if (!s->live) return;
+    s->live = false;
+    if (s->api->catching_up++ == 0) {
+        s->api->catchup.data = s->api;
+        uv_idle_start(&s->api->catchup, on_idle);
+    }
+    catchup_step(s);
+}
+
+/* ---- messages ------------------------------------------------------------------------- */
+
+static bool parse_topic(sb__sub *s, const char *name, struct topic *out) {
+    const sb__tenant *t = s->t;
+    const char *colon = strchr(name, ':');
+    if (!colon) return false;
+    const char *id = colon + 1;
+    size_t kl = (size_t)(colon - name);
+    if (kl == 5 && !strncmp(name, "queue", 5) && json_object_get(t->res[SB__RES_QUEUE], id)) {
+        *out = (struct topic){'q', sb__id_of(t, id)};
+    } else if (kl == 5 && !strncmp(name, "agent", 5) && json_object_get(t->res[SB__RES_AGENT], id)) {
+        *out = (struct topic){'a', sb__id_of(t, id)};
+    } else if (kl == 11 && !strncmp(name, "interaction", 11) && *id >= '1' && *id <= '9') {
+        char *end;
+        unsigned long long v = strtoull(id, &end, 10);
+        if (*end) return false;
+        *out = (struct topic){'i', v};
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static void subscribe(sb__sub *s, json_t *msg) {
+    static const char *const keys[] = {"type", "topics", "after", NULL};
+    const char *key;
+    json_t *v, *topics = json_object_get(msg, "topics"), *after = json_object_get(msg, "after");
+    json_object_foreach(msg, key, v) {
+        const char *const *k = keys;
+        while (*k && strcmp(*k, key)) k++;
+        if (!*k) {
+            char d[160];
+            snprintf(d, sizeof(d), "unknown field '%s'", key);
+            send_error(s, "unknown_field", d);
+            return;
+        }
+    }
+    if (!json_is_array(topics) || json_array_size(topics) == 0 || json_array_size(topics) > MAX_TOPICS) {
+        send_error(s, "invalid_field", "topics: a list of 1 to 256 topics");
+        return;
+    }
+    if (after && (!json_is_integer(after) || json_integer_value(after) < 0)) {
+        send_error(s, "invalid_field", "after: a sequence number, 0 or more");
+        return;
+    }
+    struct topic parsed[MAX_TOPICS];
+    uint32_t n = 0;
+    bool all = false;
+    size_t i;
+    json_array_foreach(topics, i, v) {
+        const char *name = json_string_value(v);
+        if (name && !strcmp(name, "tenant")) {
+            all = true;
+        } else if (!name || !parse_topic(s, name, &parsed[n++])) {
+            char d[200];
+            snprintf(d, sizeof(d), "unknown topic '%.100s'", name ? name : "?");
+            send_error(s, "unknown_topic", d);
+            return;
+        }
+    }
+    if (after) {
+        uint64_t first, last;
+        sb_store_event_bounds(s->api->env.store, s->t->id, &first, &last);
+        uint64_t a = (uint64_t)json_integer_value(after);
+        if (first && a + 1 < first) {
+            send_json(s, json_pack("{s:s, s:s, s:s, s:I}", "type", "error", "code", "resume_gap",
+                                   "detail", "events after this sequence are no longer kept", "first",
+                                   (json_int_t)first));
+            sb_ws_close(s->ws, 4409, "resume gap");
+            return;
+        }
+    }
+    memcpy(s->topics, parsed, n * sizeof(parsed[0]));
+    s->ntopics = n;
+    s->all = all;
+    s->subscribed = true;
+    send_json(s, json_pack("{s:s, s:O, s:I}", "type", "subscribed", "topics", topics, "seq",
+                           (json_int_t)s->t->published));
+    if (after) {
+        s->sent = (uint64_t)json_integer_value(after);
+        catchup_start(s);
+    } else {
+        s->sent = s->t->published;
+        catchup_stop(s);
+    }
+}
+
+static void on_text(sb_ws *ws, const char *data, size_t len, void *ud) {
+    sb__sub *s = ud;
+    json_error_t e;
+    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    if (msg == NULL || !json_is_object(msg)) {
+        send_error(s, "invalid_json", msg ? "a message is a JSON object" : e.text);
+    } else if (type && !strcmp(type, "subscribe")) {
+        subscribe(s, msg);
+    } else if (type && !strcmp(type, "ping")) {
+        send_json(s, json_pack("{s:s, s:I}", "type", "pong", "seq", (json_int_t)s->t->published));
+    } else {
+        send_error(s, "unknown_type", "type: \"subscribe\" or \"ping\"");
+    }
+    json_decref(msg);
+    (void)ws;
+}
+
+static void on_open(sb_ws *ws, void *ud) {
+    sb__sub *s = ud;
+    s->ws = ws;
+    s->live = true; /* nothing to catch up until a subscribe says so */
+    s->next = s->t->subs;
+    if (s->next) s->next->pprev = &s->next;
+    s->pprev = &s->t->subs;
+    s->t->subs = s;
+}
+
+static void on_close(sb_ws *ws, int code, void *ud) {
+    sb__sub *s = ud;
+    (void)ws;
+    (void)code;
+    if (s->pprev) {
+        catchup_stop(s);
+        *s->pprev = s->next;
+        if (s->next) s->next->pprev = s->pprev;
+    }
+    sb_free(s);
+}
+
+void sb__stream_open(sb__req *r) {
+    if (r->api->stopping) {
+        sb__problem(r->http, 503, "shutting_down", NULL, "the server is shutting down");
+        return;
+    }
+    sb__sub *s = sb_calloc(1, sizeof(*s));
+    s->t = r->t;
+    s->api = r->api;
+    static const sb_ws_callbacks cb = {on_open, on_text, on_close};
+    if (sb_ws_accept(r->http, NULL, &cb, s) != SB_OK) sb_free(s);
+}
+
+void sb__stream_close_all(sb_api *api) {
+    for (sb__tenant *t = api->tenants; t; t = t->next)
+        for (sb__sub *s = t->subs; s; s = s->next) sb_ws_close(s->ws, 1001, "going away");
+    if (api->catching_up) uv_idle_stop(&api->catchup);
+    uv_close((uv_handle_t *)&api->catchup, NULL);
+}
