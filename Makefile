@@ -90,8 +90,10 @@ fuzzers: $(FUZZ_TARGETS)
 deps:
 	@scripts/deps
 
+# The server on ./data with the demo tenant (scripts/demo-tenant.json);
+# SB_PORT / SB_LISTEN choose where it listens.
 run: deps all
-	$(BUILD)/switchboard demo
+	$(BUILD)/switchboard serve --data ./data --seed scripts/demo-tenant.json
 
 # make check: the normal build's tests, the same under ASan + UBSan, and
 # each fuzzer for a few seconds; one "N passed, N failed" line at the end.

@@ -95,9 +95,18 @@ struct sb_api {
     int64_t clock_base;         /* wall ms at start minus uv_now at start */
     int64_t grace_ms;           /* agents' reconnect grace after a restart */
     uv_idle_t catchup;          /* feeds resuming stream subscribers */
+    uv_timer_t prune;           /* drops journal events and idempotency keys
+                                 * older than SB__RETAIN_MS, every few minutes */
     int catching_up;            /* subscribers still reading the journal */
+    bool started;               /* sb_api_start succeeded: prune runs */
     bool stopping;
 };
+
+/* Events are kept this long at least (stream resume), and idempotency
+ * keys too; older ones are pruned in bounded steps. */
+#define SB__RETAIN_MS (25 * 3600 * 1000LL)
+#define SB__PRUNE_EVERY_MS (5 * 60 * 1000)
+#define SB__PRUNE_MAX 20000
 
 /* The API's clock: wall-clock ms, never going back within a process. */
 int64_t sb__now(const sb_api *api);

@@ -380,6 +380,7 @@ void sb_api_stop(sb_api *api) {
     if (api->stopping) return;
     api->stopping = true;
     sb__stream_close_all(api);
+    if (api->started) uv_close((uv_handle_t *)&api->prune, NULL);
     for (sb__tenant *t = api->tenants; t; t = t->next) {
         uv_close((uv_handle_t *)&t->timer, NULL);
         if (t->grace_agents) uv_close((uv_handle_t *)&t->grace, NULL);

@@ -123,6 +123,19 @@ static int load_one(void *data, const sb_store_doc *d) {
     return 0;
 }
 
+/* Retention: one bounded prune per tenant and kind, every few minutes
+ * (a backlog after a long stop drains over several rounds). */
+static void on_prune(uv_timer_t *h) {
+    sb_api *api = h->data;
+    int64_t before = sb__now(api) - SB__RETAIN_MS;
+    for (sb__tenant *t = api->tenants; t; t = t->next) {
+        sb_store_batch *b = sb_store_batch_new(sb__now(api));
+        sb_store_batch_prune_events(b, t->id, before, SB__PRUNE_MAX);
+        sb_store_batch_prune_idem(b, t->id, before, SB__PRUNE_MAX);
+        sb_store_submit(api->env.store, b, NULL, NULL);
+    }
+}
+
 int sb__tenants_load(sb_api *api, char *err, size_t errlen) {
     load_ctx l = {api, 0, err, errlen};
     int rc = sb_store_doc_list(api->env.store, 0, "tenant", NULL, 0, load_one, &l, NULL);
@@ -140,6 +153,10 @@ int sb__tenants_load(sb_api *api, char *err, size_t errlen) {
         if ((rc = sb__restore(t, err, errlen))) return rc;
         sb__tenant_arm(t);
     }
+    uv_timer_init(api->env.loop, &api->prune);
+    api->prune.data = api;
+    uv_timer_start(&api->prune, on_prune, SB__PRUNE_EVERY_MS, SB__PRUNE_EVERY_MS);
+    api->started = true;
     return SB_OK;
 }
 

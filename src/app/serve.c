@@ -77,6 +77,16 @@ static int seed_from(sb_api *api, const char *path, char *err, size_t errlen) {
         return SB_EINVAL;
     }
     int rc = sb_api_seed(api, "default", doc, err, errlen);
+    if (rc == SB_OK) {
+        size_t i;
+        json_t *u;
+        fprintf(stderr, "switchboard: tenant \"default\" has the configuration of %s; its users:\n", path);
+        json_array_foreach(json_object_get(doc, "users"), i, u)
+            fprintf(stderr, "  %-8s %s\n", json_string_value(json_object_get(u, "id")),
+                    json_string_value(json_object_get(u, "role")));
+        fprintf(stderr, "  (no passwords yet: accounts and sign-in come with the security work;\n"
+                        "   every request acts in the tenant named by X-Tenant, default \"default\")\n");
+    }
     json_decref(doc);
     return rc;
 }

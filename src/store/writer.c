@@ -13,6 +13,7 @@
  * completion callbacks in submission order. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "base/mem.h"
@@ -289,6 +290,7 @@ static size_t commit_list(sb_store *s, sb_store_batch *list, sb__store_hook_fn h
 
 void sb__store_writer_main(void *arg) {
     sb_store *s = arg;
+    pthread_setname_np(pthread_self(), "sb-store"); /* for top and perf */
     uv_mutex_lock(&s->mu);
     for (;;) {
         while (s->pending == NULL && !s->stop)
