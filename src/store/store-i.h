@@ -66,6 +66,7 @@ typedef enum {
     SB__W_EV_DELETE,
     SB__W_DOC_VERSION,
     SB__W_DOC_UPSERT,
+    SB__W_DOC_BUMP,
     SB__W_DOC_DELETE,
     SB__W_IDEM_INSERT,
     SB__W_IDEM_PRUNE,
@@ -109,6 +110,14 @@ struct sb_store {
     /* writer thread */
     sqlite3 *wdb;
     sqlite3_stmt *ws[SB__W_COUNT];
+    /* The last journal seq of recently written tenants, as the open
+     * transaction sees it (saves a query per appended event).  Cleared
+     * whenever a batch or a transaction rolls back. */
+    struct sb__store_seq {
+        uint64_t tenant;
+        int64_t last;
+    } seqs[16];
+    int nseqs;
 
     /* under mu */
     sb_store_batch *pending, **pending_tail;

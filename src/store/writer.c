@@ -39,6 +39,12 @@ const char *const sb__store_wsql[SB__W_COUNT] = {
                          " ON CONFLICT (tenant, kind, id) DO UPDATE SET"
                          " version = excluded.version, updated_at = excluded.updated_at,"
                          " body = excluded.body",
+    /* a put without a version check: one statement */
+    [SB__W_DOC_BUMP] = "INSERT INTO documents (tenant, kind, id, version, updated_at, body)"
+                       " VALUES (?1, ?2, ?3, 1, ?4, ?5)"
+                       " ON CONFLICT (tenant, kind, id) DO UPDATE SET"
+                       " version = version + 1, updated_at = excluded.updated_at,"
+                       " body = excluded.body RETURNING version",
     [SB__W_DOC_DELETE] = "DELETE FROM documents WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
     [SB__W_IDEM_INSERT] = "INSERT INTO idempotency (tenant, key, created_at, status, body)"
                           " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
@@ -109,9 +115,26 @@ static void bind_body(sqlite3_stmt *st, int col, const sb_store_batch *b, const 
     sqlite3_bind_blob(st, col, b->bytes + op->body, (int)op->nbody, SQLITE_STATIC);
 }
 
+static struct sb__store_seq *seq_cached(sb_store *s, uint64_t tenant) {
+    for (int i = 0; i < s->nseqs; i++)
+        if (s->seqs[i].tenant == tenant) return &s->seqs[i];
+    return NULL;
+}
+
 static int last_seq(wtx *w, uint64_t tenant, int64_t *out) {
+    struct sb__store_seq *c = seq_cached(w->s, tenant);
+    if (c) {
+        *out = c->last;
+        return SB_OK;
+    }
     sqlite3_bind_int64(stmt(w, SB__W_EV_LAST), 1, (int64_t)tenant);
-    return query_int(w, SB__W_EV_LAST, out);
+    int st = query_int(w, SB__W_EV_LAST, out);
+    if (st == SB_OK) {
+        sb_store *s = w->s;
+        if (s->nseqs == (int)(sizeof(s->seqs) / sizeof(s->seqs[0]))) s->nseqs = 0;
+        s->seqs[s->nseqs++] = (struct sb__store_seq){tenant, *out};
+    }
+    return st;
 }
 
 static int op_append(wtx *w, sb_store_batch *b, size_t i) {
@@ -132,7 +155,10 @@ static int op_append(wtx *w, sb_store_batch *b, size_t i) {
         sqlite3_bind_int64(q, 6, (int64_t)op->subject);
     else
         sqlite3_bind_null(q, 6);
-    return run(w, SB__W_EV_INSERT);
+    st = run(w, SB__W_EV_INSERT);
+    struct sb__store_seq *c = seq_cached(w->s, op->tenant);
+    if (st == SB_OK && c) c->last = op->a;
+    return st;
 }
 
 static int doc_version(wtx *w, const sb_store_batch *b, const sb__store_op *op, int64_t *out) {
@@ -156,6 +182,15 @@ static int check_version(sb_store_batch *b, size_t i, int64_t cur) {
 
 static int op_put(wtx *w, sb_store_batch *b, size_t i) {
     sb__store_op *op = &b->ops[i];
+    if (op->a == SB_STORE_ANY_VERSION) {
+        sqlite3_stmt *q = stmt(w, SB__W_DOC_BUMP);
+        sqlite3_bind_int64(q, 1, (int64_t)op->tenant);
+        bind_text(q, 2, b, op->s1, op->n1);
+        bind_text(q, 3, b, op->s2, op->n2);
+        sqlite3_bind_int64(q, 4, b->now);
+        bind_body(q, 5, b, op);
+        return query_int(w, SB__W_DOC_BUMP, &op->result);
+    }
     int64_t cur;
     int st = doc_version(w, b, op, &cur);
     if (st == SB_OK) st = check_version(b, i, cur);
@@ -253,6 +288,7 @@ static int apply_batch(wtx *w, sb_store_batch *b) {
         case SB__OP_PRUNE_IDEM: st = op_prune_idem(w, b, i); break;
         }
     }
+    if (st != SB_OK) w->s->nseqs = 0; /* what this batch appended is undone */
     if (st == SB_STORE_EIO) return st;
     b->status = st;
     if (st != SB_OK && (st = run(w, SB__W_ROLLBACK_TO)) != SB_OK) return st;
@@ -274,6 +310,7 @@ static size_t commit_list(sb_store *s, sb_store_batch *list, sb__store_hook_fn h
     }
     if (st == SB_OK) st = run(&w, SB__W_COMMIT);
     if (st != SB_OK) {
+        s->nseqs = 0;
         /* a storage error may already have rolled back: ignore the answer */
         sqlite3_step(s->ws[SB__W_ROLLBACK]);
         sqlite3_reset(s->ws[SB__W_ROLLBACK]);
