@@ -139,6 +139,9 @@ void sb__txn_drain(sb__txn *x);
 /* What to answer once durable: status and a JSON document (stolen; NULL:
  * no body), an ETag version (0: none). */
 void sb__txn_respond(sb__txn *x, int status, json_t *doc, int64_t etag);
+/* Answer with interaction id's document as this transaction puts it
+ * (the last state, even when it has just ended), with its ETag. */
+void sb__txn_respond_rec(sb__txn *x, int status, uint64_t id);
 /* Remember the response under an Idempotency-Key (in the same batch). */
 void sb__txn_idem(sb__txn *x, const char *key);
 /* Hand the transaction to the store. */

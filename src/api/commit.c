@@ -29,6 +29,12 @@ struct sb__txn {
     pub *pubs;
     size_t npubs, cappubs;
     int *wait; /* sb__txn_wait: the status, once known (else 1) */
+    struct put_rec {
+        uint64_t id;
+        int64_t version;
+        char *text; /* the document put, reused for the response */
+    } *recs;
+    size_t nrecs, caprecs;
 };
 
 sb__txn *sb__txn_begin(sb__tenant *t, sb_http_request *req) {
@@ -113,8 +119,14 @@ void sb__txn_drain(sb__txn *x) {
         r->version++;
         sb__rec_docid(r->id, docid);
         json_t *doc = sb__rec_json(t, r);
-        sb__txn_put_doc(x, "ix", docid, doc);
+        char *text = json_dumps(doc, JSON_COMPACT);
         json_decref(doc);
+        sb_store_batch_put(x->b, t->id, "ix", docid, SB_STORE_ANY_VERSION, text, strlen(text));
+        if (x->nrecs == x->caprecs) {
+            x->caprecs = x->caprecs ? 2 * x->caprecs : 4;
+            x->recs = sb_realloc(x->recs, x->caprecs * sizeof(*x->recs));
+        }
+        x->recs[x->nrecs++] = (struct put_rec){r->id, r->version, text};
         if (r->state >= SB_IX_COMPLETED) {
             sb_store_batch_delete(x->b, t->id, "live", docid, SB_STORE_ANY_VERSION);
             sb_map_del(&t->live, r->id);
@@ -136,6 +148,26 @@ void sb__txn_respond(sb__txn *x, int status, json_t *doc, int64_t etag) {
         x->len = strlen(x->body);
         json_decref(doc);
     }
+}
+
+void sb__txn_respond_rec(sb__txn *x, int status, uint64_t id) {
+    for (size_t i = x->nrecs; i-- > 0;)
+        if (x->recs[i].id == id) {
+            x->status = status;
+            x->etag = x->recs[i].version;
+            free(x->body);
+            x->body = strdup(x->recs[i].text);
+            x->len = strlen(x->body);
+            return;
+        }
+    sb__rec *r = sb_map_get(&x->t->live, id);
+    if (r) {
+        sb__txn_respond(x, status, sb__rec_json(x->t, r), r->version);
+        return;
+    }
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%llu", (unsigned long long)id);
+    sb__txn_respond(x, status, json_pack("{s:s}", "id", sid), 0);
 }
 
 void sb__txn_idem(sb__txn *x, const char *key) {
@@ -174,6 +206,8 @@ static void on_committed(void *data, int status, const sb_store_batch *b) {
     }
     for (size_t i = 0; i < x->npubs; i++) free(x->pubs[i].text);
     sb_free(x->pubs);
+    for (size_t i = 0; i < x->nrecs; i++) free(x->recs[i].text);
+    sb_free(x->recs);
     free(x->body);
     sb_free(x->idem_key);
     sb_free(x);

@@ -216,13 +216,11 @@ void sb__ix_create(sb__req *r) {
     }
     sb__txn *tx = sb__txn_begin(t, r->http);
     uint64_t id = x->id;
-    sb__txn_drain(tx); /* routes it; x may have ended (and be freed) */
-    x = sb_map_get(&t->live, id);
+    sb__txn_drain(tx); /* routes it; it may even have ended */
     char loc[64];
     snprintf(loc, sizeof(loc), "/v1/interactions/%llu", (unsigned long long)id);
     sb_http_response_header(r->http, "Location", loc);
-    json_t *doc = x ? sb__rec_json(t, x) : json_pack("{s:s}", "id", loc + 17);
-    sb__txn_respond(tx, 201, doc, x ? x->version : 0);
+    sb__txn_respond_rec(tx, 201, id);
     if (key) sb__txn_idem(tx, key);
     sb__txn_commit(tx);
 out:
@@ -328,14 +326,7 @@ void sb__ix_list(sb__req *r) {
 static void commit_ix(sb__req *r, uint64_t id, int status) {
     sb__txn *tx = sb__txn_begin(r->t, r->http);
     sb__txn_drain(tx);
-    sb__rec *x = sb_map_get(&r->t->live, id);
-    if (x) {
-        sb__txn_respond(tx, status, sb__rec_json(r->t, x), x->version);
-    } else { /* it ended: its last document is in this very batch */
-        char sid[24];
-        snprintf(sid, sizeof(sid), "%llu", (unsigned long long)id);
-        sb__txn_respond(tx, status, json_pack("{s:s, s:b}", "id", sid, "ended", 1), 0);
-    }
+    sb__txn_respond_rec(tx, status, id);
     sb__txn_commit(tx);
 }
 

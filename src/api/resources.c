@@ -236,18 +236,26 @@ static bool expr_names(const sb__tenant *t, const char *src, sb_sym name) {
     return found;
 }
 
-/* A refusal of the configuration reader: unknown fields keep their code. */
+/* A refusal of the configuration reader.  Its paths start with a dot when
+ * nested (".steps[0]", the document root being ""): the dot goes.  The
+ * member a reason names ("'max_length' must be ...", "skill 'x' ...",
+ * "unknown field 'x'") completes the field; unknown fields keep their code. */
 static int config_fail(prob *p, const sb_config_error *err) {
-    const char *uf = "unknown field '";
-    if (strncmp(err->reason, uf, strlen(uf)) == 0) {
-        char field[200];
-        const char *name = err->reason + strlen(uf);
-        snprintf(field, sizeof(field), "%s%s%.*s", err->path, err->path[0] ? "." : "",
+    static const struct {
+        const char *prefix, *member;
+    } named[] = {{"unknown field '", ""}, {"'", ""}, {"skill '", "skills."}, {"attribute '", "attributes."}};
+    const char *path = err->path[0] == '.' ? err->path + 1 : err->path;
+    char field[200];
+    snprintf(field, sizeof(field), "%s", path);
+    size_t k = 0;
+    while (k < 4 && strncmp(err->reason, named[k].prefix, strlen(named[k].prefix))) k++;
+    if (k < 4) {
+        const char *name = err->reason + strlen(named[k].prefix);
+        snprintf(field, sizeof(field), "%s%s%s%.*s", path, path[0] ? "." : "", named[k].member,
                  (int)strcspn(name, "'"), name);
-        return fail(p, 400, "unknown_field", field, "unknown field '%s'", field);
     }
-    return fail(p, 400, "invalid_field", err->path, "%s%s%s", err->path, err->path[0] ? ": " : "",
-                err->reason);
+    if (k == 0) return fail(p, 400, "unknown_field", field, "unknown field '%s'", field);
+    return fail(p, 400, "invalid_field", field, "%s%s%s", path, path[0] ? ": " : "", err->reason);
 }
 
 static int check_profile(sb__tenant *t, json_t *o, prob *p) {
@@ -273,10 +281,11 @@ static int check_queue(sb__tenant *t, json_t *o, prob *p) {
     const char *self = json_string_value(json_object_get(o, "id"));
     json_object_foreach(ov, key, v) {
         const char *target = json_string_value(v);
-        if (target && strcmp(target, self) && !has(t, SB__RES_QUEUE, target)) {
-            snprintf(field, sizeof(field), "overflow.%s", key);
+        snprintf(field, sizeof(field), "overflow.%s", key);
+        if (target && self && !strcmp(target, self)) /* the core refuses a loop */
+            return fail(p, 400, "invalid_field", field, "%s: a queue cannot overflow into itself", field);
+        if (target && !has(t, SB__RES_QUEUE, target))
             return fail(p, 400, "invalid_field", field, "%s: no such queue '%s'", field, target);
-        }
     }
     return SB_OK;
 }
@@ -427,6 +436,18 @@ static json_t *used_by(sb__tenant *t, int res, const char *id) {
             const char *a = json_string_value(json_object_get(o, "agent"));
             if (a && !strcmp(a, id)) USED("users");
         }
+    if (res == SB__RES_QUEUE && sym) { /* live interactions in the queue */
+        uint32_t it = 0;
+        uint64_t key;
+        void *val;
+        char num[24];
+        while (sb_map_next(&t->live, &it, &key, &val)) {
+            if (((const sb__rec *)val)->queue != sym) continue;
+            snprintf(num, sizeof(num), "%llu", (unsigned long long)key);
+            oid = num;
+            USED("interactions");
+        }
+    }
 #undef USED
     return out;
 }

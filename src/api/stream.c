@@ -6,6 +6,7 @@
  * once it has caught up with t->published it is "live" and receives each
  * event as the store makes it durable (commit.c).  Both sides advance one
  * cursor (sent), so there is no gap and no duplicate. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,56 +36,75 @@ struct sb__sub {
 
 /* ---- events as JSON -------------------------------------------------------- */
 
+/* Events are on the write path of every request, so their JSON is
+ * printed directly: every string in them is a configuration id (checked
+ * to be of A-Z a-z 0-9 _ . -) or a fixed name, none needs escaping. */
+typedef struct text_buf {
+    char buf[640];
+    size_t n;
+} text_buf;
+
+static void put(text_buf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text_buf *o, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(o->buf + o->n, sizeof(o->buf) - o->n, fmt, ap);
+    va_end(ap);
+    if (k > 0) o->n = o->n + (size_t)k < sizeof(o->buf) ? o->n + (size_t)k : sizeof(o->buf) - 1;
+}
+
+static void put_name(text_buf *o, const char *key, const sb__tenant *t, sb_id id) {
+    if (id) put(o, ",\"%s\":\"%s\"", key, sb__name(t, id));
+}
+
 char *sb__event_text(const sb__tenant *t, const sb_event *e, size_t *len) {
-    json_t *o = json_pack("{s:s, s:I, s:I, s:s}", "type", "event", "seq", (json_int_t)e->seq, "at",
-                          (json_int_t)e->at, "event", sb_event_type_name(e->type));
-    if (e->ix) {
-        char id[24];
-        snprintf(id, sizeof(id), "%llu", (unsigned long long)e->ix);
-        json_object_set_new(o, "interaction", json_string(id));
-    }
-    if (e->agent) json_object_set_new(o, "agent", json_string(sb__name(t, e->agent)));
-    if (e->queue) json_object_set_new(o, "queue", json_string(sb__name(t, e->queue)));
-    if (e->queue2) json_object_set_new(o, "from_queue", json_string(sb__name(t, e->queue2)));
-    if (e->target) json_object_set_new(o, "target_agent", json_string(sb__name(t, e->target)));
+    text_buf o = {.n = 0};
+    put(&o, "{\"type\":\"event\",\"seq\":%llu,\"at\":%lld,\"event\":\"%s\"",
+        (unsigned long long)e->seq, (long long)e->at, sb_event_type_name(e->type));
+    if (e->ix) put(&o, ",\"interaction\":\"%llu\"", (unsigned long long)e->ix);
+    put_name(&o, "agent", t, e->agent);
+    put_name(&o, "queue", t, e->queue);
+    put_name(&o, "from_queue", t, e->queue2);
+    put_name(&o, "target_agent", t, e->target);
     switch (e->type) {
     case SB_EV_AGENT_STATE:
-        json_object_set_new(o, "state", json_string(sb_agent_state_name(e->state)));
-        json_object_set_new(o, "reason", e->code ? json_string(sb__name(t, e->code)) : json_null());
+        put(&o, ",\"state\":\"%s\"", sb_agent_state_name(e->state));
+        if (e->code)
+            put_name(&o, "reason", t, e->code);
+        else
+            put(&o, ",\"reason\":null");
         break;
     case SB_EV_IX_CREATED:
-        json_object_set_new(o, "channel", json_string(sb_channel_name(e->channel)));
-        json_object_set_new(o, "priority", json_integer(e->priority));
-        json_object_set_new(o, "arrived_at", json_integer(e->value));
+        put(&o, ",\"channel\":\"%s\",\"priority\":%d,\"arrived_at\":%lld",
+            sb_channel_name(e->channel), (int)e->priority, (long long)e->value);
         break;
     case SB_EV_IX_QUEUED:
-        json_object_set_new(o, "arrived_at", json_integer(e->value));
+        put(&o, ",\"arrived_at\":%lld", (long long)e->value);
         /* fall through */
     case SB_EV_IX_STEP:
-        json_object_set_new(o, "step", json_integer(e->step));
+        put(&o, ",\"step\":%d", (int)e->step);
         break;
     case SB_EV_IX_OFFERED:
     case SB_EV_IX_WRAP_UP:
-        if (e->value) json_object_set_new(o, "deadline", json_integer(e->value));
+        if (e->value) put(&o, ",\"deadline\":%lld", (long long)e->value);
         break;
     case SB_EV_IX_COMPLETED:
-        if (e->code) json_object_set_new(o, "wrapup_code", json_string(sb__name(t, e->code)));
+        put_name(&o, "wrapup_code", t, e->code);
         break;
     case SB_EV_IX_TRANSFERRED:
-        json_object_set_new(o, "keep_arrival", json_boolean(e->value));
+        put(&o, ",\"keep_arrival\":%s", e->value ? "true" : "false");
         break;
     case SB_EV_IX_PREFERRED:
-        if (e->value) json_object_set_new(o, "until", json_integer(e->value));
+        if (e->value) put(&o, ",\"until\":%lld", (long long)e->value);
         break;
     default:
         break;
     }
     if (e->reason && e->type != SB_EV_AGENT_STATE)
-        json_object_set_new(o, "reason", json_string(sb_reason_name(e->reason)));
-    char *text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    *len = strlen(text);
-    return text;
+        put(&o, ",\"reason\":\"%s\"", sb_reason_name(e->reason));
+    put(&o, "}");
+    *len = o.n;
+    return strdup(o.buf);
 }
 
 /* ---- topics ---------------------------------------------------------------------- */
