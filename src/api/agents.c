@@ -18,7 +18,7 @@ static sb_id path_agent(sb__req *r) {
 static json_t *state_json(sb__tenant *t, sb_id agent) {
     sb_agent_info in;
     if (sb_agent_info_get(t->core, agent, &in) != SB_OK) return NULL;
-    json_t *channels = json_object(), *ixs = json_array();
+    json_t *channels = json_object(), *ixs = json_array(), *offers = json_array();
     for (int ch = 0; ch < SB_CH_COUNT; ch++)
         if (in.count[ch]) json_object_set_new(channels, sb_channel_name(ch), json_integer(in.count[ch]));
     if (in.busy || in.units_used) {
@@ -27,18 +27,21 @@ static json_t *state_json(sb__tenant *t, sb_id agent) {
         void *val;
         while (sb_map_next(&t->live, &it, &key, &val)) {
             sb__rec *x = val;
-            if (x->agent == agent) {
-                char id[24];
-                snprintf(id, sizeof(id), "%llu", (unsigned long long)x->id);
-                json_array_append_new(ixs, json_string(id));
-            }
+            char id[24];
+            snprintf(id, sizeof(id), "%llu", (unsigned long long)x->id);
+            if (x->agent == agent) json_array_append_new(ixs, json_string(id));
+            for (uint8_t i = 0; i < x->noffers; i++)
+                if (x->offers[i].agent == agent)
+                    json_array_append_new(offers, json_pack("{s:s, s:s, s:I}", "interaction", id,
+                                                            "channel", sb_channel_name(x->channel),
+                                                            "deadline", (json_int_t)x->offers[i].deadline));
         }
     }
-    return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o, s:I, s:o}", "id", sb__name(t, agent), "state",
+    return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o, s:I, s:o, s:o}", "id", sb__name(t, agent), "state",
                      sb_agent_state_name(in.state), "reason",
                      in.reason ? json_string(sb__name(t, in.reason)) : json_null(), "busy", in.busy,
                      "units_used", (int)in.units_used, "channels", channels, "state_since",
-                     (json_int_t)in.state_since, "interactions", ixs);
+                     (json_int_t)in.state_since, "interactions", ixs, "offers", offers);
 }
 
 void sb__agent_state(sb__req *r) {

@@ -46,6 +46,8 @@ const char *sb__res_kind(int res);
 
 /* ---- interactions (ix.c) ---------------------------------------------- */
 
+#define SB__MAX_OFFERS 8 /* offers of one interaction an agent's state lists */
+
 /* A live interaction's record; terminal ones live only in the store. */
 typedef struct sb__rec {
     uint64_t id;
@@ -57,6 +59,11 @@ typedef struct sb__rec {
     int64_t arrived_at;
     char *customer;  /* NULL: none */
     char *attrs;     /* the attributes object as JSON text */
+    struct sb__offer {
+        sb_id agent;
+        int64_t deadline;
+    } offers[SB__MAX_OFFERS]; /* outstanding offers (broadcast: several) */
+    uint8_t noffers;
     bool dirty;      /* changed since its document was last put */
     struct sb__rec *next_dirty;
 } sb__rec;

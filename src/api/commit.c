@@ -60,10 +60,25 @@ static void ix_event(sb__tenant *t, const sb_event *e) {
     sb__rec *x = sb_map_get(&t->live, e->ix);
     if (x == NULL) return;
     switch (e->type) {
+    case SB_EV_IX_OFFERED:
+        if (x->noffers < SB__MAX_OFFERS) x->offers[x->noffers++] = (struct sb__offer){e->agent, e->value};
+        break;
+    case SB_EV_IX_ACCEPTED:
+    case SB_EV_IX_REJECTED:
+    case SB_EV_IX_TIMED_OUT:
+    case SB_EV_IX_WITHDRAWN:
+        for (uint8_t i = 0; i < x->noffers;) {
+            if (x->offers[i].agent == e->agent)
+                x->offers[i] = x->offers[--x->noffers];
+            else
+                i++;
+        }
+        break;
     case SB_EV_IX_COMPLETED: x->state = SB_IX_COMPLETED; break;
     case SB_EV_IX_ABANDONED: x->state = SB_IX_ABANDONED; break;
     case SB_EV_IX_CANCELED: x->state = SB_IX_CANCELED; break;
     case SB_EV_IX_ENDED: x->state = SB_IX_ENDED; break;
+    case SB_EV_IX_PREFERRED: x->preferred = e->target; break; /* a transfer to an agent */
     default: break;
     }
     if (x->state >= SB_IX_COMPLETED && x->ended_at == 0) x->ended_at = e->at;

@@ -358,27 +358,29 @@ static int apply(sb__tenant *t, int res, const char *id, json_t *o, bool overflo
     memset(&err, 0, sizeof(err));
     sb_id cid = sb_core_sym(t->core, id);
     int rc = SB_OK;
+    /* The configuration reader takes the object without the members only
+     * the API has. */
+    json_t *copy = o ? json_deep_copy(o) : NULL;
+    json_object_del(copy, "version");
+    json_object_del(copy, "display_name");
     if (res == SB__RES_PROFILE) {
         sb_config_profile prof = {0};
-        rc = o ? sb_config_profile_parse(t->core, o, "", &prof, &err) : SB_OK;
+        rc = o ? sb_config_profile_parse(t->core, copy, "", &prof, &err) : SB_OK;
         if (!rc) rc = o ? sb_profile_set(t->core, now, cid, &prof.def) : sb_profile_remove(t->core, cid);
     } else if (res == SB__RES_QUEUE) {
         sb_config_queue q = {0};
-        rc = o ? sb_config_queue_parse(t->core, o, "", &q, &err) : SB_OK;
+        rc = o ? sb_config_queue_parse(t->core, copy, "", &q, &err) : SB_OK;
         if (!rc && o && !overflow) q.def.full_overflow = q.def.max_wait_overflow = q.def.closed_overflow = 0;
         sb_expr_error ee;
         uint32_t step;
         if (!rc) rc = o ? sb_queue_set(t->core, now, cid, &q.def, &ee, &step) : sb_queue_remove(t->core, now, cid);
     } else if (res == SB__RES_AGENT) {
         sb_config_agent a = {0};
-        json_t *copy = o ? json_deep_copy(o) : NULL;
-        json_object_del(copy, "display_name");
-        json_object_del(copy, "version");
         rc = o ? sb_config_agent_parse(t->core, copy, "", &a, &err) : SB_OK;
         if (!rc) rc = o ? sb_agent_set(t->core, now, cid, &a.def) : sb_agent_remove(t->core, now, cid);
         sb_config_agent_free(&a);
-        json_decref(copy);
     }
+    json_decref(copy);
     if (rc == SB_EINUSE || rc == SB_ESTATE)
         return fail(p, 409, "in_use", NULL, "the %s %s is in use (%s)", types[res].what, id,
                     rc == SB_ESTATE ? "logged in" : "interactions or overflow");

@@ -92,12 +92,39 @@ static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o, int64_t v
     return x;
 }
 
+/* The live interactions' documents, read in one pass over the "ix"
+ * documents from the oldest live id (live ids are few and recent, so the
+ * scan reads little beyond them; no lookup per interaction). */
+typedef struct scan {
+    sb__tenant *t;
+    const ids *live;
+    size_t next;   /* the next live id to find */
+    sb__rec **recs;
+    size_t n;
+} scan;
+
+static int scan_one(void *data, const sb_store_doc *d) {
+    scan *sc = data;
+    uint64_t id = strtoull(d->id, NULL, 10);
+    while (sc->next < sc->live->n && sc->live->v[sc->next] < id) sc->next++;
+    if (sc->next == sc->live->n) return 1; /* all found */
+    if (sc->live->v[sc->next] != id) return 0;
+    json_t *o = json_loadb(d->body, d->len, 0, NULL);
+    if (o) sc->recs[sc->n++] = record_of(sc->t, id, o, d->version);
+    json_decref(o);
+    sc->next++;
+    return sc->next == sc->live->n;
+}
+
 /* Put one live interaction back into the core. */
-static int restore_ix(sb__tenant *t, int64_t now, sb__rec *x, json_t *attrs_doc) {
+static int restore_ix(sb__tenant *t, int64_t now, sb__rec *x) {
     sb_attr *av;
     uint32_t an;
     sb_config_error err;
-    if (sb_config_attrs_parse(t->core, attrs_doc, "attributes", &av, &an, &err)) {
+    json_t *attrs = json_loads(x->attrs, 0, NULL);
+    int rc = sb_config_attrs_parse(t->core, attrs, "attributes", &av, &an, &err);
+    json_decref(attrs);
+    if (rc) {
         sb_config_attrs_free(av, an);
         return SB_EINVAL;
     }
@@ -111,7 +138,6 @@ static int restore_ix(sb__tenant *t, int64_t now, sb__rec *x, json_t *attrs_doc)
         .customer = x->customer ? sb_core_sym(t->core, x->customer) : 0,
         .arrived_at = x->arrived_at,
     };
-    int rc;
     if ((x->state == SB_IX_CONNECTED || x->state == SB_IX_WRAP_UP) && x->agent)
         rc = sb_interaction_restore(t->core, now, &def, x->state, x->agent, 0);
     else
@@ -137,31 +163,35 @@ int sb__restore(sb__tenant *t, char *err, size_t errlen) {
     }
     /* Agents first (logged in, not ready), then their work, then the rest. */
     for (size_t i = 0; i < ag.n; i++) sb_agent_login(t->core, now, ag.v[i].agent);
-    for (int pass = 0; pass < 2 && !rc; pass++)
-        for (size_t i = 0; i < live.n && !rc; i++) {
-            char docid[24];
-            sb__rec_docid(live.v[i], docid);
-            sb_store_doc d;
-            if (sb_store_doc_get(st, t->id, "ix", docid, &d)) continue;
-            json_t *o = json_loadb(d.body, d.len, 0, NULL);
-            sb__rec *x = o ? record_of(t, live.v[i], o, d.version) : NULL;
-            sb_store_doc_free(&d);
-            bool on_agent = x && (x->state == SB_IX_CONNECTED || x->state == SB_IX_WRAP_UP);
-            if (x && on_agent == (pass == 0)) {
-                if ((rc = restore_ix(t, now, x, json_object_get(o, "attributes"))) == SB_OK) {
-                    sb_map_put(&t->live, x->id, x);
-                    x = NULL;
-                } else {
-                    /* It cannot come back (its queue or agent is gone): it
-                     * stays a stored record; say so and go on. */
-                    fprintf(stderr, "switchboard: tenant %s: interaction %s not restored: %s\n",
-                            t->name, docid + strspn(docid, "0"), sb_status_name(rc));
-                    rc = SB_OK;
-                }
-            }
-            sb__rec_free(x);
-            json_decref(o);
+    scan sc = {.t = t, .live = &live, .recs = sb_malloc((live.n + 1) * sizeof(sb__rec *))};
+    if (live.n) {
+        char from[24];
+        sb__rec_docid(live.v[0] - 1, from);
+        if (sb_store_doc_list(st, t->id, "ix", from, 0, scan_one, &sc, NULL) < 0) {
+            snprintf(err, errlen, "tenant %s: cannot read the interactions: %s", t->name,
+                     sb_store_errmsg(st));
+            rc = SB_EIO;
         }
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sc.n; i++) {
+            sb__rec *x = sc.recs[i];
+            if (x == NULL) continue;
+            bool on_agent = x->state == SB_IX_CONNECTED || x->state == SB_IX_WRAP_UP;
+            if (on_agent != (pass == 0)) continue;
+            int r = restore_ix(t, now, x);
+            if (r == SB_OK) {
+                sb_map_put(&t->live, x->id, x);
+            } else {
+                /* It cannot come back (its queue or agent is gone): it stays
+                 * a stored record; say so and go on. */
+                fprintf(stderr, "switchboard: tenant %s: interaction %llu not restored: %s\n",
+                        t->name, (unsigned long long)x->id, sb_status_name(r));
+                sb__rec_free(x);
+            }
+            sc.recs[i] = NULL;
+        }
+    sb_free(sc.recs);
     /* That was the journal's state again, not news. */
     sb_core_events_clear(t->core);
     sb_core_set_next_seq(t->core, last + 1);
