@@ -14,7 +14,7 @@ CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT     ?= -O2 -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Isrc -Itests -MMD -MP
-LDLIBS  += -ljansson -lsqlite3 -luv -lwslay -lpthread -lm
+LDLIBS  += -lsodium -ljansson -lsqlite3 -luv -lwslay -lssl -lcrypto -lpthread -lm
 
 # Layers, in dependency order.  core depends on base only.
 BASE_SRC := $(wildcard src/base/*.c)

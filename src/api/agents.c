@@ -8,7 +8,8 @@
 
 /* The path's agent, a configured one; 0 after answering 404. */
 static sb_id path_agent(sb__req *r) {
-    if (json_object_get(r->t->res[SB__RES_AGENT], r->id) == NULL) {
+    if (json_object_get(r->t->res[SB__RES_AGENT], r->id) == NULL ||
+        !sb__see_agent(r->t, &r->who, sb__id_of(r->t, r->id))) {
         sb__problem(r->http, 404, "not_found", NULL, "no such agent");
         return 0;
     }
@@ -78,6 +79,11 @@ void sb__agent_action(sb__req *r) {
     }
     sb_id agent = path_agent(r);
     if (agent == 0) goto out;
+    /* A supervisor may force its agents out of the way, not work for them. */
+    if (r->who.role == SB__ROLE_SUPERVISOR && strcmp(action, "logout") && !not_ready) {
+        sb__problem(r->http, 403, "forbidden", NULL, "a supervisor may only set agents not ready or log them out");
+        goto out;
+    }
     sb_core *c = r->t->core;
     int64_t now = sb__now(r->api);
     int rc;

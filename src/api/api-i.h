@@ -74,6 +74,102 @@ void sb__rec_free(sb__rec *x);
 /* Store document id of an interaction: zero-padded, so ids sort. */
 void sb__rec_docid(uint64_t id, char out[24]);
 
+/* ---- identity (auth.c) ------------------------------------------------- */
+
+typedef enum sb__role {
+    SB__ROLE_NONE = 0, /* not authenticated */
+    SB__ROLE_ADMIN,
+    SB__ROLE_SUPERVISOR,
+    SB__ROLE_AGENT,
+    SB__ROLE_INTEGRATION,
+} sb__role;
+
+/* The scopes an API key may carry. */
+#define SB__SCOPE_MAP(X)                           \
+    X(CONFIG_READ, "config:read")                  \
+    X(CONFIG_WRITE, "config:write")                \
+    X(INTERACTIONS_READ, "interactions:read")      \
+    X(INTERACTIONS_WRITE, "interactions:write")    \
+    X(AGENTS_READ, "agents:read")                  \
+    X(AGENTS_WRITE, "agents:write")                \
+    X(STREAM_READ, "stream:read")                  \
+    X(AUDIT_READ, "audit:read")
+
+enum {
+#define SB__SCOPE_BIT(name, str) SB__SCOPE_BIT_##name,
+    SB__SCOPE_MAP(SB__SCOPE_BIT)
+#undef SB__SCOPE_BIT
+};
+#define SB__SCOPE(name) (1u << SB__SCOPE_BIT_##name)
+
+/* A session (login) or an API key: what a bearer token stands for. */
+typedef struct sb__cred {
+    uint8_t hash[32];  /* BLAKE2b of the secret; the secret is never kept */
+    bool api_key;
+    char user[72];     /* the user, or the API key's id */
+    uint32_t scopes;   /* API keys */
+    int64_t expires_at; /* sessions; 0: never (API keys until revoked) */
+    char csrf[48];     /* sessions: the value X-CSRF-Token must carry */
+    double tokens;     /* request rate limit: a token bucket */
+    int64_t tokens_at;
+} sb__cred;
+
+/* Who is asking. */
+typedef struct sb__who {
+    int role;          /* sb__role */
+    const char *user;  /* user id (or API key id); "" when none */
+    sb_id agent;       /* the user's agent, 0 if none */
+    uint32_t scopes;   /* integration: its scopes; others: 0 */
+    bool cookie;       /* authenticated by the session cookie */
+    sb__cred *cred;
+} sb__who;
+
+int sb__role_parse(const char *s);
+const char *sb__role_name(int role);
+/* Who sent req: from "Authorization: Bearer" or the session cookie.
+ * 0 with who->role NONE when the request carries neither; 0 with who and
+ * *t filled for a valid token; 401 for a token that is unknown, expired,
+ * revoked or of a deleted user. */
+int sb__authenticate(sb_api *api, sb_http_request *req, sb__tenant **t, sb__who *who);
+/* Seconds to wait before the token may make another request, 0: go on. */
+double sb__rate_wait(sb_api *api, sb__who *who);
+/* A cookie-authenticated state-changing request carries the CSRF value. */
+struct sb__req;
+bool sb__csrf_ok(const struct sb__req *r);
+int sb__auth_load(sb__tenant *t);
+void sb__auth_free(sb__tenant *t);
+void sb__throttle_prune(sb_api *api);
+/* Argon2id (interactive limits) of password into out (crypto_pwhash_STRBYTES). */
+int sb__password_hash(const char *password, char *out);
+
+/* ---- the one authorization point (access.c) ---------------------------- */
+
+typedef enum sb__rule {
+    SB__RULE_PUBLIC,       /* no identity needed */
+    SB__RULE_ANY,          /* any identity */
+    SB__RULE_ADMIN,        /* admins only */
+    SB__RULE_CONFIG_READ,
+    SB__RULE_CONFIG_WRITE,
+    SB__RULE_IX_CREATE,
+    SB__RULE_IX_READ,
+    SB__RULE_IX_WRITE,
+    SB__RULE_IX_EXPLAIN,
+    SB__RULE_AGENT_READ,
+    SB__RULE_AGENT_WRITE,
+    SB__RULE_STREAM,
+    SB__RULE_AUDIT,
+} sb__rule;
+
+bool sb__access_route(const sb__who *w, int rule);
+bool sb__see_agent(const sb__tenant *t, const sb__who *w, sb_id agent);
+bool sb__see_queue(const sb__tenant *t, const sb__who *w, sb_id queue);
+bool sb__see_resource(const sb__tenant *t, const sb__who *w, int res, const char *id);
+/* An interaction in queue, with agent (0 if none) and, if live, its record. */
+struct sb__rec;
+bool sb__see_ix(const sb__tenant *t, const sb__who *w, sb_id queue, sb_id agent, const struct sb__rec *live);
+bool sb__see_event(const sb__tenant *t, const sb__who *w, uint64_t ix, sb_id agent, sb_id target,
+                   sb_id queue, sb_id queue2);
+
 /* ---- tenants (tenant.c) ----------------------------------------------- */
 
 struct sb__tenant {
@@ -87,6 +183,9 @@ struct sb__tenant {
     uint64_t published;         /* the last seq streamed (durable) */
     sb__sub *subs;              /* stream subscribers */
     sb_map idem_pending;        /* hash of an Idempotency-Key in flight -> 1 */
+    sb_map creds;               /* first 8 bytes of a token hash -> sb__cred */
+    json_t *passwords;          /* user id -> Argon2id hash string */
+    uint64_t audit_n;           /* audit entries written by this process */
     uv_timer_t timer;           /* the core's next deadline */
     int64_t timer_at;
     uv_timer_t grace;           /* after a restart: agents' reconnect grace */
@@ -101,6 +200,8 @@ struct sb_api {
     uint64_t next_tenant;
     int64_t clock_base;         /* wall ms at start minus uv_now at start */
     int64_t grace_ms;           /* agents' reconnect grace after a restart */
+    double rate;                /* requests per second per token (burst: 2x) */
+    sb_map throttle;            /* login failures per user and per address */
     uv_idle_t catchup;          /* feeds resuming stream subscribers */
     uv_timer_t prune;           /* drops journal events and idempotency keys
                                  * older than SB__RETAIN_MS, every few minutes */
@@ -157,6 +258,18 @@ void sb__txn_commit(sb__txn *x);
 int sb__txn_wait(sb__txn *x, char *err, size_t errlen);
 /* Drop a transaction that staged nothing (a refused request). */
 void sb__txn_abandon(sb__txn *x);
+sb__tenant *sb__txn_tenant(sb__txn *x);
+
+/* ---- identity writes (auth.c) and the audit log (audit.c) ------------- */
+
+void sb__password_stage(sb__txn *x, const char *user, const char *hash);
+void sb__sessions_revoke(sb__txn *x, const char *user);
+/* Record who did what to (collection, id), before and after (borrowed,
+ * may be NULL), in the transaction of the change. */
+void sb__audit(sb__txn *x, const char *actor, const char *action, const char *collection,
+               const char *id, json_t *before, json_t *after);
+/* Whether the request came over TLS (cookies get Secure, HSTS is sent). */
+bool sb__is_tls(sb_http_request *req);
 
 /* The key of an Idempotency-Key in tenant->idem_pending (FNV-1a). */
 static inline uint64_t sb__idem_hash(const char *key) {
@@ -174,6 +287,7 @@ typedef struct sb__req {
     sb_api *api;
     sb_http_request *http;
     sb__tenant *t;
+    sb__who who;
     const void *arg;  /* the route's argument */
     char id[160];     /* the {id} of the path, percent-decoded */
 } sb__req;
@@ -215,6 +329,15 @@ void sb__agent_action(sb__req *r);
 
 void sb__stream_open(sb__req *r);
 
+void sb__auth_login(sb__req *r);
+void sb__auth_logout(sb__req *r);
+void sb__auth_me(sb__req *r);
+void sb__user_password(sb__req *r);
+void sb__keys_list(sb__req *r);
+void sb__keys_create(sb__req *r);
+void sb__keys_delete(sb__req *r);
+void sb__audit_list(sb__req *r);
+
 /* ---- resources in the core (resources.c) ------------------------------ */
 
 /* Apply every stored resource to the core (start-up). */
@@ -230,6 +353,8 @@ void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const ch
                         size_t len);
 /* Close every subscriber with 1001 (shutdown). */
 void sb__stream_close_all(sb_api *api);
+/* Close the streams of user (its session ended). */
+void sb__stream_revoke(sb__tenant *t, const char *user);
 /* An agent's desktop is connected (for the reconnect grace). */
 bool sb__stream_agent_connected(const sb__tenant *t, sb_id agent);
 

@@ -3,6 +3,7 @@
 #include "api/api.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "api/api-i.h"
 #include "base/mem.h"
 #include "base/status.h"
+#include "base/map.h"
 
 typedef void (*route_fn)(sb__req *r);
 
@@ -19,6 +21,7 @@ typedef struct route {
     const char *method, *path; /* a path segment "{id}" matches any one segment */
     route_fn fn;
     const void *arg;
+    int rule; /* sb__rule: who may call it (access.c) */
 } route;
 
 /* ---- answers ------------------------------------------------------------ */
@@ -233,41 +236,50 @@ static void get_tenant(sb__req *r) {
 
 static const int res_ids[SB__RES_COUNT] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
 
-#define RES_ROUTES(i, coll)                                           \
-    {"GET", "/v1/" coll, sb__res_list, &res_ids[i]},                  \
-        {"POST", "/v1/" coll, sb__res_create, &res_ids[i]},           \
-        {"GET", "/v1/" coll "/{id}", sb__res_get, &res_ids[i]},       \
-        {"PUT", "/v1/" coll "/{id}", sb__res_put, &res_ids[i]},       \
-        {"DELETE", "/v1/" coll "/{id}", sb__res_delete, &res_ids[i]}
+#define RES_ROUTES(i, coll, read, write)                                      \
+    {"GET", "/v1/" coll, sb__res_list, &res_ids[i], read},                    \
+        {"POST", "/v1/" coll, sb__res_create, &res_ids[i], write},            \
+        {"GET", "/v1/" coll "/{id}", sb__res_get, &res_ids[i], read},         \
+        {"PUT", "/v1/" coll "/{id}", sb__res_put, &res_ids[i], write},        \
+        {"DELETE", "/v1/" coll "/{id}", sb__res_delete, &res_ids[i], write}
+#define CONFIG(i, coll) RES_ROUTES(i, coll, SB__RULE_CONFIG_READ, SB__RULE_CONFIG_WRITE)
 
-#define IX_ACTION(a) {"POST", "/v1/interactions/{id}/" a, sb__ix_action, a}
-#define AGENT_ACTION(a) {"POST", "/v1/agents/{id}/" a, sb__agent_action, a}
+#define IX_ACTION(a) {"POST", "/v1/interactions/{id}/" a, sb__ix_action, a, SB__RULE_IX_WRITE}
+#define AGENT_ACTION(a) {"POST", "/v1/agents/{id}/" a, sb__agent_action, a, SB__RULE_AGENT_WRITE}
 
 static const route routes[] = {
-    {"GET", "/v1/health", get_health, NULL},
-    {"GET", "/v1/openapi.json", get_openapi, NULL},
-    {"GET", "/v1/tenant", get_tenant, NULL},
-    {"GET", "/v1/stream", sb__stream_open, NULL},
-    RES_ROUTES(SB__RES_SKILL, "skills"),
-    RES_ROUTES(SB__RES_TEAM, "teams"),
-    RES_ROUTES(SB__RES_WRAPUP, "wrapup-codes"),
-    RES_ROUTES(SB__RES_REASON, "not-ready-reasons"),
-    RES_ROUTES(SB__RES_FIELD, "custom-fields"),
-    RES_ROUTES(SB__RES_PROFILE, "capacity-profiles"),
-    RES_ROUTES(SB__RES_QUEUE, "queues"),
-    RES_ROUTES(SB__RES_AGENT, "agents"),
-    RES_ROUTES(SB__RES_USER, "users"),
-    {"GET", "/v1/interactions", sb__ix_list, NULL},
-    {"POST", "/v1/interactions", sb__ix_create, NULL},
-    {"GET", "/v1/interactions/{id}", sb__ix_get, NULL},
-    {"PATCH", "/v1/interactions/{id}", sb__ix_patch, NULL},
-    {"GET", "/v1/interactions/{id}/explain", sb__ix_explain, NULL},
+    {"GET", "/v1/health", get_health, NULL, SB__RULE_PUBLIC},
+    {"GET", "/v1/openapi.json", get_openapi, NULL, SB__RULE_PUBLIC},
+    {"POST", "/v1/auth/login", sb__auth_login, NULL, SB__RULE_PUBLIC},
+    {"POST", "/v1/auth/logout", sb__auth_logout, NULL, SB__RULE_ANY},
+    {"GET", "/v1/auth/me", sb__auth_me, NULL, SB__RULE_ANY},
+    {"GET", "/v1/tenant", get_tenant, NULL, SB__RULE_ANY},
+    {"GET", "/v1/stream", sb__stream_open, NULL, SB__RULE_STREAM},
+    CONFIG(SB__RES_SKILL, "skills"),
+    CONFIG(SB__RES_TEAM, "teams"),
+    CONFIG(SB__RES_WRAPUP, "wrapup-codes"),
+    CONFIG(SB__RES_REASON, "not-ready-reasons"),
+    CONFIG(SB__RES_FIELD, "custom-fields"),
+    CONFIG(SB__RES_PROFILE, "capacity-profiles"),
+    CONFIG(SB__RES_QUEUE, "queues"),
+    CONFIG(SB__RES_AGENT, "agents"),
+    RES_ROUTES(SB__RES_USER, "users", SB__RULE_ADMIN, SB__RULE_ADMIN),
+    {"PUT", "/v1/users/{id}/password", sb__user_password, NULL, SB__RULE_ANY},
+    {"GET", "/v1/api-keys", sb__keys_list, NULL, SB__RULE_ADMIN},
+    {"POST", "/v1/api-keys", sb__keys_create, NULL, SB__RULE_ADMIN},
+    {"DELETE", "/v1/api-keys/{id}", sb__keys_delete, NULL, SB__RULE_ADMIN},
+    {"GET", "/v1/audit", sb__audit_list, NULL, SB__RULE_AUDIT},
+    {"GET", "/v1/interactions", sb__ix_list, NULL, SB__RULE_IX_READ},
+    {"POST", "/v1/interactions", sb__ix_create, NULL, SB__RULE_IX_CREATE},
+    {"GET", "/v1/interactions/{id}", sb__ix_get, NULL, SB__RULE_IX_READ},
+    {"PATCH", "/v1/interactions/{id}", sb__ix_patch, NULL, SB__RULE_IX_WRITE},
+    {"GET", "/v1/interactions/{id}/explain", sb__ix_explain, NULL, SB__RULE_IX_EXPLAIN},
     IX_ACTION("transfer"),
     IX_ACTION("cancel"),
     IX_ACTION("complete"),
     IX_ACTION("wrapup"),
     IX_ACTION("abandon"),
-    {"GET", "/v1/agents/{id}/state", sb__agent_state, NULL},
+    {"GET", "/v1/agents/{id}/state", sb__agent_state, NULL, SB__RULE_AGENT_READ},
     AGENT_ACTION("login"),
     AGENT_ACTION("logout"),
     AGENT_ACTION("ready"),
@@ -279,6 +291,8 @@ static const route routes[] = {
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 size_t sb_api_route_count(void) { return NROUTES; }
+
+int sb_api_route_rule(size_t i) { return routes[i].rule; }
 
 void sb_api_route_at(size_t i, const char **method, const char **path) {
     *method = routes[i].method;
@@ -301,15 +315,61 @@ static bool match(const char *tpl, const char *path, char *id, size_t idsize) {
     return *tpl == '\0' && *path == '\0';
 }
 
-/* The one authorization point every request passes: it decides the
- * tenant the request acts in and whether the route is allowed.  Accounts
- * and roles come with the security issue; until then the tenant is the
- * one the X-Tenant header names (default: "default") and every route is
- * allowed.  A refusal looks exactly like a missing resource. */
-static sb__tenant *authorize(sb_api *api, const sb_http_request *req, const route *r) {
-    (void)r;
-    const char *name = sb_http_request_header(req, "X-Tenant");
-    return sb__tenant_find(api, name ? name : "default");
+/* Headers every answer carries: no sniffing, no framing, no referrer, a
+ * strict content policy, no caching of API answers; HSTS under TLS. */
+static void security_headers(sb_http_request *req) {
+    sb_http_response_header(req, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                            "frame-ancestors 'none'");
+    sb_http_response_header(req, "X-Content-Type-Options", "nosniff");
+    sb_http_response_header(req, "X-Frame-Options", "DENY");
+    sb_http_response_header(req, "Referrer-Policy", "no-referrer");
+    sb_http_response_header(req, "Cache-Control", "no-store");
+    if (sb__is_tls(req))
+        sb_http_response_header(req, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+}
+
+/* The one authorization point every request passes: who is asking (a
+ * token or the session cookie), in which tenant, may it call this route
+ * at all, has it made too many requests, does a cookie-authenticated
+ * change carry its CSRF value.  Objects are then checked by the handlers
+ * with the same rules (access.c).  Returns true to go on; otherwise the
+ * request has been answered. */
+static bool authorize(sb__req *r, const route *rt) {
+    int st = sb__authenticate(r->api, r->http, &r->t, &r->who);
+    if (st == 401) {
+        sb_http_response_header(r->http, "WWW-Authenticate", "Bearer");
+        sb__problem(r->http, 401, "unauthenticated", NULL, "the token is unknown, expired or revoked");
+        return false;
+    }
+    if (rt->rule == SB__RULE_PUBLIC) {
+        if (r->t == NULL) r->t = sb__tenant_find(r->api, "default");
+        if (r->t == NULL) r->t = r->api->tenants;
+        return r->t != NULL;
+    }
+    if (r->who.role == SB__ROLE_NONE) {
+        sb_http_response_header(r->http, "WWW-Authenticate", "Bearer");
+        sb__problem(r->http, 401, "unauthenticated", NULL, "log in first (POST /v1/auth/login)");
+        return false;
+    }
+    double wait = sb__rate_wait(r->api, &r->who);
+    if (wait > 0) {
+        char ra[24];
+        snprintf(ra, sizeof(ra), "%d", (int)(wait + 0.999));
+        sb_http_response_header(r->http, "Retry-After", ra);
+        sb__problem(r->http, 429, "rate_limited", NULL, "too many requests: retry after %s s", ra);
+        return false;
+    }
+    if (!sb__access_route(&r->who, rt->rule)) {
+        sb__problem(r->http, 403, "forbidden", NULL, "the %s role may not do this", sb__role_name(r->who.role));
+        return false;
+    }
+    if (!sb__csrf_ok(r)) {
+        sb__problem(r->http, 403, "csrf", NULL, "a change made with the session cookie needs X-CSRF-Token");
+        return false;
+    }
+    return true;
 }
 
 void sb_api_handle(sb_http_request *req, void *ud) {
@@ -318,6 +378,7 @@ void sb_api_handle(sb_http_request *req, void *ud) {
     sb__req r = {.api = api, .http = req};
     const route *found = NULL;
     char allow[64] = "";
+    security_headers(req);
     for (size_t i = 0; i < NROUTES && found == NULL; i++) {
         if (!match(routes[i].path, path, r.id, sizeof(r.id))) continue;
         if (!strcmp(routes[i].method, method) ||
@@ -345,13 +406,13 @@ void sb_api_handle(sb_http_request *req, void *ud) {
         sb__problem(req, 503, "shutting_down", NULL, "the server is shutting down");
         return;
     }
-    r.t = authorize(api, req, found);
-    if (r.t == NULL) {
-        sb__problem(req, 404, "not_found", NULL, "no such resource");
-        return;
-    }
+    if (!authorize(&r, found)) return;
     r.arg = found->arg;
     found->fn(&r);
+}
+
+bool sb__is_tls(sb_http_request *req) {
+    return sb_http_request_is_tls(req) != 0;
 }
 
 /* ---- the API object ------------------------------------------------------------- */
@@ -361,13 +422,20 @@ int64_t sb__now(const sb_api *api) {
 }
 
 sb_api *sb_api_new(const sb_api_env *env) {
+    if (sodium_init() < 0) {
+        fprintf(stderr, "switchboard: libsodium cannot start\n");
+        abort();
+    }
     sb_api *api = sb_calloc(1, sizeof(*api));
     api->env = *env;
     struct timeval tv;
+    uv_update_time(env->loop); /* the cached loop time may be from before the store opened */
     gettimeofday(&tv, NULL);
     api->clock_base = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 - (int64_t)uv_now(env->loop);
     api->grace_ms = env->grace_ms ? env->grace_ms : 60000;
     api->next_tenant = 1;
+    api->rate = env->rate;
+    sb_map_init(&api->throttle);
     uv_idle_init(env->loop, &api->catchup);
     return api;
 }
@@ -390,5 +458,10 @@ void sb_api_stop(sb_api *api) {
 void sb_api_free(sb_api *api) {
     if (api == NULL) return;
     sb__tenants_free(api);
+    uint32_t it = 0;
+    uint64_t key;
+    void *val;
+    while (sb_map_next(&api->throttle, &it, &key, &val)) sb_free(val);
+    sb_map_free(&api->throttle);
     sb_free(api);
 }

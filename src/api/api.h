@@ -25,6 +25,8 @@ typedef struct sb_api_env {
     size_t openapi_len;
     int64_t grace_ms;    /* after a restart, agents keep their login this long
                           * for their desktop to reconnect; 0: 60000 */
+    double rate;         /* requests per second per token (burst twice as
+                          * many), beyond: 429; 0: unlimited */
 } sb_api_env;
 
 sb_api *sb_api_new(const sb_api_env *env);
@@ -33,8 +35,9 @@ sb_api *sb_api_new(const sb_api_env *env);
  * store.  SB_OK, or an error with a reason in err. */
 int sb_api_start(sb_api *api, char *err, size_t errlen);
 /* Import a configuration (docs/config.md plus "skills", "teams",
- * "wrapup_codes", "not_ready_reasons", "custom_fields", "users" lists) into
- * tenant `tenant` when that tenant has no queues yet; for the demo. */
+ * "wrapup_codes", "not_ready_reasons", "custom_fields", "users" lists;
+ * users may carry a "password") into tenant `tenant` when that tenant has
+ * no queues and no users yet; for the demo. */
 int sb_api_seed(sb_api *api, const char *tenant, json_t *doc, char *err, size_t errlen);
 /* Shutting down: refuse new requests, close the streams with 1001. */
 void sb_api_stop(sb_api *api);

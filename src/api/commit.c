@@ -47,6 +47,8 @@ sb__txn *sb__txn_begin(sb__tenant *t, sb_http_request *req) {
 
 sb_store_batch *sb__txn_batch(sb__txn *x) { return x->b; }
 
+sb__tenant *sb__txn_tenant(sb__txn *x) { return x->t; }
+
 void sb__txn_put_doc(sb__txn *x, const char *kind, const char *id, const json_t *doc) {
     char *text = json_dumps(doc, JSON_COMPACT);
     sb_store_batch_put(x->b, x->t->id, kind, id, SB_STORE_ANY_VERSION, text, strlen(text));

@@ -56,13 +56,24 @@ static json_t *stored(sb__req *r, uint64_t id) {
     return doc;
 }
 
+/* May the caller see the stored interaction document? */
+static bool see_doc(const sb__req *r, json_t *doc) {
+    const char *q = json_string_value(json_object_get(doc, "queue"));
+    const char *a = json_string_value(json_object_get(doc, "agent"));
+    return sb__see_ix(r->t, &r->who, q ? sb__id_of(r->t, q) : 0, a ? sb__id_of(r->t, a) : 0, NULL);
+}
+
 /* The live record of the path's interaction; NULL after answering 404, or
  * 409 with the state of a finished one. */
 static sb__rec *live(sb__req *r) {
     uint64_t id = path_id(r);
     sb__rec *x = id ? sb_map_get(&r->t->live, id) : NULL;
-    if (x) return x;
-    json_t *doc = id ? stored(r, id) : NULL;
+    if (x && sb__see_ix(r->t, &r->who, x->queue, x->agent, x)) return x;
+    json_t *doc = id && !x ? stored(r, id) : NULL;
+    if (doc && !see_doc(r, doc)) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (doc == NULL) {
         sb__problem(r->http, 404, "not_found", NULL, "no such interaction");
         return NULL;
@@ -242,6 +253,10 @@ void sb__ix_get(sb__req *r) {
     uint64_t id = path_id(r);
     sb__rec *x = id ? sb_map_get(&r->t->live, id) : NULL;
     json_t *doc = x ? sb__rec_json(r->t, x) : id ? stored(r, id) : NULL;
+    if (doc && !(x ? sb__see_ix(r->t, &r->who, x->queue, x->agent, x) : see_doc(r, doc))) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (doc == NULL) {
         sb__problem(r->http, 404, "not_found", NULL, "no such interaction");
         return;
@@ -254,6 +269,7 @@ void sb__ix_get(sb__req *r) {
 }
 
 typedef struct list_ctx {
+    const sb__req *r;
     const char *state, *queue, *channel, *agent;
     json_t *items;
     size_t limit;
@@ -270,8 +286,11 @@ static int list_one(void *data, const sb_store_doc *d) {
     list_ctx *l = data;
     snprintf(l->last, sizeof(l->last), "%s", d->id);
     json_t *doc = json_loadb(d->body, d->len, 0, NULL);
+    uint64_t id = strtoull(d->id, NULL, 10);
+    const sb__rec *x = sb_map_get(&l->r->t->live, id);
     if (doc && same(doc, "state", l->state) && same(doc, "queue", l->queue) &&
-        same(doc, "channel", l->channel) && same(doc, "agent", l->agent))
+        same(doc, "channel", l->channel) && same(doc, "agent", l->agent) &&
+        (x ? sb__see_ix(l->r->t, &l->r->who, x->queue, x->agent, x) : see_doc(l->r, doc)))
         json_array_append(l->items, doc);
     json_decref(doc);
     return json_array_size(l->items) == l->limit;
@@ -279,7 +298,7 @@ static int list_one(void *data, const sb_store_doc *d) {
 
 void sb__ix_list(sb__req *r) {
     char state[32], queue[72], channel[16], agent[72], limit[16], cursor[32];
-    list_ctx l = {0};
+    list_ctx l = {.r = r};
     l.state = sb__query(r, "state", state, sizeof(state)) ? state : NULL;
     l.queue = sb__query(r, "queue", queue, sizeof(queue)) ? queue : NULL;
     l.channel = sb__query(r, "channel", channel, sizeof(channel)) ? channel : NULL;
@@ -387,6 +406,11 @@ void sb__ix_action(sb__req *r) {
     }
     sb__rec *x = live(r);
     if (x == NULL) goto out;
+    if (r->who.role == SB__ROLE_AGENT && strcmp(action, "complete") && strcmp(action, "wrapup") &&
+        strcmp(action, "transfer")) {
+        sb__problem(r->http, 403, "forbidden", NULL, "an agent may complete, wrap up or transfer, not %s", action);
+        goto out;
+    }
     sb_core *c = r->t->core;
     int64_t now = sb__now(r->api);
     int rc;

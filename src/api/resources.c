@@ -323,7 +323,7 @@ static int check_agent(sb__tenant *t, json_t *o, prob *p) {
 }
 
 static int check_user(sb__tenant *t, json_t *o, prob *p) {
-    static const char *const keys[] = {"id", "display_name", "email", "role", "agent", NULL};
+    static const char *const keys[] = {"id", "display_name", "email", "role", "agent", "teams", "queues", NULL};
     int rc = check_keys(o, keys, p);
     if (rc || (rc = opt_string(o, "display_name", 200, p)) || (rc = opt_string(o, "email", 320, p)))
         return rc;
@@ -334,7 +334,13 @@ static int check_user(sb__tenant *t, json_t *o, prob *p) {
     json_t *agent = json_object_get(o, "agent");
     if (agent && !json_is_null(agent) && !has(t, SB__RES_AGENT, json_string_value(agent)))
         return fail(p, 400, "invalid_field", "agent", "agent: no such agent");
-    return SB_OK;
+    json_t *teams = json_object_get(o, "teams"), *queues = json_object_get(o, "queues");
+    if ((teams && !json_is_array(teams)) || (queues && !json_is_array(queues)))
+        return fail(p, 400, "invalid_field", teams && !json_is_array(teams) ? "teams" : "queues",
+                    "teams and queues: lists of ids (what a supervisor oversees)");
+    int rc2 = check_list(t, teams, SB__RES_TEAM, "teams", p);
+    if (!rc2) rc2 = check_list(t, queues, SB__RES_QUEUE, "queues", p);
+    return rc2;
 }
 
 static int check(sb__tenant *t, int res, json_t *o, prob *p) {
@@ -433,11 +439,16 @@ static json_t *used_by(sb__tenant *t, int res, const char *id) {
             if (uses) USED("queues");
         }
     }
-    if (res == SB__RES_AGENT)
-        json_object_foreach(t->res[SB__RES_USER], oid, o) {
-            const char *a = json_string_value(json_object_get(o, "agent"));
-            if (a && !strcmp(a, id)) USED("users");
-        }
+    json_object_foreach(t->res[SB__RES_USER], oid, o) {
+        const char *a = json_string_value(json_object_get(o, "agent"));
+        json_t *v;
+        size_t i;
+        bool uses = res == SB__RES_AGENT && a && !strcmp(a, id);
+        if (res == SB__RES_TEAM || res == SB__RES_QUEUE)
+            json_array_foreach(json_object_get(o, res == SB__RES_TEAM ? "teams" : "queues"), i, v)
+                uses |= json_is_string(v) && !strcmp(json_string_value(v), id);
+        if (uses) USED("users");
+    }
     if (res == SB__RES_QUEUE && sym) { /* live interactions in the queue */
         uint32_t it = 0;
         uint64_t key;
@@ -458,7 +469,8 @@ static json_t *used_by(sb__tenant *t, int res, const char *id) {
 
 /* Validate, apply and stage resource o (a new reference is taken) as
  * (res, id) in transaction x; its version becomes the previous plus 1. */
-static int write_res(sb__tenant *t, sb__txn *x, int res, const char *id, json_t *o, prob *p) {
+static int write_res(sb__tenant *t, sb__txn *x, int res, const char *id, json_t *o,
+                     const char *actor, prob *p) {
     json_t *prev = json_object_get(t->res[res], id);
     json_object_set_new(o, "id", json_string(id));
     json_object_del(o, "version");
@@ -467,6 +479,7 @@ static int write_res(sb__tenant *t, sb__txn *x, int res, const char *id, json_t 
     if (rc) return rc;
     int64_t version = prev ? json_integer_value(json_object_get(prev, "version")) + 1 : 1;
     sb__txn_put_doc(x, types[res].kind, id, o);
+    sb__audit(x, actor, prev ? "update" : "create", types[res].collection, id, prev, o);
     json_t *mem = json_deep_copy(o);
     json_object_set_new(mem, "version", json_integer(version));
     json_object_set_new(t->res[res], id, mem);
@@ -495,7 +508,7 @@ void sb__res_create(sb__req *r) {
         char idc[72];
         snprintf(idc, sizeof(idc), "%s", id);
         sb__txn *x = sb__txn_begin(r->t, r->http);
-        if (write_res(r->t, x, res, idc, body, &p) == SB_OK) {
+        if (write_res(r->t, x, res, idc, body, r->who.user, &p) == SB_OK) {
             char loc[128];
             snprintf(loc, sizeof(loc), "/v1/%s/%s", types[res].collection, idc);
             sb_http_response_header(r->http, "Location", loc);
@@ -530,7 +543,7 @@ void sb__res_put(sb__req *r) {
              prev ? (long long)version_of(prev) : 0LL);
     } else {
         sb__txn *x = sb__txn_begin(r->t, r->http);
-        if (write_res(r->t, x, res, r->id, body, &p) == SB_OK) {
+        if (write_res(r->t, x, res, r->id, body, r->who.user, &p) == SB_OK) {
             respond_res(r, x, res, r->id, prev ? 200 : 201);
             json_decref(body);
             return;
@@ -559,6 +572,12 @@ void sb__res_delete(sb__req *r) {
     } else if (apply(r->t, res, r->id, NULL, true, &p) == SB_OK) {
         sb__txn *x = sb__txn_begin(r->t, r->http);
         sb_store_batch_delete(sb__txn_batch(x), r->t->id, types[res].kind, r->id, SB_STORE_ANY_VERSION);
+        sb__audit(x, r->who.user, "delete", types[res].collection, r->id, prev, NULL);
+        if (res == SB__RES_USER) { /* its password and sessions go with it */
+            sb_store_batch_delete(sb__txn_batch(x), r->t->id, "password", r->id, SB_STORE_ANY_VERSION);
+            json_object_del(r->t->passwords, r->id);
+            sb__sessions_revoke(x, r->id);
+        }
         json_object_del(r->t->res[res], r->id);
         sb__txn_respond(x, 204, NULL, 0);
         sb__txn_commit(x);
@@ -572,7 +591,7 @@ void sb__res_delete(sb__req *r) {
 void sb__res_get(sb__req *r) {
     int res = *(const int *)r->arg;
     json_t *o = json_object_get(r->t->res[res], r->id);
-    if (o == NULL) {
+    if (o == NULL || !sb__see_resource(r->t, &r->who, res, r->id)) {
         sb__problem(r->http, 404, "not_found", NULL, "no such %s", types[res].what);
         return;
     }
@@ -603,7 +622,8 @@ void sb__res_list(sb__req *r) {
     const char **ids = sb_malloc((n + 1) * sizeof(*ids));
     const char *id;
     json_t *o;
-    json_object_foreach(all, id, o) ids[k++] = id;
+    json_object_foreach(all, id, o) if (sb__see_resource(r->t, &r->who, res, id)) ids[k++] = id;
+    n = k;
     qsort(ids, n, sizeof(*ids), cmp_str);
     json_t *items = json_array();
     size_t i = 0;
@@ -628,6 +648,7 @@ static int load_doc(void *data, const sb_store_doc *d) {
     if (o == NULL) return SB_EINVAL;
     json_object_set_new(o, "version", json_integer(d->version));
     json_object_set_new(l->t->res[l->res], d->id, o);
+    sb_core_sym(l->t->core, d->id); /* as a write does: codes and reasons are named by symbol */
     return 0;
 }
 
@@ -671,7 +692,7 @@ int sb_api_seed(sb_api *api, const char *tenant, json_t *doc, char *err, size_t 
         snprintf(err, errlen, "no tenant %s", tenant);
         return SB_ENOENT;
     }
-    if (json_object_size(t->res[SB__RES_QUEUE])) return SB_OK;
+    if (json_object_size(t->res[SB__RES_QUEUE]) || json_object_size(t->res[SB__RES_USER])) return SB_OK;
     sb__txn *x = sb__txn_begin(t, NULL);
     for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
         size_t i;
@@ -680,7 +701,14 @@ int sb_api_seed(sb_api *api, const char *tenant, json_t *doc, char *err, size_t 
             prob p = {.position = -1};
             const char *id = json_string_value(json_object_get(o, "id"));
             json_t *copy = json_deep_copy(o);
-            int rc = id && sb__valid_id(id) ? write_res(t, x, lists[k].res, id, copy, &p) : SB_EINVAL;
+            const char *pw = json_string_value(json_object_get(copy, "password"));
+            char hash[256] = "";
+            if (lists[k].res == SB__RES_USER && pw) {
+                sb__password_hash(pw, hash); /* start-up: the loop may wait */
+                json_object_del(copy, "password");
+            }
+            int rc = id && sb__valid_id(id) ? write_res(t, x, lists[k].res, id, copy, "seed", &p) : SB_EINVAL;
+            if (rc == SB_OK && hash[0]) sb__password_stage(x, id, hash);
             json_decref(copy);
             if (rc) {
                 snprintf(err, errlen, "%s[%zu]: %s", lists[k].key, i, id ? p.detail : "no id");

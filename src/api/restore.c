@@ -64,7 +64,8 @@ static int collect_agent(void *data, const sb_store_doc *d) {
             l->cap = l->cap ? 2 * l->cap : 64;
             l->v = sb_realloc(l->v, l->cap * sizeof(*l->v));
         }
-        l->v[l->n++] = (agent_state){agent, st, reason && *reason ? sb__id_of(l->t, reason) : 0};
+        /* not-ready reasons are not core objects: intern the name */
+        l->v[l->n++] = (agent_state){agent, st, reason && *reason ? sb_core_sym(l->t->core, reason) : 0};
     }
     json_decref(o);
     return 0;
@@ -203,12 +204,17 @@ int sb__restore(sb__tenant *t, char *err, size_t errlen) {
         else if (ag.v[i].state == SB_AGENT_NOT_READY || ag.v[i].state == SB_AGENT_NOT_RESPONDING)
             sb_agent_not_ready(t->core, now, ag.v[i].agent, ag.v[i].reason);
     }
-    /* Each record's state as the core now has it. */
+    /* Each record's state as the core now has it: those it changed (an
+     * offer is queued again) are stored; the others keep their version. */
     uint32_t it = 0;
     uint64_t key;
     void *val;
     while (sb_map_next(&t->live, &it, &key, &val)) {
         sb__rec *x = val;
+        sb_ix_info in;
+        if (x->dirty || (sb_interaction_info(t->core, x->id, &in) == SB_OK && in.state == x->state &&
+                         in.agent == x->agent && in.queue == x->queue))
+            continue;
         x->dirty = true;
         x->next_dirty = t->dirty;
         t->dirty = x;

@@ -26,6 +26,8 @@ struct sb__sub {
     sb_ws *ws;
     sb__sub *next, **pprev;
     bool subscribed, live, all;
+    sb__who who;   /* as authenticated at the upgrade */
+    char user[72];
     uint64_t sent; /* every event up to this seq has been dealt with */
     uint32_t ntopics;
     struct topic {
@@ -132,12 +134,23 @@ static void send_error(sb__sub *s, const char *code, const char *detail) {
     send_json(s, json_pack("{s:s, s:s, s:s}", "type", "error", "code", code, "detail", detail));
 }
 
+/* Topics, then the authorization point: may this subscriber see it? */
+static bool deliver(const sb__sub *s, uint64_t ix, sb_id agent, sb_id target, sb_id queue, sb_id queue2) {
+    return wants(s, ix, agent, target, queue, queue2) &&
+           sb__see_event(s->t, &s->who, ix, agent, target, queue, queue2);
+}
+
 void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const char *text, size_t len) {
     for (sb__sub *s = t->subs; s; s = s->next) {
         if (!s->live || seq <= s->sent) continue;
         s->sent = seq;
-        if (wants(s, e->ix, e->agent, e->target, e->queue, e->queue2)) sb_ws_send_text(s->ws, text, len);
+        if (deliver(s, e->ix, e->agent, e->target, e->queue, e->queue2)) sb_ws_send_text(s->ws, text, len);
     }
+}
+
+void sb__stream_revoke(sb__tenant *t, const char *user) {
+    for (sb__sub *s = t->subs; s; s = s->next)
+        if (!strcmp(s->user, user)) sb_ws_close(s->ws, 4401, "session ended");
 }
 
 bool sb__stream_agent_connected(const sb__tenant *t, sb_id agent) {
@@ -161,7 +174,7 @@ static int replay_one(void *data, const sb_store_event *ev) {
     json_t *o = json_loadb(ev->body, ev->len, 0, NULL);
     if (o == NULL) return 0;
     const char *ix = json_string_value(json_object_get(o, "interaction"));
-    if (wants(s, ix ? strtoull(ix, NULL, 10) : 0, id_member(s->t, o, "agent"),
+    if (deliver(s, ix ? strtoull(ix, NULL, 10) : 0, id_member(s->t, o, "agent"),
               id_member(s->t, o, "target_agent"), id_member(s->t, o, "queue"),
               id_member(s->t, o, "from_queue")))
         sb_ws_send_text(s->ws, ev->body, ev->len);
@@ -217,14 +230,20 @@ static bool parse_topic(sb__sub *s, const char *name, struct topic *out) {
     if (!colon) return false;
     const char *id = colon + 1;
     size_t kl = (size_t)(colon - name);
-    if (kl == 5 && !strncmp(name, "queue", 5) && json_object_get(t->res[SB__RES_QUEUE], id)) {
+    /* What the subscriber may not see is unknown to it, like a missing one. */
+    if (kl == 5 && !strncmp(name, "queue", 5) && json_object_get(t->res[SB__RES_QUEUE], id) &&
+        sb__see_queue(t, &s->who, sb__id_of(t, id))) {
         *out = (struct topic){'q', sb__id_of(t, id)};
-    } else if (kl == 5 && !strncmp(name, "agent", 5) && json_object_get(t->res[SB__RES_AGENT], id)) {
+    } else if (kl == 5 && !strncmp(name, "agent", 5) && json_object_get(t->res[SB__RES_AGENT], id) &&
+               sb__see_agent(t, &s->who, sb__id_of(t, id))) {
         *out = (struct topic){'a', sb__id_of(t, id)};
     } else if (kl == 11 && !strncmp(name, "interaction", 11) && *id >= '1' && *id <= '9') {
         char *end;
         unsigned long long v = strtoull(id, &end, 10);
         if (*end) return false;
+        const sb__rec *x = sb_map_get(&t->live, v);
+        if (x && !sb__see_ix(t, &s->who, x->queue, x->agent, x)) return false;
+        if (!x && s->who.role != SB__ROLE_ADMIN && s->who.role != SB__ROLE_INTEGRATION) return false;
         *out = (struct topic){'i', v};
     } else {
         return false;
@@ -260,7 +279,8 @@ static void subscribe(sb__sub *s, json_t *msg) {
     size_t i;
     json_array_foreach(topics, i, v) {
         const char *name = json_string_value(v);
-        if (name && !strcmp(name, "tenant")) {
+        if (name && !strcmp(name, "tenant") &&
+            (s->who.role == SB__ROLE_ADMIN || s->who.role == SB__ROLE_INTEGRATION)) {
             all = true;
         } else if (!name || !parse_topic(s, name, &parsed[n++])) {
             char d[200];
@@ -278,6 +298,13 @@ static void subscribe(sb__sub *s, json_t *msg) {
                                    "detail", "events after this sequence are no longer kept", "first",
                                    (json_int_t)first));
             sb_ws_close(s->ws, 4409, "resume gap");
+            return;
+        }
+        if (a > s->t->published) { /* never sent: the client would wait for nothing */
+            char d[120];
+            snprintf(d, sizeof(d), "after: beyond the last event (%llu)",
+                     (unsigned long long)s->t->published);
+            send_error(s, "invalid_field", d);
             return;
         }
     }
@@ -341,9 +368,22 @@ void sb__stream_open(sb__req *r) {
         sb__problem(r->http, 503, "shutting_down", NULL, "the server is shutting down");
         return;
     }
+    if (r->who.cookie) { /* a browser: only from a page of this server */
+        const char *origin = sb_http_request_header(r->http, "Origin");
+        const char *host = sb_http_request_header(r->http, "Host");
+        const char *o = origin ? strstr(origin, "://") : NULL;
+        if (!o || !host || strcmp(o + 3, host)) {
+            sb__problem(r->http, 403, "forbidden", NULL, "cross-origin WebSocket refused");
+            return;
+        }
+    }
     sb__sub *s = sb_calloc(1, sizeof(*s));
     s->t = r->t;
     s->api = r->api;
+    s->who = r->who;
+    snprintf(s->user, sizeof(s->user), "%s", r->who.user);
+    s->who.user = s->user;
+    s->who.cred = NULL;
     static const sb_ws_callbacks cb = {on_open, on_text, on_close};
     if (sb_ws_accept(r->http, NULL, &cb, s) != SB_OK) sb_free(s);
 }

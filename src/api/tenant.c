@@ -54,6 +54,8 @@ static sb__tenant *tenant_new(sb_api *api, uint64_t id, const char *name) {
     for (int i = 0; i < SB__RES_COUNT; i++) t->res[i] = json_object();
     sb_map_init(&t->live);
     sb_map_init(&t->idem_pending);
+    sb_map_init(&t->creds);
+    t->passwords = json_object();
     t->timer_at = INT64_MAX;
     uv_timer_init(api->env.loop, &t->timer);
     t->timer.data = t;
@@ -128,6 +130,7 @@ static int load_one(void *data, const sb_store_doc *d) {
 static void on_prune(uv_timer_t *h) {
     sb_api *api = h->data;
     int64_t before = sb__now(api) - SB__RETAIN_MS;
+    sb__throttle_prune(api);
     for (sb__tenant *t = api->tenants; t; t = t->next) {
         sb_store_batch *b = sb_store_batch_new(sb__now(api));
         sb_store_batch_prune_events(b, t->id, before, SB__PRUNE_MAX);
@@ -150,6 +153,10 @@ int sb__tenants_load(sb_api *api, char *err, size_t errlen) {
     }
     for (t = api->tenants; t; t = t->next) {
         if ((rc = sb__res_load(t, err, errlen))) return rc;
+        if ((rc = sb__auth_load(t))) {
+            snprintf(err, errlen, "tenant %s: cannot read the credentials", t->name);
+            return rc;
+        }
         if ((rc = sb__restore(t, err, errlen))) return rc;
         sb__tenant_arm(t);
     }
@@ -170,6 +177,7 @@ void sb__tenants_free(sb_api *api) {
         while (sb_map_next(&t->live, &it, &key, &val)) sb__rec_free(val);
         sb_map_free(&t->live);
         sb_map_free(&t->idem_pending);
+        sb__auth_free(t);
         sb_free(t->grace_agents);
         for (int i = 0; i < SB__RES_COUNT; i++) json_decref(t->res[i]);
         sb_core_free(t->core);

@@ -11,6 +11,9 @@ int sb_app_simulate(int argc, char **argv);
 /* `switchboard staff`: Erlang C / Erlang A staffing, checked by simulation. */
 int sb_app_staff(int argc, char **argv);
 
+/* `switchboard tenant create|list`: the tenant registry and first admins. */
+int sb_app_tenant(int argc, char **argv);
+
 /* `switchboard serve`: the HTTP API on a libuv loop with the store. */
 int sb_app_serve(int argc, char **argv);
 

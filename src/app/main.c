@@ -9,6 +9,7 @@ static const struct {
     int (*run)(int argc, char **argv);
 } commands[] = {
     {"serve", "serve the HTTP API (see switchboard serve --help)", sb_app_serve},
+    {"tenant", "create a tenant and its first administrator, or list them", sb_app_tenant},
     {"demo", "run a scripted routing scenario over the core and print it", sb_app_demo},
     {"simulate", "simulate a scenario: service level, ASA, abandonment, occupancy", sb_app_simulate},
     {"staff", "agents needed per interval (Erlang C and A), checked by simulation", sb_app_staff},

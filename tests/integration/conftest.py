@@ -4,6 +4,8 @@ temporary data directory, spoken to over real HTTP.
 SB_BUILD names the build directory (default: build)."""
 import os
 import re
+import shutil
+import tempfile
 import signal
 import socket
 import subprocess
@@ -16,12 +18,58 @@ BUILD = os.environ.get("SB_BUILD", "build")
 BINARY = os.path.abspath(os.path.join(BUILD, "switchboard"))
 
 
-class Server:
-    """A running `switchboard serve`, its URL and its output."""
+TENANT = "test"
+ADMIN = "admin"
+ADMIN_PASSWORD = "admin-password-1"
 
-    def __init__(self, tmp_path, *args, env=None):
+
+def create_tenant(data, name=TENANT, admin=ADMIN, password=ADMIN_PASSWORD):
+    """`switchboard tenant create` on a stopped data directory."""
+    r = subprocess.run([BINARY, "tenant", "create", name, "--admin", admin, "--data", str(data)],
+                       env={**os.environ, "SB_ADMIN_PASSWORD": password},
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+_template = {}
+
+
+def template():
+    """A data directory made once per test run: tenant "test", its admin
+    logged in once (Argon2id is slow on purpose); each test's server starts
+    from a copy, so the session token is valid there too."""
+    if not _template:
+        base = tempfile.mkdtemp(prefix="sb-template-")
+        data = os.path.join(base, "data")
+        create_tenant(data)
+        p = subprocess.Popen([BINARY, "serve", "--listen", "127.0.0.1", "--port", "0", "--data", data],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        port = re.search(r":(\d+)/", p.stdout.readline()).group(1)
+        s = requests.Session()
+        s.trust_env = False
+        r = s.post(f"http://127.0.0.1:{port}/v1/auth/login",
+                   json={"tenant": TENANT, "user": ADMIN, "password": ADMIN_PASSWORD}, timeout=30)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=10) == 0 and r.status_code == 200, r.text
+        _template.update(data=data, token=r.json()["token"])
+    return _template
+
+
+class Server:
+    """A running `switchboard serve`, its URL and its output.  A new data
+    directory starts as a copy of the template (tenant "test" with
+    administrator "admin"); with login=True (the default) every request of
+    the session carries the admin's bearer token.  Unless flags say
+    otherwise the per-token rate limit is off (tests make requests fast)."""
+
+    def __init__(self, tmp_path, *args, env=None, login=True):
         self.data = tmp_path / "data"
-        self.log = open(tmp_path / "server.log", "w+")
+        if not self.data.exists():
+            shutil.copytree(template()["data"], self.data)
+        if "--rate-limit" not in args:
+            args = (*args, "--rate-limit", "0")
+        self.log = open(tmp_path / "server.log", "a+")
         self.proc = subprocess.Popen(
             [BINARY, "serve", "--listen", "127.0.0.1", "--port", "0", "--data", str(self.data), *args],
             stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
@@ -34,6 +82,22 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.http = requests.Session()
         self.http.trust_env = False  # never a proxy: loopback only
+        self.token = None
+        if login:
+            self.token = template()["token"]
+            self.http.headers["Authorization"] = "Bearer " + self.token
+
+    def login(self, user, password, tenant=TENANT):
+        """A bearer token for user (asserts the login succeeds)."""
+        s = requests.Session()
+        s.trust_env = False
+        r = s.post(self.url + "/v1/auth/login", json={"tenant": tenant, "user": user, "password": password},
+                   timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()["token"]
+
+    def auth_headers(self):
+        return {"Authorization": "Bearer " + self.token} if self.token else {}
 
     def get(self, path, **kw):
         return self.http.get(self.url + path, timeout=5, **kw)
