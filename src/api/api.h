@@ -25,6 +25,7 @@ typedef struct sb_api_env {
     size_t openapi_len;
     int64_t grace_ms;    /* after a restart, agents keep their login this long
                           * for their desktop to reconnect; 0: 60000 */
+    int64_t session_ms;  /* how long a login session lasts; 0: 12 hours */
     double rate;         /* requests per second per token (burst twice as
                           * many), beyond: 429; 0: unlimited */
 } sb_api_env;

@@ -19,7 +19,6 @@
 #include "base/mem.h"
 #include "base/status.h"
 
-#define SESSION_MS (12 * 3600 * 1000LL)
 #define THROTTLE_FREE 3            /* failures before the back-off starts */
 #define THROTTLE_MAX_S 900         /* the longest back-off */
 #define SECRET_BYTES 32
@@ -410,7 +409,8 @@ static void after_login(uv_work_t *w, int status) {
         new_token(t, 't', token, hash);
         randombytes_buf(raw, sizeof(raw));
         sodium_bin2base64(csrf, sizeof(csrf), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        int64_t expires = sb__now(r->api) + SESSION_MS;
+        int64_t ttl = r->api->env.session_ms ? r->api->env.session_ms : 12 * 3600 * 1000LL;
+        int64_t expires = sb__now(r->api) + ttl;
         sb__cred *c = cred_add(t, hash);
         snprintf(c->user, sizeof(c->user), "%s", h->user);
         snprintf(c->csrf, sizeof(c->csrf), "%s", csrf);
@@ -421,8 +421,8 @@ static void after_login(uv_work_t *w, int status) {
         json_t *doc = json_pack("{s:s, s:I, s:s}", "user", h->user, "expires_at", (json_int_t)expires, "csrf", csrf);
         sb__txn_put_doc(x, "session", id, doc);
         json_decref(doc);
-        set_cookie(r->http, "sb_session", token, true, SESSION_MS / 1000);
-        set_cookie(r->http, "sb_csrf", csrf, false, SESSION_MS / 1000);
+        set_cookie(r->http, "sb_session", token, true, ttl / 1000);
+        set_cookie(r->http, "sb_csrf", csrf, false, ttl / 1000);
         sb__txn_respond(x, 200,
                         json_pack("{s:s, s:s, s:I, s:{s:s, s:s, s:o}}", "token", token, "csrf_token", csrf,
                                   "expires_at", (json_int_t)expires, "user", "id", h->user, "role",
