@@ -16,8 +16,10 @@ const char *const sb__store_rsql[SB__R_COUNT] = {
     /* one statement, so both come from the same snapshot */
     [SB__R_EV_BOUNDS] = "SELECT (SELECT min(seq) FROM events WHERE tenant = ?1),"
                         " (SELECT max(seq) FROM events WHERE tenant = ?1)",
-    [SB__R_EV_SUBJECT] = "SELECT seq, at, type, body FROM events"
-                         " WHERE tenant = ?1 AND subject = ?2 ORDER BY seq",
+    /* Without statistics the planner prefers scanning the tenant's whole
+     * journal by primary key; one subject's events are few: the index. */
+    [SB__R_EV_SUBJECT] = "SELECT seq, at, type, body FROM events INDEXED BY events_subject"
+                         " WHERE tenant = ?1 AND subject = ?2 AND subject IS NOT NULL ORDER BY seq",
     [SB__R_DOC_GET] = "SELECT version, updated_at, body FROM documents"
                       " WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
     [SB__R_DOC_LIST] = "SELECT id, version, updated_at, body FROM documents"
