@@ -148,8 +148,8 @@ void sb__txn_drain(sb__txn *x) {
             sb_store_batch_delete(x->b, t->id, "live", docid, SB_STORE_ANY_VERSION);
             sb_map_del(&t->live, r->id);
             sb__rec_free(r);
-        } else if (r->version == 1) {
-            sb_store_batch_put(x->b, t->id, "live", docid, SB_STORE_ANY_VERSION, "1", 1);
+        } else { /* the index of unfinished work, with what a restart needs */
+            sb_store_batch_put(x->b, t->id, "live", docid, SB_STORE_ANY_VERSION, text, strlen(text));
         }
     }
 }

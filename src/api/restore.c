@@ -1,7 +1,7 @@
 /* restore.c: start-up rebuilds a tenant's routing state from the store.
  *
- * What is stored: every interaction's document ("ix"), an index of the
- * live ones ("live"), each agent's last state ("agent.state") and the
+ * What is stored: every interaction's document ("ix"), a copy of it for
+ * each unfinished one ("live", so a restart reads only those), each agent's last state ("agent.state") and the
  * journal.  Rebuilding: agents that were logged in log in again; work that
  * was connected or in wrap-up goes straight back onto its agent; waiting
  * and offered interactions are queued again in creation order with their
@@ -20,21 +20,26 @@
 #include "base/status.h"
 #include "config/config.h"
 
-typedef struct ids {
-    uint64_t *v;
+/* The live interactions' records, from the "live" documents (each a copy
+ * of the interaction's document), in id order, i.e. creation order. */
+typedef struct recs {
+    sb__tenant *t;
+    sb__rec **v;
     size_t n, cap;
-} ids;
+} recs;
 
-static void push(ids *l, uint64_t id) {
+static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o);
+
+static int collect_live(void *data, const sb_store_doc *d) {
+    recs *l = data;
+    json_t *o = json_loadb(d->body, d->len, 0, NULL);
+    if (o == NULL) return 0; /* not a record: skipped (and said so below) */
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 256;
         l->v = sb_realloc(l->v, l->cap * sizeof(*l->v));
     }
-    l->v[l->n++] = id;
-}
-
-static int collect_live(void *data, const sb_store_doc *d) {
-    push(data, strtoull(d->id, NULL, 10));
+    l->v[l->n++] = record_of(l->t, strtoull(d->id, NULL, 10), o);
+    json_decref(o);
     return 0;
 }
 
@@ -71,10 +76,10 @@ static int collect_agent(void *data, const sb_store_doc *d) {
     return 0;
 }
 
-static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o, int64_t version) {
+static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o) {
     sb__rec *x = sb_calloc(1, sizeof(*x));
     x->id = id;
-    x->version = version;
+    x->version = json_integer_value(json_object_get(o, "version"));
     x->created_at = json_integer_value(json_object_get(o, "created_at"));
     x->arrived_at = json_integer_value(json_object_get(o, "arrived_at"));
     x->priority = (int32_t)json_integer_value(json_object_get(o, "priority"));
@@ -91,30 +96,6 @@ static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o, int64_t v
     for (int s = SB_IX_QUEUED; state && s <= SB_IX_ENDED; s++)
         if (!strcmp(state, sb_ix_state_name(s))) x->state = (uint8_t)s;
     return x;
-}
-
-/* The live interactions' documents, read in one pass over the "ix"
- * documents from the oldest live id (live ids are few and recent, so the
- * scan reads little beyond them; no lookup per interaction). */
-typedef struct scan {
-    sb__tenant *t;
-    const ids *live;
-    size_t next;   /* the next live id to find */
-    sb__rec **recs;
-    size_t n;
-} scan;
-
-static int scan_one(void *data, const sb_store_doc *d) {
-    scan *sc = data;
-    uint64_t id = strtoull(d->id, NULL, 10);
-    while (sc->next < sc->live->n && sc->live->v[sc->next] < id) sc->next++;
-    if (sc->next == sc->live->n) return 1; /* all found */
-    if (sc->live->v[sc->next] != id) return 0;
-    json_t *o = json_loadb(d->body, d->len, 0, NULL);
-    if (o) sc->recs[sc->n++] = record_of(sc->t, id, o, d->version);
-    json_decref(o);
-    sc->next++;
-    return sc->next == sc->live->n;
 }
 
 /* Put one live interaction back into the core. */
@@ -153,7 +134,7 @@ int sb__restore(sb__tenant *t, char *err, size_t errlen) {
     sb_store *st = t->api->env.store;
     int64_t now = sb__now(t->api);
     uint64_t first, last;
-    ids live = {0};
+    recs live = {.t = t};
     agents ag = {.t = t};
     int rc = sb_store_event_bounds(st, t->id, &first, &last);
     if (!rc) rc = sb_store_doc_list(st, t->id, "live", NULL, 0, collect_live, &live, NULL);
@@ -164,19 +145,9 @@ int sb__restore(sb__tenant *t, char *err, size_t errlen) {
     }
     /* Agents first (logged in, not ready), then their work, then the rest. */
     for (size_t i = 0; i < ag.n; i++) sb_agent_login(t->core, now, ag.v[i].agent);
-    scan sc = {.t = t, .live = &live, .recs = sb_malloc((live.n + 1) * sizeof(sb__rec *))};
-    if (live.n) {
-        char from[24];
-        sb__rec_docid(live.v[0] - 1, from);
-        if (sb_store_doc_list(st, t->id, "ix", from, 0, scan_one, &sc, NULL) < 0) {
-            snprintf(err, errlen, "tenant %s: cannot read the interactions: %s", t->name,
-                     sb_store_errmsg(st));
-            rc = SB_EIO;
-        }
-    }
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < sc.n; i++) {
-            sb__rec *x = sc.recs[i];
+        for (size_t i = 0; i < live.n; i++) {
+            sb__rec *x = live.v[i];
             if (x == NULL) continue;
             bool on_agent = x->state == SB_IX_CONNECTED || x->state == SB_IX_WRAP_UP;
             if (on_agent != (pass == 0)) continue;
@@ -190,9 +161,8 @@ int sb__restore(sb__tenant *t, char *err, size_t errlen) {
                         t->name, (unsigned long long)x->id, sb_status_name(r));
                 sb__rec_free(x);
             }
-            sc.recs[i] = NULL;
+            live.v[i] = NULL;
         }
-    sb_free(sc.recs);
     /* That was the journal's state again, not news. */
     sb_core_events_clear(t->core);
     sb_core_set_next_seq(t->core, last + 1);
@@ -229,6 +199,7 @@ int sb__restore(sb__tenant *t, char *err, size_t errlen) {
         uv_timer_start(&t->grace, on_grace, (uint64_t)t->api->grace_ms, 0);
     }
 out:
+    for (size_t i = 0; i < live.n; i++) sb__rec_free(live.v[i]); /* those not restored */
     sb_free(live.v);
     sb_free(ag.v);
     return rc ? SB_EIO : SB_OK;
