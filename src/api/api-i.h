@@ -54,6 +54,7 @@ typedef struct sb__rec {
     int64_t version; /* of its "ix" document */
     int64_t created_at, ended_at;
     sb_id queue, agent, preferred;
+    int64_t preferred_until; /* 0: no limit (while preferred is set) */
     uint8_t channel, state;
     int32_t priority;
     int64_t arrived_at;

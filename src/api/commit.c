@@ -80,7 +80,13 @@ static void ix_event(sb__tenant *t, const sb_event *e) {
     case SB_EV_IX_ABANDONED: x->state = SB_IX_ABANDONED; break;
     case SB_EV_IX_CANCELED: x->state = SB_IX_CANCELED; break;
     case SB_EV_IX_ENDED: x->state = SB_IX_ENDED; break;
-    case SB_EV_IX_PREFERRED: x->preferred = e->target; break; /* a transfer to an agent */
+    case SB_EV_IX_PREFERRED: /* at creation, or a transfer to an agent */
+        x->preferred = e->target;
+        x->preferred_until = e->value;
+        break;
+    case SB_EV_IX_QUEUED:
+        if (e->reason == SB_REASON_PREFERRED_EXPIRED) x->preferred = 0, x->preferred_until = 0;
+        break;
     default: break;
     }
     if (x->state >= SB_IX_COMPLETED && x->ended_at == 0) x->ended_at = e->at;

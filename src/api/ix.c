@@ -26,12 +26,14 @@ json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x) {
     char id[24];
     snprintf(id, sizeof(id), "%llu", (unsigned long long)x->id);
     json_t *attrs = json_loads(x->attrs, 0, NULL);
-    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:o, s:o, s:I, s:I, s:o, s:I}", "id", id,
+    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:I}", "id", id,
                      "queue", sb__name(t, x->queue), "channel", sb_channel_name(x->channel),
                      "priority", (int)x->priority, "attributes", attrs ? attrs : json_object(),
                      "customer", x->customer ? json_string(x->customer) : json_null(), "state",
                      sb_ix_state_name(x->state), "agent", name_or_null(t, x->agent),
-                     "preferred_agent", name_or_null(t, x->preferred), "arrived_at",
+                     "preferred_agent", name_or_null(t, x->preferred), "preferred_until",
+                     x->preferred && x->preferred_until ? json_integer(x->preferred_until) : json_null(),
+                     "arrived_at",
                      (json_int_t)x->arrived_at, "created_at", (json_int_t)x->created_at,
                      "ended_at", x->ended_at ? json_integer(x->ended_at) : json_null(), "version",
                      (json_int_t)x->version);

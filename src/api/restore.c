@@ -87,6 +87,9 @@ static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o) {
     const char *q = json_string_value(json_object_get(o, "queue"));
     const char *a = json_string_value(json_object_get(o, "agent"));
     const char *c = json_string_value(json_object_get(o, "customer"));
+    const char *pref = json_string_value(json_object_get(o, "preferred_agent"));
+    x->preferred = pref ? sb__id_of(t, pref) : 0;
+    x->preferred_until = json_integer_value(json_object_get(o, "preferred_until"));
     const char *state = json_string_value(json_object_get(o, "state"));
     x->queue = q ? sb__id_of(t, q) : 0;
     x->agent = a ? sb__id_of(t, a) : 0;
@@ -120,6 +123,15 @@ static int restore_ix(sb__tenant *t, int64_t now, sb__rec *x) {
         .customer = x->customer ? sb_core_sym(t->core, x->customer) : 0,
         .arrived_at = x->arrived_at,
     };
+    /* Still reserved for its preferred agent: for what is left of the wait
+     * (gone by now: it routes normally, as the core would have done). */
+    if (x->preferred && (x->preferred_until == 0 || x->preferred_until > now)) {
+        def.preferred_agent = x->preferred;
+        def.preferred_wait_ms = x->preferred_until ? x->preferred_until - now : 0;
+    } else {
+        x->preferred = 0;
+        x->preferred_until = 0;
+    }
     if ((x->state == SB_IX_CONNECTED || x->state == SB_IX_WRAP_UP) && x->agent)
         rc = sb_interaction_restore(t->core, now, &def, x->state, x->agent, 0);
     else
