@@ -38,7 +38,7 @@ LLHTTP_OBJ := $(patsubst $(LLHTTP_DIR)/%.c,$(BUILD)/llhttp/%.o,$(LLHTTP_SRC))
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-all: $(BUILD)/switchboard $(BUILD)/unit $(BUILD)/validate-sim $(BUILD)/bench-route
+all: $(BUILD)/switchboard $(BUILD)/unit $(BUILD)/validate-sim $(BUILD)/bench-route $(BUILD)/bench-ws-fanout
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -107,8 +107,20 @@ asan-build:
 asan: deps asan-build
 	@scripts/check build/asan
 
+$(BUILD)/bench-ws-fanout: $(BUILD)/bench/ws-fanout.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -luv -lm
+
+# The routing core; the server (bench/README.md): creation against health
+# with wrk, WebSocket fan-out, restart with a large store.
 bench: $(BUILD)/bench-route
 	$(BUILD)/bench-route
+bench-http: $(BUILD)/switchboard
+	bench/http.sh
+bench-ws: $(BUILD)/switchboard $(BUILD)/bench-ws-fanout
+	bench/ws.sh
+bench-restart: $(BUILD)/switchboard
+	bench/restart.sh
+.PHONY: bench bench-http bench-ws bench-restart
 
 FUZZ_SECONDS ?= 600
 fuzz: fuzzers

@@ -488,6 +488,37 @@ static int write_res(sb__tenant *t, sb__txn *x, int res, const char *id, json_t 
 
 static int64_t version_of(json_t *o) { return json_integer_value(json_object_get(o, "version")); }
 
+/* A custom field in use keeps its entity and type, and every agent's value
+ * must still be valid under the new definition (interactions are checked
+ * as they are written). */
+static bool field_change_breaks(sb__tenant *t, const char *id, json_t *prev, json_t *def, prob *p) {
+    json_t *users = used_by(t, SB__RES_FIELD, id);
+    bool breaks = false;
+    if (json_array_size(users) &&
+        (!json_equal(json_object_get(prev, "entity"), json_object_get(def, "entity")) ||
+         !json_equal(json_object_get(prev, "type"), json_object_get(def, "type")))) {
+        fail(p, 409, "in_use", "type", "the custom field %s is in use: its entity and type stay", id);
+        p->used_by = json_incref(users);
+        breaks = true;
+    } else if (json_array_size(users) && check_field(t, def, p) == SB_OK) {
+        json_t *keep = json_incref(prev), *trial = json_deep_copy(def);
+        json_object_set_new(t->res[SB__RES_FIELD], id, trial); /* judge agents by the new one */
+        const char *aid;
+        json_t *a;
+        json_object_foreach(t->res[SB__RES_AGENT], aid, a) {
+            if (check_attrs(t, json_object_get(a, "attributes"), "agent", "attributes", p) != SB_OK) {
+                fail(p, 409, "in_use", NULL, "agent %s holds a value the new definition of %s refuses", aid, id);
+                p->used_by = json_pack("[s]", aid);
+                breaks = true;
+                break;
+            }
+        }
+        json_object_set_new(t->res[SB__RES_FIELD], id, keep);
+    }
+    json_decref(users);
+    return breaks;
+}
+
 static void respond_res(sb__req *r, sb__txn *x, int res, const char *id, int status) {
     json_t *o = json_object_get(r->t->res[res], id);
     sb__txn_respond(x, status, json_deep_copy(o), version_of(o));
@@ -541,6 +572,8 @@ void sb__res_put(sb__req *r) {
     } else if (want && (!prev || version_of(prev) != want)) {
         fail(&p, 412, "precondition_failed", NULL, "the %s is at version %lld", types[res].what,
              prev ? (long long)version_of(prev) : 0LL);
+    } else if (res == SB__RES_FIELD && prev && field_change_breaks(r->t, r->id, prev, body, &p)) {
+        /* refused: p says why */
     } else {
         sb__txn *x = sb__txn_begin(r->t, r->http);
         if (write_res(r->t, x, res, r->id, body, r->who.user, &p) == SB_OK) {
