@@ -19,13 +19,14 @@ LDLIBS  += -lsodium -ljansson -lsqlite3 -luv -lwslay -lssl -lcrypto -lpthread -l
 # Layers, in dependency order.  core depends on base only.
 BASE_SRC := $(wildcard src/base/*.c)
 CORE_SRC := $(wildcard src/core/*.c)
+STATS_SRC := $(wildcard src/stats/*.c)
 APP_SRC  := $(wildcard src/app/*.c)
 CONFIG_SRC := $(wildcard src/config/*.c)
 SIM_SRC  := $(wildcard src/sim/*.c)
 STORE_SRC := $(wildcard src/store/*.c)
 NET_SRC  := $(wildcard src/net/*.c)
 API_SRC  := $(wildcard src/api/*.c)
-LIB_SRC  := $(BASE_SRC) $(CORE_SRC) $(CONFIG_SRC) $(SIM_SRC) $(STORE_SRC) $(NET_SRC) $(API_SRC)
+LIB_SRC  := $(BASE_SRC) $(CORE_SRC) $(STATS_SRC) $(CONFIG_SRC) $(SIM_SRC) $(STORE_SRC) $(NET_SRC) $(API_SRC)
 UNIT_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c tests/scenario/*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -103,7 +104,7 @@ check: deps all fuzzers asan-build
 ASAN_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSB_DEBUG
 ASAN_LD  := -fsanitize=address,undefined
 asan-build:
-	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" LDFLAGS="$(ASAN_LD)" build/asan/unit
+	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" LDFLAGS="$(ASAN_LD)" build/asan/unit build/asan/switchboard
 asan: deps asan-build
 	@scripts/check build/asan
 

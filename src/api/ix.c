@@ -201,11 +201,7 @@ void sb__ix_create(sb__req *r) {
     x->created_at = now;
     x->channel = (uint8_t)channel;
     x->preferred = preferred;
-    x->attrs = json_dumps(attrs && json_is_object(attrs) ? attrs : json_object(), JSON_COMPACT);
-    if (attrs == NULL || !json_is_object(attrs)) {
-        free(x->attrs);
-        x->attrs = strdup("{}");
-    }
+    x->attrs = json_is_object(attrs) ? json_dumps(attrs, JSON_COMPACT) : strdup("{}");
     x->customer = json_is_string(cust) ? sb_strdup(json_string_value(cust)) : NULL;
     sb_map_put(&t->live, x->id, x);
     sb_interaction_def def = {
@@ -380,7 +376,7 @@ void sb__ix_patch(sb__req *r) {
         goto out;
     }
     free(x->attrs);
-    x->attrs = json_dumps(json_is_object(attrs) ? attrs : json_object(), JSON_COMPACT);
+    x->attrs = json_is_object(attrs) ? json_dumps(attrs, JSON_COMPACT) : strdup("{}");
     if (!x->dirty) { /* the core's attributes event marks it too; be sure */
         x->dirty = true;
         x->next_dirty = r->t->dirty;
