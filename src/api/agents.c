@@ -70,6 +70,12 @@ void sb__agent_action(sb__req *r) {
                              *const ix_fields[] = {"interaction", NULL};
     bool not_ready = !strcmp(action, "not-ready"),
          offer = !strcmp(action, "accept") || !strcmp(action, "reject");
+    /* A supervisor may force its agents out of the way, not work for them;
+     * the role first, whatever the agent (docs/api.md: 403 before 404). */
+    if (r->who.role == SB__ROLE_SUPERVISOR && strcmp(action, "logout") && !not_ready) {
+        sb__problem(r->http, 403, "forbidden", NULL, "a supervisor may only set agents not ready or log them out");
+        return;
+    }
     json_t *body = NULL;
     size_t len;
     sb_http_request_body(r->http, &len);
@@ -79,11 +85,6 @@ void sb__agent_action(sb__req *r) {
     }
     sb_id agent = path_agent(r);
     if (agent == 0) goto out;
-    /* A supervisor may force its agents out of the way, not work for them. */
-    if (r->who.role == SB__ROLE_SUPERVISOR && strcmp(action, "logout") && !not_ready) {
-        sb__problem(r->http, 403, "forbidden", NULL, "a supervisor may only set agents not ready or log them out");
-        goto out;
-    }
     sb_core *c = r->t->core;
     int64_t now = sb__now(r->api);
     int rc;

@@ -292,8 +292,6 @@ static const route routes[] = {
 
 size_t sb_api_route_count(void) { return NROUTES; }
 
-int sb_api_route_rule(size_t i) { return routes[i].rule; }
-
 void sb_api_route_at(size_t i, const char **method, const char **path) {
     *method = routes[i].method;
     *path = routes[i].path;
@@ -338,7 +336,13 @@ static void security_headers(sb_http_request *req) {
  * request has been answered. */
 static bool authorize(sb__req *r, const route *rt) {
     int st = sb__authenticate(r->api, r->http, &r->t, &r->who);
-    if (st == 401) {
+    if (st == 401 && rt->rule == SB__RULE_PUBLIC) {
+        /* A route that needs no identity ignores a stale one: a browser
+         * whose session cookie expired or was revoked must still log in. */
+        memset(&r->who, 0, sizeof(r->who));
+        r->who.user = "";
+        r->t = NULL;
+    } else if (st == 401) {
         sb_http_response_header(r->http, "WWW-Authenticate", "Bearer");
         sb__problem(r->http, 401, "unauthenticated", NULL, "the token is unknown, expired or revoked");
         return false;
@@ -412,8 +416,7 @@ void sb_api_handle(sb_http_request *req, void *ud) {
 }
 
 bool sb__is_tls(sb_http_request *req) {
-    (void)req;
-    return false; /* until the TLS listener lands (net/tls) */
+    return sb_http_request_is_tls(req) != 0;
 }
 
 /* ---- the API object ------------------------------------------------------------- */

@@ -548,8 +548,9 @@ void sb__user_password(sb__req *r) {
         return;
     }
     const char *pw = json_string_value(json_object_get(body, "password"));
-    if (json_object_get(r->t->res[SB__RES_USER], r->id) == NULL ||
-        (r->who.role != SB__ROLE_ADMIN && strcmp(r->who.user, r->id))) {
+    /* An API key is nobody's self, even if a user has its id. */
+    bool self = r->who.cred && !r->who.cred->api_key && !strcmp(r->who.user, r->id);
+    if (json_object_get(r->t->res[SB__RES_USER], r->id) == NULL || (r->who.role != SB__ROLE_ADMIN && !self)) {
         json_decref(body);
         sb__problem(r->http, 404, "not_found", NULL, "no such user");
         return;
@@ -644,6 +645,7 @@ void sb__keys_delete(sb__req *r) {
             sb_free(c);
         }
     }
+    sb__stream_revoke(r->t, r->id); /* its streams end with it (4401) */
     json_object_del(o, "hash");
     sb__txn *x = sb__txn_begin(r->t, r->http);
     sb_store_batch_delete(sb__txn_batch(x), r->t->id, "api_key", r->id, SB_STORE_ANY_VERSION);

@@ -349,6 +349,11 @@ static void commit_ix(sb__req *r, uint64_t id, int status) {
 
 void sb__ix_patch(sb__req *r) {
     static const char *const fields[] = {"attributes", NULL};
+    /* The role first, whatever the object (docs/api.md: 403 before 404). */
+    if (r->who.role == SB__ROLE_AGENT) {
+        sb__problem(r->http, 403, "forbidden", NULL, "an agent may complete, wrap up or transfer, not change attributes");
+        return;
+    }
     json_t *body = sb__body(r);
     if (body == NULL || !sb__check_fields(r, body, "", fields)) goto out;
     int64_t want = sb__if_match(r);
@@ -393,6 +398,12 @@ void sb__ix_action(sb__req *r) {
     static const char *const wrapup_fields[] = {"code", NULL};
     static const char *const none[] = {NULL};
     bool is_transfer = !strcmp(action, "transfer"), is_wrapup = !strcmp(action, "wrapup");
+    /* The role first, whatever the object (docs/api.md: 403 before 404). */
+    if (r->who.role == SB__ROLE_AGENT && strcmp(action, "complete") && strcmp(action, "wrapup") &&
+        strcmp(action, "transfer")) {
+        sb__problem(r->http, 403, "forbidden", NULL, "an agent may complete, wrap up or transfer, not %s", action);
+        return;
+    }
     json_t *body = NULL;
     size_t len;
     sb_http_request_body(r->http, &len);
@@ -404,11 +415,6 @@ void sb__ix_action(sb__req *r) {
     }
     sb__rec *x = live(r);
     if (x == NULL) goto out;
-    if (r->who.role == SB__ROLE_AGENT && strcmp(action, "complete") && strcmp(action, "wrapup") &&
-        strcmp(action, "transfer")) {
-        sb__problem(r->http, 403, "forbidden", NULL, "an agent may complete, wrap up or transfer, not %s", action);
-        goto out;
-    }
     sb_core *c = r->t->core;
     int64_t now = sb__now(r->api);
     int rc;

@@ -27,6 +27,7 @@ struct sb__sub {
     sb__sub *next, **pprev;
     bool subscribed, live, all;
     sb__who who;   /* as authenticated at the upgrade */
+    int64_t expires_at; /* the session's end, 0 for an API key */
     char user[72];
     uint64_t sent; /* every event up to this seq has been dealt with */
     uint32_t ntopics;
@@ -140,10 +141,20 @@ static bool deliver(const sb__sub *s, uint64_t ix, sb_id agent, sb_id target, sb
            sb__see_event(s->t, &s->who, ix, agent, target, queue, queue2);
 }
 
+/* A stream lasts no longer than its session: once that has expired, it
+ * ends (4401, as for a revoked one) and nothing more is delivered. */
+static bool expired(sb__sub *s, int64_t now) {
+    if (s->expires_at == 0 || now < s->expires_at) return false;
+    sb_ws_close(s->ws, 4401, "session expired");
+    return true;
+}
+
 void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const char *text, size_t len) {
+    int64_t now = sb__now(t->api);
     for (sb__sub *s = t->subs; s; s = s->next) {
         if (!s->live || seq <= s->sent) continue;
         s->sent = seq;
+        if (expired(s, now)) continue;
         if (deliver(s, e->ix, e->agent, e->target, e->queue, e->queue2)) sb_ws_send_text(s->ws, text, len);
     }
 }
@@ -190,7 +201,7 @@ static void catchup_stop(sb__sub *s) {
 
 /* One chunk of the journal for s; live once it has reached published. */
 static void catchup_step(sb__sub *s) {
-    if (s->sent >= s->t->published) {
+    if (s->sent >= s->t->published || expired(s, sb__now(s->api))) {
         catchup_stop(s);
         return;
     }
@@ -330,6 +341,8 @@ static void on_text(sb_ws *ws, const char *data, size_t len, void *ud) {
     const char *type = json_string_value(json_object_get(msg, "type"));
     if (msg == NULL || !json_is_object(msg)) {
         send_error(s, "invalid_json", msg ? "a message is a JSON object" : e.text);
+    } else if (expired(s, sb__now(s->api))) {
+        /* nothing more for an expired session */
     } else if (type && !strcmp(type, "subscribe")) {
         subscribe(s, msg);
     } else if (type && !strcmp(type, "ping")) {
@@ -381,6 +394,7 @@ void sb__stream_open(sb__req *r) {
     s->t = r->t;
     s->api = r->api;
     s->who = r->who;
+    s->expires_at = r->who.cred && !r->who.cred->api_key ? r->who.cred->expires_at : 0;
     snprintf(s->user, sizeof(s->user), "%s", r->who.user);
     s->who.user = s->user;
     s->who.cred = NULL;

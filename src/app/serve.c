@@ -34,12 +34,20 @@ static const char usage_text[] =
     "  --idle-timeout-ms MS     idle keep-alive connections close after [SB_IDLE_TIMEOUT_MS] (60000)\n"
     "  --grace-ms MS            after a restart, logged-in agents whose desktop does not\n"
     "                           reconnect within this are logged out [SB_GRACE_MS] (60000)\n"
+    "  --session-ttl-ms MS      how long a login session lasts [SB_SESSION_TTL_MS] (43200000)\n"
+    "  --rate-limit N           requests per second per token (bursts of 2N), beyond: 429;\n"
+    "                           0 for none [SB_RATE_LIMIT] (100)\n"
     "  --seed FILE              import this configuration (docs/api.md, sb_api_seed) into\n"
     "                           the default tenant if it has no queues yet [SB_SEED]\n"
+    "  --tls-cert FILE          serve HTTPS (and WSS) only, with this PEM certificate\n"
+    "                           (the server's first, then intermediates) [SB_TLS_CERT]\n"
+    "  --tls-key FILE           and its PEM private key, unencrypted [SB_TLS_KEY];\n"
+    "                           both or neither.  TLS 1.2 at least, no renegotiation\n"
     "\n"
     "The store in the data directory is rebuilt into memory at start: waiting\n"
     "interactions line up again, connected work returns to its agents.\n"
-    "On start it prints \"switchboard: serving http://ADDR:PORT/\" once listening.\n";
+    "On start it prints \"switchboard: serving http://ADDR:PORT/\" (https:// with TLS)\n"
+    "once listening.\n";
 
 typedef struct server {
     uv_loop_t loop;
@@ -82,10 +90,10 @@ static int seed_from(sb_api *api, const char *path, char *err, size_t errlen) {
         json_t *u;
         fprintf(stderr, "switchboard: tenant \"default\" has the configuration of %s; its users:\n", path);
         json_array_foreach(json_object_get(doc, "users"), i, u)
-            fprintf(stderr, "  %-8s %s\n", json_string_value(json_object_get(u, "id")),
-                    json_string_value(json_object_get(u, "role")));
-        fprintf(stderr, "  (no passwords yet: accounts and sign-in come with the security work;\n"
-                        "   every request acts in the tenant named by X-Tenant, default \"default\")\n");
+            fprintf(stderr, "  %-8s %-11s password: %s\n", json_string_value(json_object_get(u, "id")),
+                    json_string_value(json_object_get(u, "role")),
+                    json_string_value(json_object_get(u, "password")) ?: "(none)");
+        fprintf(stderr, "  log in: POST /v1/auth/login {\"tenant\": \"default\", \"user\": ..., \"password\": ...}\n");
     }
     json_decref(doc);
     return rc;
@@ -105,7 +113,8 @@ static int opt_size(const char *name, const char *text, uint64_t lo, uint64_t hi
 }
 
 int sb_app_serve(int argc, char **argv) {
-    enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO, O_GRACE, O_SEED };
+    enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO, O_GRACE, O_SEED, O_RATE, O_TTL };
+    enum { O_TLS_CERT = 2000, O_TLS_KEY };
     static const struct option opts[] = {
         {"listen", required_argument, 0, O_LISTEN},        {"port", required_argument, 0, O_PORT},
         {"data", required_argument, 0, O_DATA},            {"max-body", required_argument, 0, O_BODY},
@@ -113,6 +122,9 @@ int sb_app_serve(int argc, char **argv) {
         {"request-timeout-ms", required_argument, 0, O_REQTO},
         {"idle-timeout-ms", required_argument, 0, O_IDLETO}, {"help", no_argument, 0, 'h'},
         {"grace-ms", required_argument, 0, O_GRACE},        {"seed", required_argument, 0, O_SEED},
+        {"rate-limit", required_argument, 0, O_RATE},
+        {"session-ttl-ms", required_argument, 0, O_TTL},
+        {"tls-cert", required_argument, 0, O_TLS_CERT}, {"tls-key", required_argument, 0, O_TLS_KEY},
         {0, 0, 0, 0}};
     static const struct {
         int opt;
@@ -124,10 +136,13 @@ int sb_app_serve(int argc, char **argv) {
                  {O_CONNS, "SB_MAX_CONNECTIONS", "--max-connections", 1, 1000000},
                  {O_REQTO, "SB_REQUEST_TIMEOUT_MS", "--request-timeout-ms", 1, 3600000},
                  {O_IDLETO, "SB_IDLE_TIMEOUT_MS", "--idle-timeout-ms", 1, 86400000},
-                 {O_GRACE, "SB_GRACE_MS", "--grace-ms", 1, 86400000}};
+                 {O_GRACE, "SB_GRACE_MS", "--grace-ms", 1, 86400000},
+                 {O_RATE, "SB_RATE_LIMIT", "--rate-limit", 0, 1000000},
+                 {O_TTL, "SB_SESSION_TTL_MS", "--session-ttl-ms", 1000, 30LL * 86400000}};
     enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]) };
-    uint64_t val[NSIZES] = {8080, 0, 0, 0, 0, 0, 60000};
+    uint64_t val[NSIZES] = {8080, 0, 0, 0, 0, 0, 60000, 100, 12 * 3600 * 1000};
     const char *seed = getenv("SB_SEED");
+    const char *tls_cert = getenv("SB_TLS_CERT"), *tls_key = getenv("SB_TLS_KEY");
     const char *listen = getenv("SB_LISTEN") ? getenv("SB_LISTEN") : "127.0.0.1";
     const char *data = getenv("SB_DATA") ? getenv("SB_DATA") : "./data";
     for (int i = 0; i < NSIZES; i++) {
@@ -153,6 +168,10 @@ int sb_app_serve(int argc, char **argv) {
             seed = optarg;
             continue;
         }
+        if (o == O_TLS_CERT || o == O_TLS_KEY) {
+            *(o == O_TLS_CERT ? &tls_cert : &tls_key) = optarg;
+            continue;
+        }
         int i = 0;
         while (i < NSIZES && sizes[i].opt != o) i++;
         if (i == NSIZES) {
@@ -166,18 +185,29 @@ int sb_app_serve(int argc, char **argv) {
         return 2;
     }
 
+    char err[256] = "";
+    sb_tls *tls = NULL; /* HTTPS: loaded before anything else, to fail fast */
+    if ((tls_cert && *tls_cert) != (tls_key && *tls_key)) {
+        fprintf(stderr, "switchboard serve: --tls-cert and --tls-key (SB_TLS_CERT, SB_TLS_KEY) go together\n");
+        return 2;
+    }
+    if (tls_cert && *tls_cert && sb_tls_load(&tls, tls_cert, tls_key, err, sizeof(err)) != SB_OK) {
+        fprintf(stderr, "switchboard serve: TLS: %s\n", err);
+        return 1;
+    }
     server s = {0};
     uv_loop_init(&s.loop);
-    char err[256] = "";
     int rc = sb_store_open(&s.loop, data, &s.store, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "switchboard serve: data directory %s: %s\n", data, err);
+        sb_tls_release(tls);
         uv_loop_close(&s.loop);
         return 1;
     }
     sb_api_env env = {.store = s.store, .version = SB_VERSION, .started_ms = uv_now(&s.loop),
                       .loop = &s.loop, .openapi = sb_openapi_json,
-                      .openapi_len = sb_openapi_json_len, .grace_ms = (int64_t)val[6]};
+                      .openapi_len = sb_openapi_json_len, .grace_ms = (int64_t)val[6],
+                      .rate = (double)val[7], .session_ms = (int64_t)val[8]};
     s.api = sb_api_new(&env);
     uint64_t t0 = uv_hrtime();
     if ((rc = sb_api_start(s.api, err, sizeof(err))) == SB_OK && seed) rc = seed_from(s.api, seed, err, sizeof(err));
@@ -187,12 +217,14 @@ int sb_app_serve(int argc, char **argv) {
         sb_store_close(s.store);
         uv_run(&s.loop, UV_RUN_DEFAULT);
         sb_api_free(s.api);
+        sb_tls_release(tls);
         uv_loop_close(&s.loop);
         return 1;
     }
     fprintf(stderr, "switchboard: state rebuilt from %s in %.1f ms\n", data, (double)(uv_hrtime() - t0) / 1e6);
     sb_http_options ho = {.max_body = val[1], .max_header = val[2], .max_connections = (uint32_t)val[3],
                           .request_timeout_ms = val[4], .idle_timeout_ms = val[5]};
+    ho.tls = tls;
     s.http = sb_http_server_new(&s.loop, &ho, sb_api_handle, s.api);
     if ((rc = sb_http_server_listen(s.http, listen, (int)val[0]))) {
         fprintf(stderr, "switchboard serve: cannot listen on %s port %llu: %s\n", listen,
@@ -202,6 +234,7 @@ int sb_app_serve(int argc, char **argv) {
         sb_store_close(s.store);
         uv_run(&s.loop, UV_RUN_DEFAULT);
         sb_api_free(s.api);
+        sb_tls_release(tls);
         uv_loop_close(&s.loop);
         return 1;
     }
@@ -212,11 +245,13 @@ int sb_app_serve(int argc, char **argv) {
     uv_signal_start(&s.sigint, on_signal, SIGINT);
     signal(SIGPIPE, SIG_IGN);
     int v6 = strchr(listen, ':') != NULL;
-    printf("switchboard: serving http://%s%s%s:%d/ (data: %s)\n", v6 ? "[" : "", listen, v6 ? "]" : "",
+    printf("switchboard: serving %s://%s%s%s:%d/ (data: %s)\n", tls ? "https" : "http", v6 ? "[" : "",
+           listen, v6 ? "]" : "",
            sb_http_server_port(s.http), data);
     fflush(stdout);
     uv_run(&s.loop, UV_RUN_DEFAULT);
     sb_api_free(s.api);
+    sb_tls_release(tls);
     rc = uv_loop_close(&s.loop);
     fprintf(stderr, "switchboard: stopped\n");
     return rc ? 1 : 0;

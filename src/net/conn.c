@@ -45,10 +45,8 @@ static void handle_closed(sb__http_conn *c) {
     sb__http_server_conn_gone(c->srv, c);
 }
 
-static void tcp_closed_cb(uv_handle_t *h) {
-    sb__http_conn *c = h->data;
-    sb_free(h);
-    handle_closed(c);
+static void stream_closed_cb(sb_stream *s) {
+    handle_closed(sb_stream_data(s));
 }
 
 static void timer_closed_cb(uv_handle_t *h) {
@@ -84,17 +82,17 @@ void sb__http_conn_close(sb__http_conn *c) {
             sb__http_request_free(req);
         }
     }
-    if (c->tcp != NULL) uv_close((uv_handle_t *)c->tcp, tcp_closed_cb);
+    if (c->stream != NULL) sb_stream_close(c->stream, stream_closed_cb);
     uv_close((uv_handle_t *)&c->timer, timer_closed_cb);
 }
 
-static void shutdown_cb(uv_shutdown_t *s, int status) {
-    sb__http_conn *c = sb_container_of(s, sb__http_conn, shutdown);
+static void shutdown_cb(sb_stream *s, int status) {
+    sb__http_conn *c = sb_stream_data(s);
     if (status < 0) sb__http_conn_close(c);
 }
 
-static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
-static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf);
+static void read_cb(sb_stream *s, ssize_t nread, const uv_buf_t *buf);
+static void alloc_cb(sb_stream *s, size_t hint, uv_buf_t *buf);
 
 /* After an error answer: send FIN, then read and drop what the client
  * still sends until it closes or linger_ms pass.  Closing with unread
@@ -102,11 +100,11 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf);
 void sb__http_conn_linger(sb__http_conn *c) {
     c->lingering = 1;
     c->in_off = c->in_len = 0;
-    if (c->eof || uv_shutdown(&c->shutdown, (uv_stream_t *)c->tcp, shutdown_cb) != 0) {
+    if (c->eof || sb_stream_shutdown(c->stream, shutdown_cb) != 0) {
         sb__http_conn_close(c);
         return;
     }
-    if (!c->reading && uv_read_start((uv_stream_t *)c->tcp, alloc_cb, read_cb) != 0) {
+    if (!c->reading && sb_stream_read_start(c->stream, alloc_cb, read_cb) != 0) {
         sb__http_conn_close(c);
         return;
     }
@@ -176,13 +174,13 @@ static void conn_update_io(sb__http_conn *c) {
      * gets it) until the buffer is full, which is the back-pressure. */
     int want = !c->eof && c->in_len < SB__HTTP_READ_SIZE;
     if (want && !c->reading) {
-        if (uv_read_start((uv_stream_t *)c->tcp, alloc_cb, read_cb) != 0) {
+        if (sb_stream_read_start(c->stream, alloc_cb, read_cb) != 0) {
             sb__http_conn_close(c);
             return;
         }
         c->reading = 1;
     } else if (!want && c->reading) {
-        uv_read_stop((uv_stream_t *)c->tcp);
+        sb_stream_read_stop(c->stream);
         c->reading = 0;
     }
     if (c->cur != NULL) {
@@ -221,8 +219,8 @@ void sb__http_conn_settle(sb__http_conn *c) {
     conn_update_io(c);
 }
 
-static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
-    sb__http_conn *c = h->data;
+static void alloc_cb(sb_stream *s, size_t hint, uv_buf_t *buf) {
+    sb__http_conn *c = sb_stream_data(s);
     if (c->in == NULL) c->in = sb_malloc(SB__HTTP_READ_SIZE);
     if (c->lingering || c->in_off == c->in_len) {
         c->in_off = c->in_len = 0;
@@ -234,8 +232,8 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
     *buf = uv_buf_init(c->in + c->in_len, (unsigned)(SB__HTTP_READ_SIZE - c->in_len));
 }
 
-static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-    sb__http_conn *c = s->data;
+static void read_cb(sb_stream *s, ssize_t nread, const uv_buf_t *buf) {
+    sb__http_conn *c = sb_stream_data(s);
     if (nread == 0) return;
     if (c->lingering) { /* drop input; the client's close ends it */
         if (nread < 0) sb__http_conn_close(c);
@@ -248,7 +246,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         }
         /* half-closed: answer what was received, then close */
         c->eof = 1;
-        uv_read_stop(s);
+        sb_stream_read_stop(s);
         c->reading = 0;
     } else {
         c->in_len += (size_t)nread;
@@ -270,54 +268,41 @@ static void timer_cb(uv_timer_t *t) {
 
 /* ---- accepting and draining --------------------------------------------- */
 
-static void format_remote(sb__http_conn *c) {
-    char ip[INET6_ADDRSTRLEN] = "?";
-    if (c->peer.ss_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)&c->peer;
-        uv_ip4_name(a, ip, sizeof(ip));
-        snprintf(c->remote, sizeof(c->remote), "%s:%u", ip, (unsigned)ntohs(a->sin_port));
-    } else if (c->peer.ss_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&c->peer;
-        uv_ip6_name(a, ip, sizeof(ip));
-        snprintf(c->remote, sizeof(c->remote), "[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
-    } else {
-        snprintf(c->remote, sizeof(c->remote), "?");
-    }
-}
-
 void sb__http_conn_accept(sb_http_server *srv) {
     sb__http_conn *c = sb_calloc(1, sizeof(*c));
     c->srv = srv;
-    c->tcp = sb_malloc(sizeof(*c->tcp));
-    int r = uv_tcp_init(srv->loop, c->tcp);
-    SB_ASSERT(r == 0);
-    c->tcp->data = c;
-    r = uv_timer_init(srv->loop, &c->timer);
+    c->stream = sb__stream_new(srv->loop, srv->opts.tls);
+    sb_stream_set_data(c->stream, c);
+    int r = uv_timer_init(srv->loop, &c->timer);
     SB_ASSERT(r == 0);
     c->handles = 2;
     c->next = srv->conns;
     if (srv->conns != NULL) srv->conns->prev = c;
     srv->conns = c;
     srv->nconns++;
-    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)c->tcp) != 0) {
+    if (sb__stream_accept(c->stream, (uv_stream_t *)&srv->listener) != 0) {
         sb__http_conn_close(c);
         return;
     }
-    uv_tcp_nodelay(c->tcp, 1);
-    int len = (int)sizeof(c->peer);
-    if (uv_tcp_getpeername(c->tcp, (struct sockaddr *)&c->peer, &len) != 0)
-        memset(&c->peer, 0, sizeof(c->peer));
-    format_remote(c);
+    memcpy(&c->peer, sb_stream_peer(c->stream), sizeof(c->peer));
+    snprintf(c->remote, sizeof(c->remote), "%s", sb_stream_remote(c->stream));
     llhttp_init(&c->parser, HTTP_REQUEST, &srv->settings);
     c->parser.data = c;
     if (srv->nconns - srv->nrefused > srv->opts.max_connections) {
         c->refused = 1;
         srv->nrefused++;
         /* refusing politely costs a connection too: not without bound */
-        if (srv->nrefused > srv->opts.max_connections)
+        if (srv->nrefused > srv->opts.max_connections) {
             sb__http_conn_close(c);
-        else
-            conn_fail(c, 503);
+            return;
+        }
+        conn_fail(c, 503);
+        /* over TLS the answer waits for the handshake: not for ever (once
+         * written, the lingering close sets its own deadline) */
+        if (!c->closing && !c->lingering) {
+            c->timer_mode = SB__TIMER_LINGER;
+            uv_timer_start(&c->timer, timer_cb, srv->opts.request_timeout_ms, 0);
+        }
         return;
     }
     conn_update_io(c);

@@ -1,9 +1,9 @@
 /* http-i.h: the HTTP server's internal types and the functions its files
  * share (sb__http_ prefix).  Not for use outside src/net.
  *
- * Lifetimes.  A connection (sb__http_conn) owns two libuv handles, its
- * TCP stream (allocated apart so sb_http_upgrade() can hand it away) and
- * a timer; it is freed only when both close callbacks have run.  A request
+ * Lifetimes.  A connection (sb__http_conn) owns two handles, its stream
+ * (an sb_stream, plain or TLS, allocated apart so sb_http_upgrade() can
+ * hand it away) and a timer; it is freed only when both close callbacks have run.  A request
  * lives from its first byte to the end of its response's write; while the
  * handler holds it, it points at its connection, and closing the
  * connection sets that pointer to NULL instead of freeing it, so a late
@@ -50,7 +50,7 @@ struct sb_http_request {
     int state;
     /* the request */
     uint8_t method, http_minor;
-    unsigned keep_alive : 1, upgrade : 1, head : 1, headers_done : 1;
+    unsigned keep_alive : 1, upgrade : 1, head : 1, headers_done : 1, tls : 1;
     unsigned in_field : 1, in_value : 1;
     sb__http_buf text;    /* target, then names and values, each NUL-ended */
     uint32_t path, query; /* offsets in text; path UINT32_MAX means "/" */
@@ -68,7 +68,7 @@ struct sb_http_request {
     sb__http_buf out;     /* status line and header section */
     char *out_body;
     size_t out_body_len;
-    uv_write_t write;
+    sb_stream_write_req write;
     sb_http_upgrade_cb upgrade_cb;
     void *upgrade_ud;
 };
@@ -78,11 +78,10 @@ enum sb__http_timer { SB__TIMER_NONE, SB__TIMER_IDLE, SB__TIMER_REQUEST, SB__TIM
 struct sb__http_conn {
     sb_http_server *srv;
     sb__http_conn *prev, *next; /* the server's list */
-    uv_tcp_t *tcp;              /* NULL once detached by sb_http_upgrade() */
+    sb_stream *stream;          /* NULL once detached by sb_http_upgrade() */
     uv_timer_t timer;
-    uv_shutdown_t shutdown;
-    uv_write_t cont; /* "100 Continue" */
-    int handles;     /* open libuv handles: tcp, timer */
+    sb_stream_write_req cont; /* "100 Continue" */
+    int handles;              /* open: stream, timer */
     int timer_mode;
     llhttp_t parser;
     char *in;               /* read buffer, SB__HTTP_READ_SIZE bytes */

@@ -26,7 +26,15 @@
  * answer the connection is shut down for writing and what the client
  * still sends is read and dropped for a short while (a "lingering close",
  * so the client reads the answer instead of a TCP reset); then it is
- * closed. */
+ * closed.
+ *
+ * HTTPS: with opts.tls set (an sb_tls: certificate, key and policy, see
+ * the end of this file) every connection on the listener speaks TLS; the
+ * server reads and writes plaintext through sb_stream (stream.h), so
+ * everything above is the same over TLS, upgraded connections included.
+ * A connection whose handshake fails (plain HTTP sent to the TLS port, a
+ * bad ClientHello, no common version) is closed without an answer; the
+ * sb_tls counts it and logs it, at most one line per 10 seconds. */
 #ifndef SB_NET_HTTP_H
 #define SB_NET_HTTP_H
 
@@ -34,6 +42,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <uv.h>
+
+#include "net/stream.h"
+
+/* A server certificate and key with the TLS policy (see the end). */
+typedef struct sb_tls sb_tls;
 
 /* A listening server and its connections. */
 typedef struct sb_http_server sb_http_server;
@@ -64,6 +77,12 @@ typedef struct sb_http_options {
                                    * client's end of stream before closing; 2000 */
     uint64_t shutdown_timeout_ms; /* sb_http_server_shutdown() closes connections
                                    * still busy after this; 0 = wait for them */
+    sb_tls *tls;                  /* NULL: plain HTTP.  Else HTTPS: every
+                                   * connection is TLS with this certificate;
+                                   * sb_http_server_new() takes a reference
+                                   * of its own (each connection too), so the
+                                   * caller may sb_tls_release() its own at
+                                   * once */
 } sb_http_options;
 
 /* Called once per complete request, on the loop thread.  `ud` is the
@@ -77,14 +96,15 @@ typedef void (*sb_http_request_cb)(sb_http_request *req, void *ud);
 typedef void (*sb_http_shutdown_cb)(sb_http_server *srv, void *ud);
 
 /* Called once for sb_http_upgrade().  On success `stream` is the client's
- * uv_tcp_t, detached from the server: reading is stopped, `stream->data`
- * is NULL and the callee now owns it (close it with sb_http_stream_close()
- * or uv_close() plus sb_free() of the handle).  `rest` holds the bytes the
- * client sent after the request, already read from the socket; they are
- * valid during the call only.  `req` is still readable during the call
+ * connection (plaintext, over TLS or not), detached from the server:
+ * reading is stopped, its data pointer is NULL and the callee now owns
+ * it (close it with sb_stream_close()).  `rest` holds the bytes the
+ * client sent after the request, already read (and decrypted); they are
+ * valid during the call only; a TLS stream may hold more, which its next
+ * reader gets.  `req` is still readable during the call
  * (for Sec-WebSocket-Key and friends) and is freed after it.  If the
  * client went away first, `stream` is NULL and `rest_len` 0. */
-typedef void (*sb_http_upgrade_cb)(sb_http_request *req, uv_stream_t *stream, const char *rest,
+typedef void (*sb_http_upgrade_cb)(sb_http_request *req, sb_stream *stream, const char *rest,
                                    size_t rest_len, void *ud);
 
 /* ---- server ------------------------------------------------------------ */
@@ -174,6 +194,10 @@ int sb_http_request_version_minor(const sb_http_request *req);
  * connection closes after that response. */
 int sb_http_request_is_upgrade(const sb_http_request *req);
 
+/* Nonzero when the request came over TLS (the server has opts.tls): the
+ * API layer then adds Strict-Transport-Security and marks cookies Secure. */
+int sb_http_request_is_tls(const sb_http_request *req);
+
 /* Nonzero once the client's connection is gone: a response would be
  * discarded (but must still be given, to free the request). */
 int sb_http_request_closed(const sb_http_request *req);
@@ -201,18 +225,40 @@ void sb_http_respond(sb_http_request *req, int status, const char *content_type,
 
 /* Take the connection of an upgrade request (sb_http_request_is_upgrade())
  * away from the server.  When every earlier response on the connection
- * has been written, `cb` runs with the raw stream (see
+ * has been written, `cb` runs with the connection's stream (see
  * sb_http_upgrade_cb); it may run before this call returns.  The server
  * writes nothing for `req`: the new owner writes its own "101" response.
  * Returns SB_OK and gives `req` back, or SB_EINVAL (and `req` stays the
  * caller's, to be answered) when `req` is not an upgrade request. */
 int sb_http_upgrade(sb_http_request *req, sb_http_upgrade_cb cb, void *ud);
 
-/* uv_close() a stream obtained from sb_http_upgrade() and sb_free() it in
- * the close callback. */
-void sb_http_stream_close(uv_stream_t *stream);
-
 /* The reason phrase of a status code ("Not Found"), "Unknown" if none. */
 const char *sb_http_status_text(int status);
+
+/* ---- TLS (tls.c) ------------------------------------------------------- */
+
+/* An sb_tls is what opts.tls takes: OpenSSL's server context with the
+ * certificate chain, the private key and the policy: TLS 1.2 at least,
+ * OpenSSL's default cipher suites in the server's order of preference,
+ * no renegotiation, no compression.  It is reference-counted and may be
+ * shared by servers on several loops; its counter is atomic. */
+
+/* Load a PEM certificate (the leaf first, then any intermediates) and its
+ * PEM private key (unencrypted) from files.  Returns SB_OK and *out (one
+ * reference), or SB_EINVAL with a sentence in `err`: a file that cannot
+ * be read, holds no certificate or key, or a key that does not match the
+ * certificate. */
+int sb_tls_load(sb_tls **out, const char *cert_file, const char *key_file, char *err,
+                size_t errlen);
+
+/* The same from PEM text in memory. */
+int sb_tls_load_pem(sb_tls **out, const char *cert_pem, size_t cert_len, const char *key_pem,
+                    size_t key_len, char *err, size_t errlen);
+
+/* Drop one reference; the last frees it.  NULL is fine. */
+void sb_tls_release(sb_tls *tls);
+
+/* Handshakes that failed so far, on every connection using `tls`. */
+uint64_t sb_tls_failures(const sb_tls *tls);
 
 #endif

@@ -53,6 +53,7 @@ sb_http_request *sb__http_request_new(sb__http_conn *c) {
     req->keep_alive = 1;
     req->method = HTTP_GET;
     req->peer = c->peer;
+    req->tls = c->stream != NULL && sb_stream_is_tls(c->stream);
     memcpy(req->remote, c->remote, sizeof(req->remote));
     /* the target is at offset 0 even when empty */
     sb__http_buf_add(&req->text, "", 1);
@@ -130,6 +131,10 @@ int sb_http_request_version_minor(const sb_http_request *req) {
 
 int sb_http_request_is_upgrade(const sb_http_request *req) {
     return req->upgrade;
+}
+
+int sb_http_request_is_tls(const sb_http_request *req) {
+    return req->tls;
 }
 
 int sb_http_request_closed(const sb_http_request *req) {

@@ -145,11 +145,3 @@ int sb_http_upgrade(sb_http_request *req, sb_http_upgrade_cb cb, void *ud) {
     sb__http_conn_flush(req->conn);
     return SB_OK;
 }
-
-static void stream_closed_cb(uv_handle_t *h) {
-    sb_free(h);
-}
-
-void sb_http_stream_close(uv_stream_t *stream) {
-    uv_close((uv_handle_t *)stream, stream_closed_cb);
-}

@@ -6,6 +6,7 @@
 #include "base/mem.h"
 #include "base/status.h"
 #include "net/http-i.h"
+#include "net/tls-i.h"
 
 void sb_http_options_default(sb_http_options *o) {
     *o = (sb_http_options){
@@ -44,6 +45,7 @@ sb_http_server *sb_http_server_new(uv_loop_t *loop, const sb_http_options *opts,
     srv->loop = loop;
     if (opts != NULL) srv->opts = *opts;
     fill_defaults(&srv->opts);
+    if (srv->opts.tls != NULL) sb__tls_ref(srv->opts.tls);
     srv->on_request = on_request;
     srv->ud = ud;
     sb__http_parser_settings(&srv->settings);
@@ -128,6 +130,7 @@ static void server_check(sb_http_server *srv) {
     }
     if (srv->handles > 0) return;
     if (srv->shutdown_cb != NULL) srv->shutdown_cb(srv, srv->shutdown_ud);
+    sb_tls_release(srv->opts.tls);
     sb_free(srv);
 }
 

@@ -16,7 +16,7 @@ static void dequeue_head(sb__http_conn *c) {
     c->nqueue--;
 }
 
-static void write_cb(uv_write_t *w, int status) {
+static void write_cb(sb_stream_write_req *w, int status) {
     sb_http_request *req = sb_container_of(w, sb_http_request, write);
     sb__http_conn *c = req->conn;
     c->nwriting--;
@@ -38,7 +38,7 @@ static void write_cb(uv_write_t *w, int status) {
     }
 }
 
-static void cont_cb(uv_write_t *w, int status) {
+static void cont_cb(sb_stream_write_req *w, int status) {
     sb__http_conn *c = sb_container_of(w, sb__http_conn, cont);
     c->nwriting--;
     c->cont_busy = 0;
@@ -58,23 +58,23 @@ void sb__http_conn_continue(sb__http_conn *c) {
         if (req->state != SB__REQ_WRITING) return;
     if (c->cont_busy) return;
     uv_buf_t b = uv_buf_init((char *)msg, sizeof(msg) - 1);
-    if (uv_write(&c->cont, (uv_stream_t *)c->tcp, &b, 1, cont_cb) != 0) return;
+    if (sb_stream_write(&c->cont, c->stream, &b, 1, cont_cb) != 0) return;
     c->cont_busy = 1;
     c->nwriting++;
 }
 
 /* Give the stream to the sb_http_upgrade() callback and close the rest. */
 static void conn_detach(sb__http_conn *c, sb_http_request *req) {
-    uv_tcp_t *tcp = c->tcp;
-    if (c->reading) uv_read_stop((uv_stream_t *)tcp);
+    sb_stream *stream = c->stream;
+    if (c->reading) sb_stream_read_stop(stream);
     c->reading = 0;
-    tcp->data = NULL;
-    c->tcp = NULL;
+    sb_stream_set_data(stream, NULL);
+    c->stream = NULL;
     c->handles--;
     dequeue_head(c);
     req->conn = NULL;
     const char *rest = c->in != NULL ? c->in + c->in_off : "";
-    req->upgrade_cb(req, (uv_stream_t *)tcp, rest, c->in_len - c->in_off, req->upgrade_ud);
+    req->upgrade_cb(req, stream, rest, c->in_len - c->in_off, req->upgrade_ud);
     sb__http_request_free(req);
     c->in_off = c->in_len = 0;
     sb__http_conn_close(c);
@@ -96,7 +96,7 @@ void sb__http_conn_flush(sb__http_conn *c) {
         uv_buf_t bufs[2] = {uv_buf_init(req->out.p, (unsigned)req->out.len),
                             uv_buf_init(req->out_body, (unsigned)req->out_body_len)};
         unsigned n = req->out_body != NULL ? 2 : 1;
-        if (uv_write(&req->write, (uv_stream_t *)c->tcp, bufs, n, write_cb) != 0) {
+        if (sb_stream_write(&req->write, c->stream, bufs, n, write_cb) != 0) {
             sb__http_conn_close(c);
             return;
         }

@@ -5,12 +5,15 @@
  * fragments, answers pings, checks masking, opcodes, reserved bits, UTF-8
  * and max_message, and queues its own close frame on a violation).
  *
+ * I/O goes through the upgraded sb_stream (stream.h), plaintext whether
+ * the connection is TLS or not.
+ *
  * Output: send_cb takes every byte wslay frames into `pending`, so
  * wslay's queue is empty whenever we are not inside it and the only
  * outgoing buffer is ours, measured exactly.  flush() first offers
- * `pending` to the kernel with uv_try_write(); what the kernel refuses
- * moves to `inflight` for one uv_write() at a time.  max_outbuf bounds
- * pending + inflight.
+ * `pending` to the kernel with sb_stream_try_write() (a TLS stream always
+ * declines); what the kernel refuses moves to `inflight` for one
+ * sb_stream_write() at a time.  max_outbuf bounds pending + inflight.
  *
  * State.  `code` is 0 while open and the close code (see ws.h) as soon
  * as closing is decided: by us (start_close), by the client's close frame
@@ -48,20 +51,19 @@ typedef struct sb__ws_buf {
 } sb__ws_buf;
 
 struct sb_ws {
-    uv_tcp_t *tcp; /* from sb_http_upgrade(); NULL until then */
+    sb_stream *stream; /* from sb_http_upgrade(); NULL until then */
     uv_timer_t timer;
-    uv_write_t write;
-    uv_shutdown_t shutdown;
+    sb_stream_write_req write;
     wslay_event_context_ptr ctx;
     sb_ws_options opts;
     sb_ws_callbacks cb;
     void *ud;
     sb__ws_buf pending;  /* framed, not yet offered to the kernel */
-    sb__ws_buf inflight; /* in the uv_write() under way */
+    sb__ws_buf inflight; /* in the sb_stream_write() under way */
     const char *in;      /* input being fed to wslay */
     size_t in_len, in_off;
     int busy;       /* depth of our own calls into wslay and callbacks */
-    int handles;    /* open: tcp, timer */
+    int handles;    /* open: stream, timer */
     int timer_mode; /* SB__WS_PING, _PONG, _CLOSING */
     int code;       /* 0 while open; then the close code */
     int want_code;  /* of the close frame settle() is to queue */
@@ -69,12 +71,13 @@ struct sb_ws {
     size_t want_reason_len;
     unsigned close_wanted : 1; /* settle() queues our close frame */
     unsigned client_first : 1; /* the client's close frame came first */
-    unsigned writing : 1;      /* a uv_write() is under way */
+    unsigned writing : 1;      /* an sb_stream_write() is under way */
+    unsigned waited : 1;       /* ... and the kernel did not take it at once */
     unsigned heard : 1;        /* bytes received since the last ping */
     unsigned eof : 1;          /* the client has finished sending */
     unsigned fatal : 1;        /* I/O failed: close the handles now */
     unsigned close_sent : 1;   /* a close frame is in our buffer or beyond */
-    unsigned shut : 1;         /* uv_shutdown() called */
+    unsigned shut : 1;         /* sb_stream_shutdown() called */
     unsigned gone : 1;         /* handles closing: nothing more happens */
     char remote[64];
 };
@@ -134,10 +137,8 @@ static void handle_closed(sb_ws *ws) {
     sb_free(ws);
 }
 
-static void tcp_closed_cb(uv_handle_t *h) {
-    sb_ws *ws = h->data;
-    sb_free(h);
-    handle_closed(ws);
+static void stream_closed_cb(sb_stream *s) {
+    handle_closed(sb_stream_data(s));
 }
 
 static void timer_closed_cb(uv_handle_t *h) {
@@ -150,7 +151,7 @@ static void teardown(sb_ws *ws) {
     if (ws->gone) return;
     ws->gone = 1;
     if (ws->code == 0) ws->code = WSLAY_CODE_ABNORMAL_CLOSURE;
-    uv_close((uv_handle_t *)ws->tcp, tcp_closed_cb);
+    sb_stream_close(ws->stream, stream_closed_cb);
     uv_close((uv_handle_t *)&ws->timer, timer_closed_cb);
 }
 
@@ -222,7 +223,7 @@ static void msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 
 /* ---- output ------------------------------------------------------------------ */
 
-static void write_cb(uv_write_t *w, int status) {
+static void write_cb(sb_stream_write_req *w, int status) {
     sb_ws *ws = sb_container_of(w, sb_ws, write);
     ws->writing = 0;
     ws->inflight.len = 0;
@@ -230,16 +231,16 @@ static void write_cb(uv_write_t *w, int status) {
     if (ws->gone) return;
     if (status < 0)
         ws->fatal = 1;
-    else
+    else if (ws->waited)
         ws->heard = 1; /* the kernel had held these back: the client is reading */
     settle(ws);
 }
 
-/* Offer pending bytes to the kernel; hand what it refuses to uv_write(). */
+/* Offer pending bytes to the kernel; hand what it refuses to sb_stream_write(). */
 static void flush(sb_ws *ws) {
     if (ws->writing || ws->pending.len == 0) return;
     uv_buf_t b = uv_buf_init(ws->pending.p, (unsigned)ws->pending.len);
-    int n = uv_try_write((uv_stream_t *)ws->tcp, &b, 1);
+    int n = sb_stream_try_write(ws->stream, &b, 1);
     if (n < 0 && n != UV_EAGAIN) {
         ws->fatal = 1;
         return;
@@ -255,15 +256,17 @@ static void flush(sb_ws *ws) {
     ws->inflight = ws->pending;
     ws->pending = t;
     b = uv_buf_init(ws->inflight.p, (unsigned)ws->inflight.len);
-    if (uv_write(&ws->write, (uv_stream_t *)ws->tcp, &b, 1, write_cb) != 0) {
+    if (sb_stream_write(&ws->write, ws->stream, &b, 1, write_cb) != 0) {
         ws->fatal = 1;
         return;
     }
     ws->writing = 1;
+    /* did the kernel take it all at once (TLS writes come this way)? */
+    ws->waited = sb_stream_write_queue_size(ws->stream) > 0;
 }
 
-static void shutdown_cb(uv_shutdown_t *s, int status) {
-    sb_ws *ws = sb_container_of(s, sb_ws, shutdown);
+static void shutdown_cb(sb_stream *s, int status) {
+    sb_ws *ws = sb_stream_data(s);
     if (ws->gone) return;
     if (status < 0) ws->fatal = 1;
     settle(ws);
@@ -319,7 +322,7 @@ static void settle(sb_ws *ws) {
     } else if (!wslay_event_get_read_enabled(ws->ctx) && !ws->shut) {
         /* a failed connection: its close frame will not be parsed, so
          * end the stream and read (dropping) until the client does */
-        if (uv_shutdown(&ws->shutdown, (uv_stream_t *)ws->tcp, shutdown_cb) != 0)
+        if (sb_stream_shutdown(ws->stream, shutdown_cb) != 0)
             teardown(ws);
         else
             ws->shut = 1;
@@ -354,12 +357,12 @@ static void feed(sb_ws *ws, const char *p, size_t n) {
     }
 }
 
-static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+static void alloc_cb(sb_stream *s, size_t hint, uv_buf_t *buf) {
     *buf = uv_buf_init(sb_malloc(SB__WS_READ_SIZE), SB__WS_READ_SIZE);
 }
 
-static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-    sb_ws *ws = s->data;
+static void read_cb(sb_stream *s, ssize_t nread, const uv_buf_t *buf) {
+    sb_ws *ws = sb_stream_data(s);
     if (nread > 0 && !ws->gone) feed(ws, buf->base, (size_t)nread);
     sb_free(buf->base);
     if (nread == UV_EOF)
@@ -394,8 +397,8 @@ static void timer_cb(uv_timer_t *t) {
 
 /* ---- the upgrade ----------------------------------------------------------- */
 
-static void upgraded_cb(sb_http_request *req, uv_stream_t *stream, const char *rest,
-                        size_t rest_len, void *ud) {
+static void upgraded_cb(sb_http_request *req, sb_stream *stream, const char *rest, size_t rest_len,
+                        void *ud) {
     sb_ws *ws = ud;
     if (stream == NULL) { /* the client went away first: no handle to close */
         ws->gone = 1;
@@ -404,9 +407,9 @@ static void upgraded_cb(sb_http_request *req, uv_stream_t *stream, const char *r
         sb_free(ws);
         return;
     }
-    ws->tcp = (uv_tcp_t *)stream;
-    stream->data = ws;
-    uv_timer_init(stream->loop, &ws->timer);
+    ws->stream = stream;
+    sb_stream_set_data(stream, ws);
+    uv_timer_init(sb_stream_loop(stream), &ws->timer);
     ws->handles = 2;
     timer_arm(ws, SB__WS_PING, ws->opts.ping_interval_ms);
     static const struct wslay_event_callbacks callbacks = {
@@ -431,7 +434,7 @@ static void upgraded_cb(sb_http_request *req, uv_stream_t *stream, const char *r
     if (ws->cb.on_open) ws->cb.on_open(ws, ws->ud);
     if (rest_len > 0) feed(ws, rest, rest_len);
     ws->busy--;
-    if (uv_read_start(stream, alloc_cb, read_cb) != 0) ws->fatal = 1;
+    if (sb_stream_read_start(stream, alloc_cb, read_cb) != 0) ws->fatal = 1;
     settle(ws);
 }
 

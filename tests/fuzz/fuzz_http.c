@@ -357,11 +357,11 @@ static void answer(sb_http_request *req, unsigned seq, int varied) {
                     body, (size_t)n);
 }
 
-static void stream_closed_cb(uv_handle_t *h) {
-    sb_free(h);
+static void stream_closed_cb(sb_stream *s) {
+    CHECK(sb_stream_data(s) == NULL);
 }
 
-static void upgrade_cb(sb_http_request *req, uv_stream_t *stream, const char *rest, size_t rest_len,
+static void upgrade_cb(sb_http_request *req, sb_stream *stream, const char *rest, size_t rest_len,
                        void *ud) {
     unsigned seq = (unsigned)(uintptr_t)ud;
     /* the request is still readable */
@@ -371,7 +371,7 @@ static void upgrade_cb(sb_http_request *req, uv_stream_t *stream, const char *re
         CHECK(rest_len == 0);
         return;
     }
-    CHECK(stream->data == NULL);
+    CHECK(sb_stream_data(stream) == NULL);
     CHECK(rest_len <= 65536); /* what the read buffer holds at most */
     volatile size_t sink = checksum(rest, rest_len);
     (void)sink;
@@ -382,11 +382,11 @@ static void upgrade_cb(sb_http_request *req, uv_stream_t *stream, const char *re
                      "Upgrade: x\r\n\r\n",
                      seq);
     uv_buf_t b = uv_buf_init(msg, (unsigned)n);
-    uv_try_write(stream, &b, 1);
+    sb_stream_try_write(stream, &b, 1);
     if (seq % 2)
-        sb_http_stream_close(stream);
-    else /* the other way the API allows */
-        uv_close((uv_handle_t *)stream, stream_closed_cb);
+        sb_stream_close(stream, NULL);
+    else /* with a close callback */
+        sb_stream_close(stream, stream_closed_cb);
 }
 
 static void defer_cb(uv_timer_t *t);

@@ -862,26 +862,26 @@ static void test_http_shutdown_timeout(void **state) {
 
 /* ---- upgrade ------------------------------------------------------------------ */
 
-static void echo_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+static void echo_alloc(sb_stream *s, size_t hint, uv_buf_t *buf) {
     static char mem[4096]; /* loop thread only */
     *buf = uv_buf_init(mem, sizeof(mem));
 }
 
-static void echo_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+static void echo_read(sb_stream *s, ssize_t n, const uv_buf_t *buf) {
     if (n > 0) {
         uv_buf_t b = uv_buf_init(buf->base, (unsigned)n);
-        uv_try_write(s, &b, 1);
+        sb_stream_try_write(s, &b, 1);
     } else if (n < 0) {
-        sb_http_stream_close(s);
+        sb_stream_close(s, NULL);
     }
 }
 
-static void upgraded_cb(sb_http_request *req, uv_stream_t *s, const char *rest, size_t n,
-                        void *ud) {
+static void upgraded_cb(sb_http_request *req, sb_stream *s, const char *rest, size_t n, void *ud) {
     fx *f = ud;
     LOOP_CHECK(f, s != NULL);
     if (s == NULL) return;
-    LOOP_CHECK(f, s->data == NULL);
+    LOOP_CHECK(f, sb_stream_data(s) == NULL);
+    LOOP_CHECK(f, !sb_stream_is_tls(s));
     char msg[512];
     const char *key = sb_http_request_header(req, "sec-websocket-key");
     int k = snprintf(msg, sizeof(msg),
@@ -889,8 +889,8 @@ static void upgraded_cb(sb_http_request *req, uv_stream_t *s, const char *rest, 
                      "\r\nkey=%s;rest=%.*s;\n",
                      key ? key : "-", (int)n, rest);
     uv_buf_t b = uv_buf_init(msg, (unsigned)k);
-    LOOP_CHECK(f, uv_try_write(s, &b, 1) == k);
-    LOOP_CHECK(f, uv_read_start(s, echo_alloc, echo_read) == 0);
+    LOOP_CHECK(f, sb_stream_try_write(s, &b, 1) == k);
+    LOOP_CHECK(f, sb_stream_read_start(s, echo_alloc, echo_read) == 0);
 }
 
 static void h_upgrade(fx *f, sb_http_request *req) {
@@ -936,7 +936,7 @@ static void test_http_upgrade_detach(void **state) {
     fx_finish(f);
 }
 
-static void null_upgrade_cb(sb_http_request *req, uv_stream_t *s, const char *rest, size_t n,
+static void null_upgrade_cb(sb_http_request *req, sb_stream *s, const char *rest, size_t n,
                             void *ud) {
     fx *f = ud;
     LOOP_CHECK(f, s == NULL && n == 0);
