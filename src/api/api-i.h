@@ -308,6 +308,9 @@ int64_t sb__if_match(sb__req *r);
 void sb__core_error(sb__req *r, int rc, const char *what, int state);
 /* Query parameter `name` into buf (percent-decoded); false when absent. */
 bool sb__query(const sb__req *r, const char *name, char *buf, size_t size);
+/* The `limit` query parameter (1-1000) into *limit, left as it is when
+ * absent; false after answering 400. */
+bool sb__limit(sb__req *r, size_t *limit);
 /* A valid configuration id (1-64 of A-Z a-z 0-9 _ . -). */
 bool sb__valid_id(const char *s);
 

@@ -170,6 +170,20 @@ bool sb__query(const sb__req *r, const char *name, char *buf, size_t size) {
     return false;
 }
 
+bool sb__limit(sb__req *r, size_t *limit) {
+    char text[16];
+    if (!sb__query(r, "limit", text, sizeof(text))) return true;
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*end || v < 1 || v > 1000) {
+        sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
+                    "limit must be from 1 to 1000");
+        return false;
+    }
+    *limit = (size_t)v;
+    return true;
+}
+
 bool sb__valid_id(const char *s) {
     size_t n = strlen(s);
     if (n == 0 || n > 64) return false;

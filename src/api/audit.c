@@ -47,20 +47,11 @@ static int one(void *data, const sb_store_doc *d) {
 
 /* GET /v1/audit?actor=&collection=&limit=&cursor= : oldest first. */
 void sb__audit_list(sb__req *r) {
-    char actor[72], coll[64], limit[16], cursor[48];
+    char actor[72], coll[64], cursor[48];
     list_ctx l = {.limit = 100};
     l.actor = sb__query(r, "actor", actor, sizeof(actor)) ? actor : NULL;
     l.collection = sb__query(r, "collection", coll, sizeof(coll)) ? coll : NULL;
-    if (sb__query(r, "limit", limit, sizeof(limit))) {
-        char *end;
-        long v = strtol(limit, &end, 10);
-        if (*end || v < 1 || v > 1000) {
-            sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
-                        "limit must be from 1 to 1000");
-            return;
-        }
-        l.limit = (size_t)v;
-    }
+    if (!sb__limit(r, &l.limit)) return;
     bool has_cursor = sb__query(r, "cursor", cursor, sizeof(cursor));
     l.items = json_array();
     int more = 0;

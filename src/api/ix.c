@@ -295,23 +295,14 @@ static int list_one(void *data, const sb_store_doc *d) {
 }
 
 void sb__ix_list(sb__req *r) {
-    char state[32], queue[72], channel[16], agent[72], limit[16], cursor[32];
+    char state[32], queue[72], channel[16], agent[72], cursor[32];
     list_ctx l = {.r = r};
     l.state = sb__query(r, "state", state, sizeof(state)) ? state : NULL;
     l.queue = sb__query(r, "queue", queue, sizeof(queue)) ? queue : NULL;
     l.channel = sb__query(r, "channel", channel, sizeof(channel)) ? channel : NULL;
     l.agent = sb__query(r, "agent", agent, sizeof(agent)) ? agent : NULL;
     l.limit = 100;
-    if (sb__query(r, "limit", limit, sizeof(limit))) {
-        char *end;
-        long v = strtol(limit, &end, 10);
-        if (*end || v < 1 || v > 1000) {
-            sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
-                        "limit must be from 1 to 1000");
-            return;
-        }
-        l.limit = (size_t)v;
-    }
+    if (!sb__limit(r, &l.limit)) return;
     bool has_cursor = sb__query(r, "cursor", cursor, sizeof(cursor));
     if (has_cursor && (strlen(cursor) != 20 || strspn(cursor, "0123456789") != 20)) {
         sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "cursor"),

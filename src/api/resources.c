@@ -637,18 +637,9 @@ static int cmp_str(const void *a, const void *b) {
 
 void sb__res_list(sb__req *r) {
     int res = *(const int *)r->arg;
-    char limit[16], cursor[80];
+    char cursor[80];
     size_t lim = 100;
-    if (sb__query(r, "limit", limit, sizeof(limit))) {
-        char *end;
-        long v = strtol(limit, &end, 10);
-        if (*end || v < 1 || v > 1000) {
-            sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "limit"),
-                        "limit must be from 1 to 1000");
-            return;
-        }
-        lim = (size_t)v;
-    }
+    if (!sb__limit(r, &lim)) return;
     bool after = sb__query(r, "cursor", cursor, sizeof(cursor));
     json_t *all = r->t->res[res];
     size_t n = json_object_size(all), k = 0;
