@@ -14,7 +14,12 @@
  *                connected, in wrap-up, or handled before); reads the
  *                queues it serves and the shared lists (skills, codes,
  *                reasons, fields, teams, profiles)
- *   integration  an API key: only what its scopes name, tenant-wide */
+ *   integration  an API key: only what its scopes name, tenant-wide
+ *
+ * Statistics follow the objects: a queue's figures for whoever sees the
+ * queue, an agent's for whoever sees the agent, a team's for admins, keys
+ * and the supervisors of that team, the tenant's rollup and /metrics for
+ * admins and keys with stats:read (the rollup for supervisors too). */
 #include <string.h>
 
 #include "api/api-i.h"
@@ -50,6 +55,11 @@ bool sb__access_route(const sb__who *w, int rule) {
     case SB__RULE_STREAM:
         return role == SB__ROLE_SUPERVISOR || role == SB__ROLE_AGENT || has_scope(w, SB__SCOPE(STREAM_READ));
     case SB__RULE_AUDIT: return has_scope(w, SB__SCOPE(AUDIT_READ));
+    case SB__RULE_STATS: /* each object then as the role sees it */
+        return role == SB__ROLE_SUPERVISOR || role == SB__ROLE_AGENT || has_scope(w, SB__SCOPE(STATS_READ));
+    case SB__RULE_STATS_TENANT:
+        return role == SB__ROLE_SUPERVISOR || has_scope(w, SB__SCOPE(STATS_READ));
+    case SB__RULE_METRICS: return has_scope(w, SB__SCOPE(STATS_READ));
     default: return false;
     }
 }

@@ -87,6 +87,7 @@ void sb__agent_action(sb__req *r) {
     if (agent == 0) goto out;
     sb_core *c = r->t->core;
     int64_t now = sb__now(r->api);
+    uint64_t t0 = uv_hrtime(); /* the core's calls below, for /metrics */
     int rc;
     if (offer) {
         uint64_t ix = ix_member(r, body);
@@ -113,6 +114,7 @@ void sb__agent_action(sb__req *r) {
     } else {
         rc = sb_agent_ready(c, now, agent);
     }
+    sb__metric_decision(r->api, t0);
     if (rc != SB_OK) {
         sb_agent_info in;
         sb__core_error(r, rc, "agent", sb_agent_info_get(c, agent, &in) == SB_OK ? in.state : -1);

@@ -94,7 +94,8 @@ typedef enum sb__role {
     X(AGENTS_READ, "agents:read")                  \
     X(AGENTS_WRITE, "agents:write")                \
     X(STREAM_READ, "stream:read")                  \
-    X(AUDIT_READ, "audit:read")
+    X(AUDIT_READ, "audit:read")                    \
+    X(STATS_READ, "stats:read")
 
 enum {
 #define SB__SCOPE_BIT(name, str) SB__SCOPE_BIT_##name,
@@ -159,6 +160,9 @@ typedef enum sb__rule {
     SB__RULE_AGENT_WRITE,
     SB__RULE_STREAM,
     SB__RULE_AUDIT,
+    SB__RULE_STATS,        /* statistics and reports of visible objects */
+    SB__RULE_STATS_TENANT, /* the tenant's rollup: admin, supervisor, stats:read */
+    SB__RULE_METRICS,      /* /metrics: admin, stats:read */
 } sb__rule;
 
 bool sb__access_route(const sb__who *w, int rule);
@@ -192,6 +196,10 @@ struct sb__tenant {
     uv_timer_t grace;           /* after a restart: agents' reconnect grace */
     sb_id *grace_agents;        /* the agents restored logged in, while it runs */
     size_t ngrace;
+    struct sb_stats *stats;     /* the tenant's figures (figures.c) */
+    int64_t stats_day;          /* the UTC day "today" began (days since the epoch) */
+    sb_map stats_dirty;         /* queues whose figures changed since the last push */
+    bool stats_dirty_any;       /* anything changed since the last push (tenant topic) */
     struct sb__tenant *next;
 };
 
@@ -209,6 +217,11 @@ struct sb_api {
     int catching_up;            /* subscribers still reading the journal */
     bool started;               /* sb_api_start succeeded: prune runs */
     bool stopping;
+    int64_t stats_interval_ms;  /* length of the stored statistics intervals */
+    uv_timer_t tick;            /* every second: stats clock, intervals, pushes, loop lag */
+    uint64_t tick_hr;           /* uv_hrtime of the last tick */
+    bool tick_started;
+    struct sb__metrics *metrics; /* metrics.c */
 };
 
 /* Events are kept this long at least (stream resume), and idempotency
@@ -364,6 +377,67 @@ bool sb__stream_agent_connected(const sb__tenant *t, sb_id agent);
 
 /* The JSON of an event ("type": "event"); caller frees. */
 char *sb__event_text(const sb__tenant *t, const sb_event *e, size_t *len);
+
+/* Stats topics ("stats:queue:ID", "stats:tenant"): push what changed, at
+ * most once a second per topic and subscriber (called by the tick). */
+void sb__stream_stats_flush(sb__tenant *t, int64_t now);
+/* WebSocket clients of every tenant (metrics). */
+uint32_t sb__stream_clients(const sb_api *api);
+
+/* ---- statistics (figures.c), reports (report.c), metrics (metrics.c) ---- */
+
+void sb__tstats_init(sb__tenant *t);
+void sb__tstats_free(sb__tenant *t);
+/* Keep the stats' configuration in step with resource (res, id): o the
+ * new object, NULL when removed.  After the core accepted it. */
+void sb__tstats_config(sb__tenant *t, int res, const char *id, json_t *o);
+/* One drained core event. */
+void sb__tstats_feed(sb__tenant *t, const sb_event *e);
+/* The 1 s timer of the API (started by sb_api_start, closed by stop). */
+void sb__tstats_start(sb_api *api);
+void sb__tstats_stop(sb_api *api);
+/* A queue's view as JSON (the stream's "stats" member); NULL if unknown. */
+json_t *sb__tstats_queue_json(sb__tenant *t, sb_id queue, int64_t now);
+json_t *sb__tstats_tenant_json(sb__tenant *t, int64_t now);
+bool sb__see_team(const sb__tenant *t, const sb__who *w, const char *team);
+bool sb__see_tenant_stats(const sb__who *w);
+
+void sb__tstats_queues(sb__req *r);
+void sb__tstats_queue(sb__req *r);
+void sb__tstats_agent(sb__req *r);
+void sb__tstats_team(sb__req *r);
+void sb__tstats_tenant(sb__req *r);
+void sb__report_intervals(sb__req *r);
+void sb__report_interactions(sb__req *r);
+void sb__metrics_get(sb__req *r);
+
+/* Latency histograms (seconds) and counters for /metrics. */
+#define SB__HIST_N 14
+typedef struct sb__hist {
+    uint64_t n[SB__HIST_N + 1]; /* per bucket (not cumulative); the last: above all bounds */
+    uint64_t count;
+    double sum;
+} sb__hist;
+void sb__hist_add(sb__hist *h, const double *bounds, double v);
+extern const double sb__lat_bounds[SB__HIST_N];  /* seconds */
+extern const double sb__size_bounds[SB__HIST_N]; /* counts */
+
+typedef struct sb__metrics {
+    sb__hist *route;        /* per route of the table, then one for unmatched */
+    size_t nroute;
+    sb__hist decision;      /* time in the core's calls on the write path */
+    sb__hist commit;        /* batch submitted .. durable */
+    sb__hist batch_ops;     /* operations per submitted batch */
+    sb__hist loop_lag;      /* lateness of the 1 s tick */
+    int64_t lag_last_us;
+    int cur_route;          /* the route whose handler runs now, -1 none */
+    uint64_t cur_t0;        /* its start (uv_hrtime) */
+    bool cur_deferred;      /* its answer waits for a commit (counted then) */
+} sb__metrics;
+sb__metrics *sb__metrics_new(size_t nroutes);
+void sb__metrics_free(sb__metrics *m);
+/* A core call on the write path took from t0 (uv_hrtime) until now. */
+void sb__metric_decision(sb_api *api, uint64_t t0);
 
 /* ---- start-up (restore.c) --------------------------------------------- */
 

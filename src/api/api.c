@@ -300,6 +300,14 @@ static const route routes[] = {
     AGENT_ACTION("not-ready"),
     AGENT_ACTION("accept"),
     AGENT_ACTION("reject"),
+    {"GET", "/v1/stats/queues", sb__tstats_queues, NULL, SB__RULE_STATS},
+    {"GET", "/v1/stats/queues/{id}", sb__tstats_queue, NULL, SB__RULE_STATS},
+    {"GET", "/v1/stats/agents/{id}", sb__tstats_agent, NULL, SB__RULE_STATS},
+    {"GET", "/v1/stats/teams/{id}", sb__tstats_team, NULL, SB__RULE_STATS},
+    {"GET", "/v1/stats/tenant", sb__tstats_tenant, NULL, SB__RULE_STATS_TENANT},
+    {"GET", "/v1/reports/intervals", sb__report_intervals, NULL, SB__RULE_STATS},
+    {"GET", "/v1/reports/interactions", sb__report_interactions, NULL, SB__RULE_STATS},
+    {"GET", "/metrics", sb__metrics_get, NULL, SB__RULE_METRICS},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -410,7 +418,10 @@ void sb_api_handle(sb_http_request *req, void *ud) {
             if (!strcmp(routes[i].method, "GET")) strcat(allow, ", HEAD");
         }
     }
+    sb__metrics *m = api->metrics;
+    uint64_t t0 = uv_hrtime();
     if (found == NULL) {
+        sb__hist_add(&m->route[NROUTES], sb__lat_bounds, (double)(uv_hrtime() - t0) / 1e9);
         if (*allow) {
             sb_http_response_header(req, "Allow", allow);
             sb__problem(req, 405, "method_not_allowed", NULL, "allowed: %s", allow);
@@ -424,9 +435,17 @@ void sb_api_handle(sb_http_request *req, void *ud) {
         sb__problem(req, 503, "shutting_down", NULL, "the server is shutting down");
         return;
     }
-    if (!authorize(&r, found)) return;
-    r.arg = found->arg;
-    found->fn(&r);
+    /* Counted when answered: now, or (writes) once durable (commit.c). */
+    m->cur_route = (int)(found - routes);
+    m->cur_t0 = t0;
+    m->cur_deferred = false;
+    if (authorize(&r, found)) {
+        r.arg = found->arg;
+        found->fn(&r);
+    }
+    if (!m->cur_deferred)
+        sb__hist_add(&m->route[m->cur_route], sb__lat_bounds, (double)(uv_hrtime() - t0) / 1e9);
+    m->cur_route = -1;
 }
 
 bool sb__is_tls(sb_http_request *req) {
@@ -455,11 +474,15 @@ sb_api *sb_api_new(const sb_api_env *env) {
     api->rate = env->rate;
     sb_map_init(&api->throttle);
     uv_idle_init(env->loop, &api->catchup);
+    api->stats_interval_ms = (env->stats_interval_min > 0 ? env->stats_interval_min : 15) * 60000LL;
+    api->metrics = sb__metrics_new(NROUTES);
     return api;
 }
 
 int sb_api_start(sb_api *api, char *err, size_t errlen) {
-    return sb__tenants_load(api, err, errlen);
+    int rc = sb__tenants_load(api, err, errlen);
+    if (rc == SB_OK) sb__tstats_start(api);
+    return rc;
 }
 
 void sb_api_stop(sb_api *api) {
@@ -467,6 +490,7 @@ void sb_api_stop(sb_api *api) {
     api->stopping = true;
     sb__stream_close_all(api);
     if (api->started) uv_close((uv_handle_t *)&api->prune, NULL);
+    sb__tstats_stop(api);
     for (sb__tenant *t = api->tenants; t; t = t->next) {
         uv_close((uv_handle_t *)&t->timer, NULL);
         if (t->grace_agents) uv_close((uv_handle_t *)&t->grace, NULL);
@@ -481,5 +505,6 @@ void sb_api_free(sb_api *api) {
     void *val;
     while (sb_map_next(&api->throttle, &it, &key, &val)) sb_free(val);
     sb_map_free(&api->throttle);
+    sb__metrics_free(api->metrics);
     sb_free(api);
 }

@@ -28,6 +28,8 @@ typedef struct sb_api_env {
     int64_t session_ms;  /* how long a login session lasts; 0: 12 hours */
     double rate;         /* requests per second per token (burst twice as
                           * many), beyond: 429; 0: unlimited */
+    int stats_interval_min; /* stored statistics intervals, minutes dividing
+                             * a day; 0: 15 */
 } sb_api_env;
 
 sb_api *sb_api_new(const sb_api_env *env);

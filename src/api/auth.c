@@ -528,9 +528,11 @@ static void after_password(uv_work_t *w, int status) {
         sb__problem(r->http, 404, "not_found", NULL, "no such user");
     } else {
         sb__txn *x = sb__txn_begin(r->t, r->http);
+        char actor[72]; /* r->who.user lives in the session, which the revoke may free */
+        snprintf(actor, sizeof(actor), "%s", r->who.user);
         sb__password_stage(x, h->user, h->hash);
         sb__sessions_revoke(x, h->user);
-        sb__audit(x, r->who.user, "password", "users", h->user, NULL, NULL);
+        sb__audit(x, actor, "password", "users", h->user, NULL, NULL);
         sb__txn_respond(x, 204, NULL, 0);
         sb__txn_commit(x);
     }

@@ -29,6 +29,8 @@ struct sb__txn {
     pub *pubs;
     size_t npubs, cappubs;
     int *wait; /* sb__txn_wait: the status, once known (else 1) */
+    int route;          /* the request's route, for its latency (-1: none) */
+    uint64_t t0, submitted; /* uv_hrtime: the request's start, the batch's submission */
     struct put_rec {
         uint64_t id;
         int64_t version;
@@ -42,6 +44,13 @@ sb__txn *sb__txn_begin(sb__tenant *t, sb_http_request *req) {
     x->t = t;
     x->req = req;
     x->b = sb_store_batch_new(sb__now(t->api));
+    x->route = -1;
+    sb__metrics *m = t->api->metrics;
+    if (req && m->cur_route >= 0) { /* answered when durable: counted then */
+        x->route = m->cur_route;
+        x->t0 = m->cur_t0;
+        m->cur_deferred = true;
+    }
     return x;
 }
 
@@ -126,6 +135,7 @@ void sb__txn_drain(sb__txn *x) {
                               len);
         if (e->ix) ix_event(t, e);
         if (e->type == SB_EV_AGENT_STATE) agent_doc(x, e);
+        sb__tstats_feed(t, e);
         if (x->npubs == x->cappubs) {
             x->cappubs = x->cappubs ? 2 * x->cappubs : 8;
             x->pubs = sb_realloc(x->pubs, x->cappubs * sizeof(*x->pubs));
@@ -201,6 +211,10 @@ void sb__txn_idem(sb__txn *x, const char *key) {
 static void on_committed(void *data, int status, const sb_store_batch *b) {
     sb__txn *x = data;
     sb__tenant *t = x->t;
+    sb__metrics *m = t->api->metrics;
+    if (b) sb__hist_add(&m->commit, sb__lat_bounds, (double)(uv_hrtime() - x->submitted) / 1e9);
+    if (x->req && x->route >= 0)
+        sb__hist_add(&m->route[x->route], sb__lat_bounds, (double)(uv_hrtime() - x->t0) / 1e9);
     if (status == SB_OK) {
         for (size_t i = 0; i < x->npubs; i++) {
             sb__stream_publish(t, x->pubs[i].ev.seq, &x->pubs[i].ev, x->pubs[i].text,
@@ -248,6 +262,8 @@ void sb__txn_commit(sb__txn *x) {
         sb__tenant_arm(t);
         return;
     }
+    x->submitted = uv_hrtime();
+    sb__hist_add(&t->api->metrics->batch_ops, sb__size_bounds, (double)sb_store_batch_ops(x->b));
     int rc = sb_store_submit(t->api->env.store, x->b, on_committed, x);
     if (rc != SB_OK) {
         x->b = NULL;
@@ -267,6 +283,7 @@ int sb__txn_wait(sb__txn *x, char *err, size_t errlen) {
 }
 
 void sb__txn_abandon(sb__txn *x) {
+    if (x->route >= 0) x->t->api->metrics->cur_deferred = false; /* answered now, by the caller */
     sb_store_batch_free(x->b);
     free(x->body);
     sb_free(x);

@@ -215,7 +215,9 @@ void sb__ix_create(sb__req *r) {
         .preferred_agent = preferred,
         .preferred_wait_ms = pw ? (int64_t)(json_number_value(pw) * 1000) : 0,
     };
+    uint64_t t0 = uv_hrtime();
     int rc = sb_interaction_create(t->core, now, &def);
+    sb__metric_decision(t->api, t0);
     sb_config_attrs_free(av, an);
     if (rc != SB_OK) {
         sb_map_del(&t->live, x->id);
@@ -408,6 +410,7 @@ void sb__ix_action(sb__req *r) {
     if (x == NULL) goto out;
     sb_core *c = r->t->core;
     int64_t now = sb__now(r->api);
+    uint64_t t0 = uv_hrtime(); /* the core's calls below, for /metrics */
     int rc;
     if (is_transfer) {
         sb_id queue, agent;
@@ -441,6 +444,7 @@ void sb__ix_action(sb__req *r) {
     } else {
         rc = sb_interaction_abandon(c, now, x->id);
     }
+    sb__metric_decision(r->api, t0);
     if (rc != SB_OK) {
         sb_ix_info in;
         int state = sb_interaction_info(c, x->id, &in) == SB_OK ? in.state : x->state;

@@ -387,6 +387,7 @@ static int apply(sb__tenant *t, int res, const char *id, json_t *o, bool overflo
         sb_config_agent_free(&a);
     }
     json_decref(copy);
+    if (rc == SB_OK) sb__tstats_config(t, res, id, o); /* the figures follow the core */
     if (rc == SB_EINUSE || rc == SB_ESTATE)
         return fail(p, 409, "in_use", NULL, "the %s %s is in use (%s)", types[res].what, id,
                     rc == SB_ESTATE ? "logged in" : "interactions or overflow");

@@ -32,8 +32,11 @@ struct sb__sub {
     uint64_t sent; /* every event up to this seq has been dealt with */
     uint32_t ntopics;
     struct topic {
-        char kind; /* 'q' queue, 'a' agent, 'i' interaction */
+        char kind; /* 'q' queue, 'a' agent, 'i' interaction; 's' a queue's
+                    * statistics, 'T' the tenant's (no events) */
+        bool pending;  /* stats: changed, not yet pushed */
         uint64_t id;
+        int64_t last;  /* stats: pushed at (at most once a second) */
     } topics[MAX_TOPICS];
 };
 
@@ -244,10 +247,10 @@ static bool parse_topic(sb__sub *s, const char *name, struct topic *out) {
     /* What the subscriber may not see is unknown to it, like a missing one. */
     if (kl == 5 && !strncmp(name, "queue", 5) && json_object_get(t->res[SB__RES_QUEUE], id) &&
         sb__see_queue(t, &s->who, sb__id_of(t, id))) {
-        *out = (struct topic){'q', sb__id_of(t, id)};
+        *out = (struct topic){.kind = 'q', .id = sb__id_of(t, id)};
     } else if (kl == 5 && !strncmp(name, "agent", 5) && json_object_get(t->res[SB__RES_AGENT], id) &&
                sb__see_agent(t, &s->who, sb__id_of(t, id))) {
-        *out = (struct topic){'a', sb__id_of(t, id)};
+        *out = (struct topic){.kind = 'a', .id = sb__id_of(t, id)};
     } else if (kl == 11 && !strncmp(name, "interaction", 11) && *id >= '1' && *id <= '9') {
         char *end;
         unsigned long long v = strtoull(id, &end, 10);
@@ -255,11 +258,64 @@ static bool parse_topic(sb__sub *s, const char *name, struct topic *out) {
         const sb__rec *x = sb_map_get(&t->live, v);
         if (x && !sb__see_ix(t, &s->who, x->queue, x->agent, x)) return false;
         if (!x && s->who.role != SB__ROLE_ADMIN && s->who.role != SB__ROLE_INTEGRATION) return false;
-        *out = (struct topic){'i', v};
+        *out = (struct topic){.kind = 'i', .id = v};
     } else {
         return false;
     }
     return true;
+}
+
+/* "stats:queue:ID" (whoever sees the queue; keys need stats:read) and
+ * "stats:tenant" (admins, supervisors, keys with stats:read). */
+static bool parse_stats_topic(sb__sub *s, const char *name, struct topic *out) {
+    const sb__tenant *t = s->t;
+    if (s->who.role == SB__ROLE_INTEGRATION && !(s->who.scopes & SB__SCOPE(STATS_READ))) return false;
+    if (!strcmp(name, "stats:tenant") && sb__see_tenant_stats(&s->who)) {
+        *out = (struct topic){.kind = 'T'};
+        return true;
+    }
+    const char *id = name + strlen("stats:queue:");
+    if (strncmp(name, "stats:queue:", strlen("stats:queue:")) || !json_object_get(t->res[SB__RES_QUEUE], id) ||
+        !sb__see_queue(t, &s->who, sb__id_of(t, id)))
+        return false;
+    *out = (struct topic){.kind = 's', .id = sb__id_of(t, id)};
+    return true;
+}
+
+static json_t *stats_of(sb__sub *s, const struct topic *tp, int64_t now) {
+    return tp->kind == 'T' ? sb__tstats_tenant_json(s->t, now) : sb__tstats_queue_json(s->t, tp->id, now);
+}
+
+static void push_stats(sb__sub *s, struct topic *tp, int64_t now) {
+    json_t *st = stats_of(s, tp, now);
+    if (st == NULL) return;
+    char topic[100];
+    if (tp->kind == 'T')
+        snprintf(topic, sizeof(topic), "stats:tenant");
+    else
+        snprintf(topic, sizeof(topic), "stats:queue:%s", sb__name(s->t, tp->id));
+    send_json(s, json_pack("{s:s, s:s, s:o}", "type", "stats", "topic", topic, "stats", st));
+    tp->last = now;
+    tp->pending = false;
+}
+
+void sb__stream_stats_flush(sb__tenant *t, int64_t now) {
+    for (sb__sub *s = t->subs; s; s = s->next) {
+        if (!s->subscribed || expired(s, now)) continue;
+        for (uint32_t i = 0; i < s->ntopics; i++) {
+            struct topic *tp = &s->topics[i];
+            if (tp->kind == 's' && sb_map_get(&t->stats_dirty, tp->id)) tp->pending = true;
+            if (tp->kind == 'T' && t->stats_dirty_any) tp->pending = true;
+            if (tp->pending && now - tp->last >= 1000) push_stats(s, tp, now);
+        }
+    }
+}
+
+uint32_t sb__stream_clients(const sb_api *api) {
+    uint32_t n = 0;
+    for (const sb__tenant *t = api->tenants; t; t = t->next)
+        for (const sb__sub *s = t->subs; s; s = s->next) n++;
+    return n;
 }
 
 static void subscribe(sb__sub *s, json_t *msg) {
@@ -293,6 +349,13 @@ static void subscribe(sb__sub *s, json_t *msg) {
         if (name && !strcmp(name, "tenant") &&
             (s->who.role == SB__ROLE_ADMIN || s->who.role == SB__ROLE_INTEGRATION)) {
             all = true;
+        } else if (name && !strncmp(name, "stats:", 6)) {
+            if (!parse_stats_topic(s, name, &parsed[n++])) {
+                char d[200];
+                snprintf(d, sizeof(d), "unknown topic '%.100s'", name);
+                send_error(s, "unknown_topic", d);
+                return;
+            }
         } else if (!name || !parse_topic(s, name, &parsed[n++])) {
             char d[200];
             snprintf(d, sizeof(d), "unknown topic '%.100s'", name ? name : "?");
@@ -325,6 +388,9 @@ static void subscribe(sb__sub *s, json_t *msg) {
     s->subscribed = true;
     send_json(s, json_pack("{s:s, s:O, s:I}", "type", "subscribed", "topics", topics, "seq",
                            (json_int_t)s->t->published));
+    int64_t now = sb__now(s->api); /* the figures of stats topics at once, then as they change */
+    for (uint32_t k = 0; k < s->ntopics; k++)
+        if (s->topics[k].kind == 's' || s->topics[k].kind == 'T') push_stats(s, &s->topics[k], now);
     if (after) {
         s->sent = (uint64_t)json_integer_value(after);
         catchup_start(s);

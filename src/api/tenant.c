@@ -27,7 +27,9 @@ sb__tenant *sb__tenant_find(sb_api *api, const char *name) {
 static void on_timer(uv_timer_t *h) {
     sb__tenant *t = h->data;
     t->timer_at = INT64_MAX;
+    uint64_t t0 = uv_hrtime();
     sb_core_advance(t->core, sb__now(t->api));
+    sb__metric_decision(t->api, t0);
     sb__txn *x = sb__txn_begin(t, NULL);
     sb__txn_commit(x); /* drains what the timers did; re-arms */
 }
@@ -56,6 +58,7 @@ static sb__tenant *tenant_new(sb_api *api, uint64_t id, const char *name) {
     sb_map_init(&t->idem_pending);
     sb_map_init(&t->creds);
     t->passwords = json_object();
+    sb__tstats_init(t);
     t->timer_at = INT64_MAX;
     uv_timer_init(api->env.loop, &t->timer);
     t->timer.data = t;
@@ -180,6 +183,7 @@ void sb__tenants_free(sb_api *api) {
         sb__auth_free(t);
         sb_free(t->grace_agents);
         for (int i = 0; i < SB__RES_COUNT; i++) json_decref(t->res[i]);
+        sb__tstats_free(t);
         sb_core_free(t->core);
         sb_free(t); /* its timer was closed by sb_api_stop, and the loop has run since */
     }

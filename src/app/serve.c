@@ -37,6 +37,8 @@ static const char usage_text[] =
     "  --session-ttl-ms MS      how long a login session lasts [SB_SESSION_TTL_MS] (43200000)\n"
     "  --rate-limit N           requests per second per token (bursts of 2N), beyond: 429;\n"
     "                           0 for none [SB_RATE_LIMIT] (100)\n"
+    "  --stats-interval-minutes N  length of the stored statistics intervals, minutes\n"
+    "                           dividing a day: 1, 5, 15, 30, 60 ... [SB_STATS_INTERVAL_MINUTES] (15)\n"
     "  --seed FILE              import this configuration (docs/api.md, sb_api_seed) into\n"
     "                           the default tenant if it has no queues yet [SB_SEED]\n"
     "  --tls-cert FILE          serve HTTPS (and WSS) only, with this PEM certificate\n"
@@ -113,7 +115,7 @@ static int opt_size(const char *name, const char *text, uint64_t lo, uint64_t hi
 }
 
 int sb_app_serve(int argc, char **argv) {
-    enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO, O_GRACE, O_SEED, O_RATE, O_TTL };
+    enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO, O_GRACE, O_SEED, O_RATE, O_TTL, O_STATS_IV };
     enum { O_TLS_CERT = 2000, O_TLS_KEY };
     static const struct option opts[] = {
         {"listen", required_argument, 0, O_LISTEN},        {"port", required_argument, 0, O_PORT},
@@ -124,6 +126,7 @@ int sb_app_serve(int argc, char **argv) {
         {"grace-ms", required_argument, 0, O_GRACE},        {"seed", required_argument, 0, O_SEED},
         {"rate-limit", required_argument, 0, O_RATE},
         {"session-ttl-ms", required_argument, 0, O_TTL},
+        {"stats-interval-minutes", required_argument, 0, O_STATS_IV},
         {"tls-cert", required_argument, 0, O_TLS_CERT}, {"tls-key", required_argument, 0, O_TLS_KEY},
         {0, 0, 0, 0}};
     static const struct {
@@ -138,9 +141,10 @@ int sb_app_serve(int argc, char **argv) {
                  {O_IDLETO, "SB_IDLE_TIMEOUT_MS", "--idle-timeout-ms", 1, 86400000},
                  {O_GRACE, "SB_GRACE_MS", "--grace-ms", 1, 86400000},
                  {O_RATE, "SB_RATE_LIMIT", "--rate-limit", 0, 1000000},
-                 {O_TTL, "SB_SESSION_TTL_MS", "--session-ttl-ms", 1000, 30LL * 86400000}};
+                 {O_TTL, "SB_SESSION_TTL_MS", "--session-ttl-ms", 1000, 30LL * 86400000},
+                 {O_STATS_IV, "SB_STATS_INTERVAL_MINUTES", "--stats-interval-minutes", 1, 1440}};
     enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]) };
-    uint64_t val[NSIZES] = {8080, 0, 0, 0, 0, 0, 60000, 100, 12 * 3600 * 1000};
+    uint64_t val[NSIZES] = {8080, 0, 0, 0, 0, 0, 60000, 100, 12 * 3600 * 1000, 15};
     const char *seed = getenv("SB_SEED");
     const char *tls_cert = getenv("SB_TLS_CERT"), *tls_key = getenv("SB_TLS_KEY");
     const char *listen = getenv("SB_LISTEN") ? getenv("SB_LISTEN") : "127.0.0.1";
@@ -185,6 +189,10 @@ int sb_app_serve(int argc, char **argv) {
         return 2;
     }
 
+    if (1440 % val[9]) {
+        fprintf(stderr, "switchboard serve: --stats-interval-minutes must divide a day (1440 minutes)\n");
+        return 2;
+    }
     char err[256] = "";
     sb_tls *tls = NULL; /* HTTPS: loaded before anything else, to fail fast */
     if ((tls_cert && *tls_cert) != (tls_key && *tls_key)) {
@@ -207,7 +215,8 @@ int sb_app_serve(int argc, char **argv) {
     sb_api_env env = {.store = s.store, .version = SB_VERSION, .started_ms = uv_now(&s.loop),
                       .loop = &s.loop, .openapi = sb_openapi_json,
                       .openapi_len = sb_openapi_json_len, .grace_ms = (int64_t)val[6],
-                      .rate = (double)val[7], .session_ms = (int64_t)val[8]};
+                      .rate = (double)val[7], .session_ms = (int64_t)val[8],
+                      .stats_interval_min = (int)val[9]};
     s.api = sb_api_new(&env);
     uint64_t t0 = uv_hrtime();
     if ((rc = sb_api_start(s.api, err, sizeof(err))) == SB_OK && seed) rc = seed_from(s.api, seed, err, sizeof(err));

@@ -35,7 +35,7 @@ HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 OTHER, OADMIN, OADMIN_PASSWORD = "other", "oadmin", "oadmin-password-1"
 USER_PASSWORD = "user-password-123"
 SCOPES = ["config:read", "config:write", "interactions:read", "interactions:write", "agents:read",
-          "agents:write", "stream:read", "audit:read"]
+          "agents:write", "stream:read", "audit:read", "stats:read"]
 
 # The callers, in the matrix's column order.
 IDENTITIES = ["admin", "supervisor", "agent", "int+", "int-", "other-admin", "none", "expired",
@@ -598,6 +598,22 @@ def build_rows(w):
     add(Row("DELETE", "/v1/api-keys/{id}", "fresh", roles=ADMIN_ONLY, ok=(204,), order=20,
             prep=lambda i: {"id": w.key_fresh()}, snap=lambda id: id in w.key_ids()))
     add(Row("GET", "/v1/audit", roles=ADMIN_INT, scope="audit:read"))
+
+    # -- statistics and reports: stats:read; each object as the role sees it
+    SR = "stats:read"
+    add(Row("GET", "/v1/stats/queues", scope=SR))
+    add(Row("GET", "/v1/stats/queues/{id}", "vis q1", scope=SR, prep=lambda i: {"id": "q1"}))
+    add(Row("GET", "/v1/stats/queues/{id}", "hid q2", scope=SR, hidden=HIDDEN_B, prep=lambda i: {"id": "q2"}))
+    add(Row("GET", "/v1/stats/agents/{id}", "vis A", scope=SR, prep=lambda i: {"id": "A"}))
+    add(Row("GET", "/v1/stats/agents/{id}", "hid B", scope=SR, hidden=HIDDEN_B, prep=lambda i: {"id": "B"}))
+    # teams: admins, keys and the team's supervisors (an agent sees no team's figures)
+    add(Row("GET", "/v1/stats/teams/{id}", "vis red", scope=SR, hidden=frozenset({"agent"}),
+            prep=lambda i: {"id": "red"}))
+    add(Row("GET", "/v1/stats/teams/{id}", "hid blue", scope=SR, hidden=HIDDEN_B, prep=lambda i: {"id": "blue"}))
+    add(Row("GET", "/v1/stats/tenant", roles=NOT_AGENT, scope=SR))
+    add(Row("GET", "/v1/reports/intervals", scope=SR))
+    add(Row("GET", "/v1/reports/interactions", scope=SR))
+    add(Row("GET", "/metrics", roles=ADMIN_INT, scope=SR))
 
     # -- interactions
     IR, IW = "interactions:read", "interactions:write"
