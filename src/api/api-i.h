@@ -187,6 +187,7 @@ struct sb__tenant {
     sb__rec *dirty;              /* records changed in this turn */
     uint64_t published;         /* the last seq streamed (durable) */
     sb__sub *subs;              /* stream subscribers */
+    sb_map topic_subs;          /* their index by topic (stream.c) */
     sb_map idem_pending;        /* hash of an Idempotency-Key in flight -> 1 */
     sb_map creds;               /* first 8 bytes of a token hash -> sb__cred */
     json_t *passwords;          /* user id -> Argon2id hash string */
@@ -370,6 +371,8 @@ void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const ch
                         size_t len);
 /* Close every subscriber with 1001 (shutdown). */
 void sb__stream_close_all(sb_api *api);
+/* Free the tenant's index of subscribers (at the end). */
+void sb__stream_tenant_free(sb__tenant *t);
 /* Close the streams of user (its session ended). */
 void sb__stream_revoke(sb__tenant *t, const char *user);
 /* An agent's desktop is connected (for the reconnect grace). */

@@ -5,7 +5,12 @@
  * live), in chunks between loop turns and only while its socket keeps up;
  * once it has caught up with t->published it is "live" and receives each
  * event as the store makes it durable (commit.c).  Both sides advance one
- * cursor (sent), so there is no gap and no duplicate. */
+ * cursor (sent), so there is no gap and no duplicate.
+ *
+ * Live delivery looks subscribers up by topic (t->topic_subs: the
+ * subscribers of each queue, agent and interaction topic, and of the whole
+ * tenant under ALL_KEY), so an event costs the subscribers that want it,
+ * not all the tenant's. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +42,67 @@ struct sb__sub {
         bool pending;  /* stats: changed, not yet pushed */
         uint64_t id;
         int64_t last;  /* stats: pushed at (at most once a second) */
-    } topics[MAX_TOPICS];
+    } *topics;
 };
+
+/* ---- the index of subscribers by topic ------------------------------------ */
+
+typedef struct subvec {
+    sb__sub **v;
+    uint32_t n, cap;
+} subvec;
+
+/* A topic's key in t->topic_subs (never 0, which the map reserves); the
+ * whole tenant is ALL_KEY.  Interaction ids are sequence numbers, far
+ * below 2^62. */
+#define ALL_KEY 4
+static uint64_t topic_key(char kind, uint64_t id) {
+    return kind == 'q' ? id << 2 | 1 : kind == 'a' ? id << 2 | 2 : id << 2 | 3;
+}
+
+static void index_one(sb__tenant *t, uint64_t key, sb__sub *s, bool add) {
+    subvec *sv = sb_map_get(&t->topic_subs, key);
+    if (add) {
+        if (sv == NULL) {
+            sv = sb_calloc(1, sizeof(*sv));
+            sb_map_put(&t->topic_subs, key, sv);
+        }
+        if (sv->n == sv->cap) {
+            sv->cap = sv->cap ? 2 * sv->cap : 4;
+            sv->v = sb_realloc(sv->v, sv->cap * sizeof(*sv->v));
+        }
+        sv->v[sv->n++] = s;
+        return;
+    }
+    for (uint32_t i = 0; sv && i < sv->n; i++)
+        if (sv->v[i] == s) {
+            sv->v[i] = sv->v[--sv->n];
+            break;
+        }
+    if (sv && sv->n == 0) {
+        sb_map_del(&t->topic_subs, key);
+        sb_free(sv->v);
+        sb_free(sv);
+    }
+}
+
+/* Enter (or leave) the index under each of s's event topics. */
+static void index_sub(sb__sub *s, bool add) {
+    if (s->all) index_one(s->t, ALL_KEY, s, add);
+    for (uint32_t i = 0; i < s->ntopics; i++)
+        if (strchr("qai", s->topics[i].kind)) index_one(s->t, topic_key(s->topics[i].kind, s->topics[i].id), s, add);
+}
+
+void sb__stream_tenant_free(sb__tenant *t) {
+    uint32_t it = 0;
+    uint64_t key;
+    void *val;
+    while (sb_map_next(&t->topic_subs, &it, &key, &val)) {
+        sb_free(((subvec *)val)->v);
+        sb_free(val);
+    }
+    sb_map_free(&t->topic_subs);
+}
 
 /* ---- events as JSON -------------------------------------------------------- */
 
@@ -153,12 +217,26 @@ static bool expired(sb__sub *s, int64_t now) {
 }
 
 void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const char *text, size_t len) {
+    if (sb_map_len(&t->topic_subs) == 0) return;
     int64_t now = sb__now(t->api);
-    for (sb__sub *s = t->subs; s; s = s->next) {
-        if (!s->live || seq <= s->sent) continue;
-        s->sent = seq;
-        if (expired(s, now)) continue;
-        if (deliver(s, e->ix, e->agent, e->target, e->queue, e->queue2)) sb_ws_send_text(s->ws, text, len);
+    const uint64_t keys[] = {ALL_KEY,
+                             e->queue ? topic_key('q', e->queue) : 0,
+                             e->queue2 ? topic_key('q', e->queue2) : 0,
+                             e->agent ? topic_key('a', e->agent) : 0,
+                             e->target ? topic_key('a', e->target) : 0,
+                             e->ix ? topic_key('i', e->ix) : 0};
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        if (k && keys[k] == 0) continue;
+        subvec *sv = sb_map_get(&t->topic_subs, keys[k]);
+        for (uint32_t i = 0; sv && i < sv->n; i++) {
+            sb__sub *s = sv->v[i];
+            /* sent: once per event, however many of its topics match */
+            if (!s->live || seq <= s->sent) continue;
+            s->sent = seq;
+            if (expired(s, now)) continue; /* closing: it leaves the index in on_close */
+            if (sb__see_event(t, &s->who, e->ix, e->agent, e->target, e->queue, e->queue2))
+                sb_ws_send_text(s->ws, text, len);
+        }
     }
 }
 
@@ -382,9 +460,12 @@ static void subscribe(sb__sub *s, json_t *msg) {
             return;
         }
     }
+    index_sub(s, false);
+    s->topics = sb_realloc(s->topics, (n + 1) * sizeof(*s->topics));
     memcpy(s->topics, parsed, n * sizeof(parsed[0]));
     s->ntopics = n;
     s->all = all;
+    index_sub(s, true);
     s->subscribed = true;
     send_json(s, json_pack("{s:s, s:O, s:I}", "type", "subscribed", "topics", topics, "seq",
                            (json_int_t)s->t->published));
@@ -436,9 +517,11 @@ static void on_close(sb_ws *ws, int code, void *ud) {
     (void)code;
     if (s->pprev) {
         catchup_stop(s);
+        index_sub(s, false);
         *s->pprev = s->next;
         if (s->next) s->next->pprev = s->pprev;
     }
+    sb_free(s->topics);
     sb_free(s);
 }
 

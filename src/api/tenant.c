@@ -57,6 +57,7 @@ static sb__tenant *tenant_new(sb_api *api, uint64_t id, const char *name) {
     sb_map_init(&t->live);
     sb_map_init(&t->idem_pending);
     sb_map_init(&t->creds);
+    sb_map_init(&t->topic_subs);
     t->passwords = json_object();
     sb__tstats_init(t);
     t->timer_at = INT64_MAX;
@@ -181,6 +182,7 @@ void sb__tenants_free(sb_api *api) {
         sb_map_free(&t->live);
         sb_map_free(&t->idem_pending);
         sb__auth_free(t);
+        sb__stream_tenant_free(t);
         sb_free(t->grace_agents);
         for (int i = 0; i < SB__RES_COUNT; i++) json_decref(t->res[i]);
         sb__tstats_free(t);
