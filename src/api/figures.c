@@ -233,10 +233,11 @@ static json_t *agents_json(uint32_t agents, uint32_t logged_in, const uint32_t *
 }
 
 static json_t *queue_json(const sb__tenant *t, const sb_stats_queue_view *v, int64_t now) {
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I}", "queue", sb__name(t, v->queue),
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I}", "queue", sb__name(t, v->queue),
                      "at", (json_int_t)now, "sl_threshold_ms", (json_int_t)v->sl_threshold_ms, "waiting",
                      (json_int_t)v->waiting, "offering", (json_int_t)v->offering, "oldest_wait_ms",
-                     (json_int_t)v->oldest_wait_ms, "agents", agents_json(v->agents, v->logged_in, v->by_activity),
+                     (json_int_t)v->oldest_wait_ms, "estimated_wait_ms",
+                     v->estimated_wait_ms >= 0 ? json_integer(v->estimated_wait_ms) : json_null(), "agents", agents_json(v->agents, v->logged_in, v->by_activity),
                      "today", period_json(&v->today), "window", period_json(&v->window), "window_minutes",
                      (json_int_t)v->window_min, "day_start", (json_int_t)v->day_start);
 }

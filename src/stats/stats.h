@@ -143,6 +143,10 @@ typedef struct sb_stats_queue_view {
     uint32_t waiting;        /* segments not yet answered nor gone (queued or being offered) */
     uint32_t offering;       /* of those, being offered to an agent now */
     int64_t oldest_wait_ms;  /* now - entry of the longest waiting; 0 if none */
+    int64_t estimated_wait_ms; /* for an arrival now: 0 while more agents are
+                              * available than waiting; else (waiting + 1) x
+                              * window length / answered in the window; -1
+                              * when nothing was answered in the window */
     uint32_t agents;         /* agents serving it (set by sb_stats_set_agent) */
     uint32_t logged_in;      /* of those, logged in */
     uint32_t by_activity[SB_STATS_ACT_COUNT];

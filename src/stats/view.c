@@ -29,6 +29,14 @@ int sb_stats_queue_view_get(const sb_stats *s, sb_id id, int64_t now, sb_stats_q
     sb__stats_period(&out->window, &w);
     out->window_min = s->cfg.window_min;
     out->day_start = s->day_start;
+    /* The queue empties at the pace it was answered lately. */
+    if (out->by_activity[SB_STATS_READY] > out->waiting)
+        out->estimated_wait_ms = 0;
+    else if (w.answered == 0)
+        out->estimated_wait_ms = -1;
+    else
+        out->estimated_wait_ms =
+            (int64_t)(((double)out->waiting + 1) * (double)s->cfg.window_min * 60000.0 / (double)w.answered);
     return SB_OK;
 }
 

@@ -766,7 +766,32 @@ static void config_and_errors(void **state) {
     assert_null(sb_stats_activity_name(SB_STATS_ACT_COUNT));
 }
 
-SB_TEST_GROUP(stats, FX_TEST(sl_asa_aht_exact), FX_TEST(thresholds_at_their_edges),
+/* Estimated wait: 0 with more ready agents than waiting; unknown with no
+ * answers in the window; else (waiting + 1) x window / answered. */
+static void estimated_wait(void **state) {
+    (void)state;
+    fx_start(NULL); /* 15-minute window: 900,000 ms */
+    fx_at(HMS(9, 0, 0));
+    fx_queue_new(1, SB_WRAPUP_NONE, 20000);
+    fx_agent_new(10, Q1, 1, NULL, 0);
+    assert_int_equal(fx_queue(1).estimated_wait_ms, -1); /* nobody ready, nothing answered */
+    ready(10);
+    assert_int_equal(fx_queue(1).estimated_wait_ms, 0); /* 1 ready > 0 waiting */
+    voice(1, 1);
+    accept(10, 1);
+    fx_at(HMS(9, 1, 0));
+    end(1); /* answered 1 in the window; agent ready again */
+    voice(2, 1);
+    accept(10, 2); /* answered 2 */
+    voice(3, 1);
+    voice(4, 1); /* 2 waiting, 0 ready */
+    sb_stats_queue_view v = fx_queue(1);
+    assert_int_equal(v.waiting, 2);
+    assert_int_equal(v.window.c.answered, 2);
+    assert_int_equal(v.estimated_wait_ms, 3 * 900000 / 2);
+}
+
+SB_TEST_GROUP(stats, FX_TEST(estimated_wait), FX_TEST(sl_asa_aht_exact), FX_TEST(thresholds_at_their_edges),
               FX_TEST(interval_boundary_by_arrival), FX_TEST(agent_rows_split_time),
               FX_TEST(interval_grace), FX_TEST(window_expires_by_minute),
               FX_TEST(day_start_resets_today), FX_TEST(activity_and_occupancy),
