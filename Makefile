@@ -81,11 +81,23 @@ $(BUILD)/bench-route: $(BUILD)/bench/route.o $(BUILD)/libsb.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer targets need clang; they live in their own build folder.
-FUZZ_CFLAGS := $(CSTD) $(WARN) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -DSB_DEBUG
+# The library is compiled once for them (fuzzer-no-link: coverage without
+# a main), each target links it.
+FUZZ_FLAGS  := $(CSTD) $(WARN) -g -O1 -Isrc $(LLHTTP_INC) -DSB_DEBUG
+FUZZ_SAN    := address,undefined
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o) $(patsubst $(LLHTTP_DIR)/%.c,$(BUILD)/fuzz/obj/llhttp/%.o,$(LLHTTP_SRC))
+$(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(LLHTTP_INC) -o $@ $< $(LIB_SRC) $(LLHTTP_SRC) $(LDLIBS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+$(BUILD)/fuzz/libsb-fuzz.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libsb-fuzz.a
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(BUILD)/fuzz/libsb-fuzz.a $(LDLIBS)
 fuzzers: $(FUZZ_TARGETS)
 
 deps:
