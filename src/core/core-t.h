@@ -57,11 +57,18 @@ typedef struct sb_step {
 
 struct sb_queue {
     sb_id id;
+    /* What a freed agent reads of each queue it serves (best_ix), kept
+     * together at the front: best[s][ch] is the best top among the heaps
+     * waiting[s..][ch], which sits in heap step best_step[s][ch]; bit
+     * s*SB_CH_COUNT+ch of `reach` says there is one. */
+    uint64_t reach;
+    int64_t aging_milli; /* milli-points per second */
+    sb_hkey best[SB_MAX_STEPS][SB_CH_COUNT];
+    uint8_t best_step[SB_MAX_STEPS][SB_CH_COUNT];
     sb_queue_def def;  /* steps/order_by pointers not kept: see below */
     sb_step steps[SB_MAX_STEPS];
     uint32_t nsteps;
     sb_expr *order_by;
-    int64_t aging_milli; /* milli-points per second */
     bool open;
     bool any_mixed;
     sb_heap waiting[SB_MAX_STEPS][SB_CH_COUNT];
@@ -96,12 +103,21 @@ struct sb_member {
     uint64_t rr_stamp;
 };
 
+/* The part of a membership a freed agent reads for every queue it serves,
+ * packed in an array of the agent's (members themselves are cold). */
+typedef struct sb_mref {
+    sb_queue *queue;
+    uint8_t hstep;     /* as the member's */
+    uint8_t sure_mask; /* as the member's */
+} sb_mref;
+
 struct sb_agent {
     sb_id id;
     sb_expr_agent view; /* what expressions see; arrays owned */
     sb_attrs attrs;
     sb_profile *profile;
     sb_member **members;
+    sb_mref *mrefs;      /* mrefs[i] mirrors members[i] */
     uint32_t nmembers;
     uint8_t state;       /* sb_agent_state */
     uint8_t after_wrap;  /* state to take when wrap-up ends */

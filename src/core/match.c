@@ -127,8 +127,10 @@ static void cand_from(sb_cand *k, const sb_interaction *ix, int64_t now) {
     k->order = ix->order;
 }
 
-/* The best interaction the agent may take now, or NULL. */
-static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
+/* The best interaction the agent may take now, or NULL: every heap top
+ * it may reach is a candidate, the best that it may take wins, and a top
+ * it may not take gives way to the best of its heap that it may. */
+static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < a->nparked; i++) {
         sb_interaction *ix = a->parked[i];
@@ -178,6 +180,53 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
         cand_from(k, k->ix, c->now);
     }
     return NULL;
+}
+
+/* The same answer as best_ix_full, read from the queues' summaries: per
+ * queue and channel one key, the best top from the member's lowest step
+ * on.  The agent's packed membership array and those keys are all it
+ * reads until a winner is known; only when the winning top is not one it
+ * may take does the full search run. */
+static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
+    sb_cand best = {0}, k;
+    bool have = false;
+    for (uint32_t i = 0; i < a->nparked; i++) {
+        sb_interaction *ix = a->parked[i];
+        if (!(a->avail_mask & SB_CH_BIT(ix->channel))) continue;
+        cand_from(&k, ix, c->now);
+        k.ix = ix;
+        if (!have || cand_better(&k, &best)) best = k;
+        have = true;
+    }
+    uint32_t wi = 0;
+    for (uint32_t i = 0; i < a->nmembers; i++) {
+        const sb_mref *r = &a->mrefs[i];
+        const sb_queue *q = r->queue;
+        if (r->hstep == SB_NO_STEP) continue;
+        uint32_t chans = a->avail_mask & (uint32_t)(q->reach >> (r->hstep * SB_CH_COUNT)) & 0x3f;
+        for (; chans; chans &= chans - 1) {
+            int ch = __builtin_ctz(chans);
+            const sb_hkey *key = &q->best[r->hstep][ch];
+            k.score = -key->a + q->aging_milli * c->now;
+            k.arrived = key->b;
+            k.order = key->c;
+            if (have && !cand_better(&k, &best)) continue;
+            k.step = q->best_step[r->hstep][ch];
+            k.heap = &q->waiting[k.step][ch];
+            k.ix = NULL;
+            best = k;
+            have = true;
+            wi = i;
+        }
+    }
+    if (!have) return NULL;
+    if (best.ix) return best.ix;
+    sb_interaction *ix = sb_container_of(sb_heap_top(best.heap), sb_interaction, qnode);
+    SB_ASSERT_HOT(ix->order == best.order);
+    uint8_t upto = (uint8_t)((2u << best.step) - 1);
+    if ((a->mrefs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;
+    ix_ctx x = {a->members[wi], best.step};
+    return ix_may_go(&ix->qnode, &x) ? ix : best_ix_full(c, a);
 }
 
 static void match_agent_now(sb_core *c, sb_agent *a) {

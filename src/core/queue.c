@@ -32,17 +32,41 @@ int64_t sb__ix_key(const sb_interaction *ix) {
     return (int64_t)ix->priority * PRIO_SCALE - ix->queue->aging_milli * ix->arrived_at;
 }
 
+/* The top of waiting[s][ch] changed: redo the summary of channel ch
+ * (best top from each step on) for steps s down to 0. */
+static void summarize(sb_queue *q, int s, int ch) {
+    for (; s >= 0; s--) {
+        const sb_heap *h = &q->waiting[s][ch];
+        uint64_t bit = 1ull << (s * SB_CH_COUNT + ch);
+        bool above = s + 1 < SB_MAX_STEPS && (q->reach & (bit << SB_CH_COUNT));
+        if (sb_heap_len(h) && (!above || sb_hkey_less(sb_heap_top_key(h), &q->best[s + 1][ch]))) {
+            q->best[s][ch] = *sb_heap_top_key(h);
+            q->best_step[s][ch] = (uint8_t)s;
+        } else if (above) {
+            q->best[s][ch] = q->best[s + 1][ch];
+            q->best_step[s][ch] = q->best_step[s + 1][ch];
+        } else {
+            q->reach &= ~bit;
+            continue;
+        }
+        q->reach |= bit;
+    }
+}
+
 void sb__queue_insert(sb_queue *q, sb_interaction *ix) {
     ix->key = sb__ix_key(ix);
     ix->hstep = ix->step;
     sb_heap_push(&q->waiting[ix->step][ix->channel], &ix->qnode, ix_hkey(ix));
     q->nonempty |= 1ull << (ix->step * SB_CH_COUNT + ix->channel);
+    if (ix->qnode.index == 0) summarize(q, ix->step, ix->channel);
 }
 
 void sb__queue_erase(sb_queue *q, sb_interaction *ix) {
     sb_heap *h = &q->waiting[ix->hstep][ix->channel];
+    bool top = ix->qnode.index == 0;
     sb_heap_remove(h, &ix->qnode);
     if (sb_heap_len(h) == 0) q->nonempty &= ~(1ull << (ix->hstep * SB_CH_COUNT + ix->channel));
+    if (top) summarize(q, ix->hstep, ix->channel);
 }
 
 bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t step) {
@@ -121,6 +145,13 @@ bool sb__member_linked(const sb_member *m) {
     return m->queue->fifo ? m->in_fifo : sb_ttree_present(&m->queue->ready[m->hstep], m->slot);
 }
 
+/* Copy what best_ix reads of the member into its agent's packed array. */
+static void mref_sync(const sb_member *m) {
+    const sb_agent *a = m->agent;
+    for (uint32_t i = 0; i < a->nmembers; i++)
+        if (a->members[i] == m) a->mrefs[i] = (sb_mref){m->queue, m->hstep, m->sure_mask};
+}
+
 static void release_slot(sb_member *m) {
     if (m->hstep == SB_NO_STEP) return;
     if (m->queue->fifo) {
@@ -130,6 +161,7 @@ static void release_slot(sb_member *m) {
         if (moved) moved->slot = m->slot;
     }
     m->hstep = SB_NO_STEP;
+    mref_sync(m);
 }
 
 /* Give the member the place its masks call for (out of contention). */
@@ -150,6 +182,7 @@ void sb__member_eval(sb_member *m) {
         if (t == SB_TRI_TRUE) m->sure_mask |= (uint8_t)(1u << s);
     }
     reslot(m);
+    mref_sync(m);
 }
 
 sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
@@ -164,6 +197,7 @@ sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
     m->qpos = q->nmembers;
     q->members[q->nmembers++] = m;
     a->members = sb_realloc(a->members, (a->nmembers + 1) * sizeof(*a->members));
+    a->mrefs = sb_realloc(a->mrefs, (a->nmembers + 1) * sizeof(*a->mrefs));
     a->members[a->nmembers++] = m;
     sb__member_eval(m);
     return m;
@@ -179,6 +213,7 @@ void sb__member_del(sb_member *m) {
     for (uint32_t i = 0; i < a->nmembers; i++)
         if (a->members[i] == m) {
             a->members[i] = a->members[--a->nmembers];
+            a->mrefs[i] = a->mrefs[a->nmembers];
             break;
         }
     sb_free(m);
