@@ -192,7 +192,8 @@ struct sb_core {
     uint32_t noffers, nwaiting;
     /* Matching deferred to the end of a batch (see sb__batch_begin). */
     uint32_t batch;
-    sb_id *pend_ix, *pend_agents, *tolink;
+    sb_interaction **pend_ix; /* pointers: see sb__batch_end */
+    sb_id *pend_agents, *tolink;
     uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents, ntolink, cap_tolink;
     sb_interaction *free_ix; /* recycled interactions and offers: the hot */
     sb_offer *free_offers;   /* path allocates nothing in steady state */

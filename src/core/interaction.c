@@ -285,8 +285,12 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     c->noffers++;
 
     sb_queue *q = ix->queue;
-    sb_member *m = member_of(a, q);
-    if (m && (q->def.selection == SB_SEL_ROUND_ROBIN || q->def.selection == SB_SEL_RANDOM)) {
+    /* Only these selections key on offers; the others need not look up
+     * the member (a walk over the agent's cold member objects). */
+    sb_member *m = q->def.selection == SB_SEL_ROUND_ROBIN || q->def.selection == SB_SEL_RANDOM
+                       ? member_of(a, q)
+                       : NULL;
+    if (m) {
         m->rr_stamp = ++q->rr_clock;
         sb__member_rekey(c, m);
         if (sb__member_linked(m)) sb__member_setkey(m, m->k1, m->k2);
@@ -313,12 +317,6 @@ static void offer_unlink(sb_core *c, sb_offer *o) {
     c->noffers--;
     o->next_free = c->free_offers;
     c->free_offers = o;
-}
-
-static sb_offer *offer_of(const sb_interaction *ix, const sb_agent *a) {
-    for (uint32_t i = 0; i < ix->noffers; i++)
-        if (ix->offers[i]->agent == a) return ix->offers[i];
-    return NULL;
 }
 
 static void emit_ix_agent(sb_core *c, int type, const sb_interaction *ix, const sb_agent *a) {
@@ -361,17 +359,18 @@ static void rematch(sb_core *c, sb_agent **agents, uint32_t n) {
     sb_free(agents);
 }
 
-/* The offer of interaction `id` to `agent`, or NULL with *rc set. */
+/* The offer of interaction `id` to `agent`, or NULL with *rc set.  The
+ * agent's few outstanding offers are searched first: the interaction map
+ * is large and cold, and is only needed to tell the two errors apart. */
 static sb_offer *find_offer(sb_core *c, sb_id agent, sb_id id, int *rc) {
     sb_agent *a = sb_map_get(&c->agents, agent);
-    sb_interaction *ix = find_ix(c, id);
-    if (a == NULL || ix == NULL) {
-        *rc = SB_ENOENT;
-        return NULL;
-    }
-    sb_offer *o = offer_of(ix, a);
-    *rc = o ? SB_OK : SB_ESTATE;
-    return o;
+    for (uint32_t i = 0; a && i < a->noffers; i++)
+        if (a->offers[i]->ix->id == id) {
+            *rc = SB_OK;
+            return a->offers[i];
+        }
+    *rc = a == NULL || find_ix(c, id) == NULL ? SB_ENOENT : SB_ESTATE;
+    return NULL;
 }
 
 int sb_offer_accept(sb_core *c, int64_t now, sb_id agent, sb_id id) {

@@ -248,9 +248,13 @@ static void pend(sb_id **arr, uint32_t *n, uint32_t *cap, sb_id id) {
 }
 
 void sb__match_ix(sb_core *c, sb_interaction *ix) {
-    if (c->batch)
-        pend(&c->pend_ix, &c->npend_ix, &c->cap_pend_ix, ix->id);
-    else
+    if (c->batch) {
+        if (c->npend_ix == c->cap_pend_ix) {
+            c->cap_pend_ix = c->cap_pend_ix ? c->cap_pend_ix * 2 : 16;
+            c->pend_ix = sb_realloc(c->pend_ix, c->cap_pend_ix * sizeof(*c->pend_ix));
+        }
+        c->pend_ix[c->npend_ix++] = ix;
+    } else
         match_ix_now(c, ix);
 }
 
@@ -286,20 +290,19 @@ static uint32_t unique(sb_id *ids, uint32_t n) {
 
 void sb__batch_end(sb_core *c) {
     if (--c->batch) return;
-    /* Matching below is immediate (batch is 0), so nothing new is pended. */
-    uint32_t n = unique(c->pend_ix, c->npend_ix);
-    /* The pending ids are consumed into pointers in the same array. */
-    _Static_assert(sizeof(sb_id) == sizeof(sb_interaction *), "ids and pointers share pend_ix");
-    sb_interaction **ixs = (sb_interaction **)c->pend_ix;
+    /* Matching below is immediate (batch is 0), so nothing new is pended.
+     * Pending interactions are kept as pointers (no map look-up): one that
+     * ended during the batch sits in the pool with its terminal state, and
+     * the pool is reused only by sb_interaction_create, never in a batch. */
+    sb_interaction **ixs = c->pend_ix;
     uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        sb_interaction *ix = sb_map_get(&c->interactions, c->pend_ix[i]);
-        if (ix && ix->state == SB_IX_QUEUED) ixs[k++] = ix;
-    }
+    for (uint32_t i = 0; i < c->npend_ix; i++)
+        if (ixs[i]->state == SB_IX_QUEUED) ixs[k++] = ixs[i];
     c->npend_ix = 0;
     if (k > 1) qsort_r(ixs, k, sizeof(*ixs), cmp_ix, &c->now);
-    for (uint32_t i = 0; i < k; i++) match_ix_now(c, ixs[i]);
-    n = unique(c->pend_agents, c->npend_agents);
+    for (uint32_t i = 0; i < k; i++)
+        if (i == 0 || ixs[i] != ixs[i - 1]) match_ix_now(c, ixs[i]);
+    uint32_t n = unique(c->pend_agents, c->npend_agents);
     for (uint32_t i = 0; i < n; i++) {
         sb_agent *a = sb_map_get(&c->agents, c->pend_agents[i]);
         if (a) match_agent_now(c, a);
