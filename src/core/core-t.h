@@ -89,17 +89,21 @@ struct sb_queue {
 };
 
 struct sb_member {
-    sb_agent *agent;
-    sb_queue *queue;
-    uint32_t slot;      /* its slot in queue->ready[hstep] (tree queues) */
+    /* First what the ready lists touch: a member is usually cold, and
+     * linking reads the tail's key, so the key (agent id included) and
+     * the links share the first bytes. */
     sb_member *prev, *next; /* in queue->fifo_*[hstep][band] (fifo queues) */
+    int64_t k1, k2;     /* selection key: less is better */
+    sb_id aid;          /* the agent's id, the key's last part */
+    sb_queue *queue;
     uint8_t band;
     bool in_fifo;
     uint8_t hstep;      /* lowest step whose expression may hold; SB_NO_STEP if none */
     uint8_t maybe_mask; /* steps whose expression is true or unknown for this agent */
     uint8_t sure_mask;  /* steps whose expression is true whatever the interaction */
+    uint32_t slot;      /* its slot in queue->ready[hstep] (tree queues) */
+    sb_agent *agent;
     uint32_t qpos;      /* index in queue->members */
-    int64_t k1, k2;     /* selection key: less is better */
     uint64_t rr_stamp;
 };
 

@@ -80,7 +80,7 @@ bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t s
     return false;
 }
 
-sb_hkey sb__member_key(const sb_member *m) { return (sb_hkey){m->k1, m->k2, m->agent->id}; }
+sb_hkey sb__member_key(const sb_member *m) { return (sb_hkey){m->k1, m->k2, m->aid}; }
 
 static void fifo_out(sb_member *m) {
     sb_queue *q = m->queue;
@@ -188,6 +188,7 @@ void sb__member_eval(sb_member *m) {
 sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
     sb_member *m = sb_calloc(1, sizeof(*m));
     m->agent = a;
+    m->aid = a->id;
     m->queue = q;
     m->hstep = SB_NO_STEP;
     if (q->nmembers == q->cap_members) {
