@@ -55,8 +55,23 @@ typedef struct sb_step {
     bool mixed; /* names interaction.*: re-checked per interaction */
 } sb_step;
 
+/* A longest-idle ready list: members in key order. */
+typedef struct sb_mlist {
+    sb_member *head, *tail;
+} sb_mlist;
+
 struct sb_queue {
     sb_id id;
+    /* What relinking a member reads, kept together at the front (an agent
+     * changing state relinks its members in every queue it serves).
+     * Longest idle (and broadcast) keep ready members in two lists per
+     * step instead of a tree: band 0 idle, band 1 with work in progress,
+     * each by idle time.  A member becoming ready is nearly always the
+     * most recently idle, so it goes to the tail in O(1); taking one out
+     * is O(1) too, where a tree would replay a root path. */
+    uint8_t selection; /* def.selection */
+    bool fifo;
+    sb_mlist lists[SB_MAX_STEPS][2];
     /* What a freed agent reads of each queue it serves (best_ix), kept
      * together at the front: best[s][ch] is the best top among the heaps
      * waiting[s..][ch], which sits in heap step best_step[s][ch]; bit
@@ -75,14 +90,7 @@ struct sb_queue {
     uint64_t nonempty;  /* bit step*SB_CH_COUNT+ch set when that heap is non-empty */
     uint32_t nwaiting;  /* queued: in the heaps or parked for a preferred agent */
     uint32_t nlive;     /* non-terminal interactions whose queue this is */
-    sb_ttree ready[SB_MAX_STEPS];
-    /* Longest idle (and broadcast) keep ready members in two lists per
-     * step instead: band 0 idle, band 1 with work in progress, each by
-     * idle time.  A member becoming ready is nearly always the most
-     * recently idle, so it goes to the tail in O(1); taking one out is
-     * O(1) too, where a tree would replay a root path. */
-    bool fifo;
-    sb_member *fifo_head[SB_MAX_STEPS][2], *fifo_tail[SB_MAX_STEPS][2];
+    sb_ttree ready[SB_MAX_STEPS]; /* other selections than the lists' */
     sb_member **members;
     uint32_t nmembers, cap_members;
     uint64_t rr_clock;
@@ -92,7 +100,7 @@ struct sb_member {
     /* First what the ready lists touch: a member is usually cold, and
      * linking reads the tail's key, so the key (agent id included) and
      * the links share the first bytes. */
-    sb_member *prev, *next; /* in queue->fifo_*[hstep][band] (fifo queues) */
+    sb_member *prev, *next; /* in queue->lists[hstep][band] (fifo queues) */
     int64_t k1, k2;     /* selection key: less is better */
     sb_id aid;          /* the agent's id, the key's last part */
     sb_queue *queue;

@@ -42,7 +42,7 @@ static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
         if (q->fifo) {
             /* Bands in order, each in key order: the first that may take it. */
             for (int band = 0; band < 2 && m == NULL; band++)
-                for (sb_member *f = q->fifo_head[s][band]; f; f = f->next)
+                for (sb_member *f = q->lists[s][band].head; f; f = f->next)
                     if (agent_may_take(f, &x)) {
                         m = f;
                         break;

@@ -85,8 +85,9 @@ sb_hkey sb__member_key(const sb_member *m) { return (sb_hkey){m->k1, m->k2, m->a
 static void fifo_out(sb_member *m) {
     sb_queue *q = m->queue;
     if (!m->in_fifo) return;
-    if (m->prev) m->prev->next = m->next; else q->fifo_head[m->hstep][m->band] = m->next;
-    if (m->next) m->next->prev = m->prev; else q->fifo_tail[m->hstep][m->band] = m->prev;
+    sb_mlist *l = &q->lists[m->hstep][m->band];
+    if (m->prev) m->prev->next = m->next; else l->head = m->next;
+    if (m->next) m->next->prev = m->prev; else l->tail = m->prev;
     m->prev = m->next = NULL;
     m->in_fifo = false;
 }
@@ -96,7 +97,7 @@ static void fifo_in(sb_member *m) {
     sb_queue *q = m->queue;
     sb_hkey key = sb__member_key(m);
     m->band = m->k1 != 0;
-    sb_member **head = &q->fifo_head[m->hstep][m->band], **tail = &q->fifo_tail[m->hstep][m->band];
+    sb_member **head = &q->lists[m->hstep][m->band].head, **tail = &q->lists[m->hstep][m->band].tail;
     sb_member *after = *tail;
     while (after) {
         sb_hkey k = sb__member_key(after);
@@ -317,6 +318,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         free_steps(q);
     }
     q->def = *def;
+    q->selection = def->selection;
     q->fifo = def->selection == SB_SEL_LONGEST_IDLE || def->selection == SB_SEL_BROADCAST;
     q->def.steps = NULL;
     q->def.order_by = NULL;
