@@ -61,35 +61,39 @@ typedef struct sb_mlist {
 } sb_mlist;
 
 struct sb_queue {
-    sb_id id;
-    /* What relinking a member reads, kept together at the front (an agent
-     * changing state relinks its members in every queue it serves).
-     * Longest idle (and broadcast) keep ready members in two lists per
+    /* Line 0: what the routing path reads of every queue it meets, with
+     * copies of the definition's hot fields (the queue is allocated on a
+     * cache line, and the rest of it is large and mostly cold). */
+    _Alignas(64) sb_id id;
+    uint64_t reach;      /* bit s*SB_CH_COUNT+ch: best[s][ch] exists */
+    int64_t aging_milli; /* milli-points per second */
+    int64_t max_wait_ms, offer_timeout_ms; /* def's */
+    uint32_t nwaiting;   /* queued: in the heaps or parked for a preferred agent */
+    uint32_t nlive;      /* non-terminal interactions whose queue this is */
+    uint32_t max_length; /* def's */
+    uint8_t nsteps;
+    uint8_t selection, wrapup; /* def's */
+    bool fifo;           /* ready members in lists (below), not trees */
+    bool open;
+    bool any_mixed;
+    /* Line 1: when each step applies (steps[s].after_ms). */
+    int64_t after_ms[SB_MAX_STEPS];
+    /* What a freed agent reads of each queue it serves (best_ix):
+     * best[s][ch] is the best top among the heaps waiting[s..][ch], its
+     * `c` the top's enqueue order << 8 | the step of its heap (orders are
+     * unique, so this compares as the order itself). */
+    sb_hkey best[SB_MAX_STEPS][SB_CH_COUNT];
+    /* Longest idle (and broadcast) keep ready members in two lists per
      * step instead of a tree: band 0 idle, band 1 with work in progress,
      * each by idle time.  A member becoming ready is nearly always the
      * most recently idle, so it goes to the tail in O(1); taking one out
      * is O(1) too, where a tree would replay a root path. */
-    uint8_t selection; /* def.selection */
-    bool fifo;
     sb_mlist lists[SB_MAX_STEPS][2];
-    /* What a freed agent reads of each queue it serves (best_ix), kept
-     * together at the front: best[s][ch] is the best top among the heaps
-     * waiting[s..][ch], which sits in heap step best_step[s][ch]; bit
-     * s*SB_CH_COUNT+ch of `reach` says there is one. */
-    uint64_t reach;
-    int64_t aging_milli; /* milli-points per second */
-    sb_hkey best[SB_MAX_STEPS][SB_CH_COUNT];
-    uint8_t best_step[SB_MAX_STEPS][SB_CH_COUNT];
+    /* Cold from here. */
     sb_queue_def def;  /* steps/order_by pointers not kept: see below */
     sb_step steps[SB_MAX_STEPS];
-    uint32_t nsteps;
     sb_expr *order_by;
-    bool open;
-    bool any_mixed;
     sb_heap waiting[SB_MAX_STEPS][SB_CH_COUNT];
-    uint64_t nonempty;  /* bit step*SB_CH_COUNT+ch set when that heap is non-empty */
-    uint32_t nwaiting;  /* queued: in the heaps or parked for a preferred agent */
-    uint32_t nlive;     /* non-terminal interactions whose queue this is */
     sb_ttree ready[SB_MAX_STEPS]; /* other selections than the lists' */
     sb_member **members;
     uint32_t nmembers, cap_members;

@@ -98,8 +98,8 @@ void sb__pools_free(sb_core *c) {
 static void arm(sb_core *c, sb_interaction *ix) {
     const sb_queue *q = ix->queue;
     int64_t d = INT64_MAX;
-    if (!ix->parked && ix->step + 1u < q->nsteps) d = ix->queued_at + q->steps[ix->step + 1].after_ms;
-    if (q->def.max_wait_ms && ix->queued_at + q->def.max_wait_ms < d) d = ix->queued_at + q->def.max_wait_ms;
+    if (!ix->parked && ix->step + 1u < q->nsteps) d = ix->queued_at + q->after_ms[ix->step + 1];
+    if (q->max_wait_ms && ix->queued_at + q->max_wait_ms < d) d = ix->queued_at + q->max_wait_ms;
     if (ix->parked && ix->preferred_until && ix->preferred_until < d) d = ix->preferred_until;
     if (d == INT64_MAX)
         sb__timer_disarm(c, &ix->timer);
@@ -156,7 +156,7 @@ static sb_queue *admit(sb_core *c, sb_queue *q, int *rc, int *why) {
             next = q->def.closed_overflow;
             reason = SB_REASON_CLOSED;
             *rc = SB_ECLOSED;
-        } else if (q->def.max_length && q->nwaiting >= q->def.max_length) {
+        } else if (q->max_length && q->nwaiting >= q->max_length) {
             next = q->def.full_overflow;
             reason = SB_REASON_FULL;
             *rc = SB_EFULL;
@@ -236,7 +236,7 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
     if (pref) {
         ix->preferred = pref;
         ix->preferred_until = d->preferred_wait_ms ? c->now + d->preferred_wait_ms : 0;
-    } else if (q->def.last_agent_ms && ix->customer) {
+    } else if (ix->customer && q->def.last_agent_ms) {
         /* The last agent is preferred only where the queue's rules allow
          * it: a member, eligible at some step.  An explicit preferred
          * agent (above) is the caller's decision and skips the rules. */
@@ -275,7 +275,7 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     o->agent = a;
     sb_heap_node_init(&o->timer.node);
     o->timer.kind = SB_TIMER_OFFER;
-    sb__timer_arm(c, &o->timer, c->now + ix->queue->def.offer_timeout_ms);
+    sb__timer_arm(c, &o->timer, c->now + ix->queue->offer_timeout_ms);
     if (ix->noffers == ix->cap_offers) {
         ix->cap_offers = ix->cap_offers ? ix->cap_offers * 2 : 2;
         ix->offers = sb_realloc(ix->offers, ix->cap_offers * sizeof(*ix->offers));
@@ -287,7 +287,7 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     sb_queue *q = ix->queue;
     /* Only these selections key on offers; the others need not look up
      * the member (a walk over the agent's cold member objects). */
-    sb_member *m = q->def.selection == SB_SEL_ROUND_ROBIN || q->def.selection == SB_SEL_RANDOM
+    sb_member *m = q->selection == SB_SEL_ROUND_ROBIN || q->selection == SB_SEL_RANDOM
                        ? member_of(a, q)
                        : NULL;
     if (m) {
@@ -456,7 +456,7 @@ int sb_interaction_end(sb_core *c, int64_t now, sb_id id) {
     if (ix == NULL) return SB_ENOENT;
     if (ix->state != SB_IX_CONNECTED) return SB_ESTATE;
     const sb_queue_def *qd = &ix->queue->def;
-    if (qd->wrapup == SB_WRAPUP_NONE) {
+    if (ix->queue->wrapup == SB_WRAPUP_NONE) {
         complete(c, ix, 0, SB_REASON_NONE);
         return SB_OK;
     }
@@ -643,7 +643,7 @@ void sb__ix_fire(sb_core *c, sb_interaction *ix) {
     }
     SB_ASSERT(ix->state == SB_IX_QUEUED);
     const sb_queue *q = ix->queue;
-    if (q->def.max_wait_ms && c->now >= ix->queued_at + q->def.max_wait_ms) {
+    if (q->max_wait_ms && c->now >= ix->queued_at + q->max_wait_ms) {
         max_wait(c, ix);
         return;
     }

@@ -68,7 +68,7 @@ static void match_ix_now(sb_core *c, sb_interaction *ix) {
         return;
     }
     const sb_queue *q = ix->queue;
-    uint32_t n = q->def.selection == SB_SEL_BROADCAST ? q->def.broadcast_n : 1;
+    uint32_t n = q->selection == SB_SEL_BROADCAST ? q->def.broadcast_n : 1;
     for (uint32_t i = 0; i < n; i++) {
         sb_member *m = best_agent(c, ix);
         if (m == NULL) break;
@@ -143,11 +143,11 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
     for (uint32_t i = 0; i < a->nmembers; i++) {
         const sb_member *m = a->members[i];
         const sb_queue *q = m->queue;
-        if (m->maybe_mask == 0 || q->nonempty == 0) continue;
+        if (m->maybe_mask == 0 || q->reach == 0) continue;
         for (uint8_t s = (uint8_t)__builtin_ctz(m->maybe_mask); s < q->nsteps; s++) {
-            uint32_t chans = a->avail_mask & (uint32_t)(q->nonempty >> (s * SB_CH_COUNT)) & 0x3f;
-            for (; chans; chans &= chans - 1) {
+            for (uint32_t chans = a->avail_mask; chans; chans &= chans - 1) {
                 const sb_heap *h = &q->waiting[s][__builtin_ctz(chans)];
+                if (sb_heap_len(h) == 0) continue;
                 const sb_hkey *key = sb_heap_top_key(h);
                 sb_cand *k = cand_slot(c, n++);
                 k->score = -key->a + q->aging_milli * c->now;
@@ -209,9 +209,9 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
             const sb_hkey *key = &q->best[r->hstep][ch];
             k.score = -key->a + q->aging_milli * c->now;
             k.arrived = key->b;
-            k.order = key->c;
+            k.order = key->c >> 8;
             if (have && !cand_better(&k, &best)) continue;
-            k.step = q->best_step[r->hstep][ch];
+            k.step = (uint8_t)key->c;
             k.heap = &q->waiting[k.step][ch];
             k.ix = NULL;
             best = k;

@@ -24,7 +24,7 @@ int64_t sb__ix_score(const sb_interaction *ix, int64_t now) {
 
 uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now) {
     uint8_t s = 0;
-    while (s + 1u < q->nsteps && queued_at + q->steps[s + 1].after_ms <= now) s++;
+    while (s + 1u < q->nsteps && queued_at + q->after_ms[s + 1] <= now) s++;
     return s;
 }
 
@@ -39,12 +39,15 @@ static void summarize(sb_queue *q, int s, int ch) {
         const sb_heap *h = &q->waiting[s][ch];
         uint64_t bit = 1ull << (s * SB_CH_COUNT + ch);
         bool above = s + 1 < SB_MAX_STEPS && (q->reach & (bit << SB_CH_COUNT));
-        if (sb_heap_len(h) && (!above || sb_hkey_less(sb_heap_top_key(h), &q->best[s + 1][ch]))) {
-            q->best[s][ch] = *sb_heap_top_key(h);
-            q->best_step[s][ch] = (uint8_t)s;
+        sb_hkey top = {0, 0, 0};
+        if (sb_heap_len(h)) {
+            top = *sb_heap_top_key(h);
+            top.c = top.c << 8 | (uint64_t)s;
+        }
+        if (sb_heap_len(h) && (!above || sb_hkey_less(&top, &q->best[s + 1][ch]))) {
+            q->best[s][ch] = top;
         } else if (above) {
             q->best[s][ch] = q->best[s + 1][ch];
-            q->best_step[s][ch] = q->best_step[s + 1][ch];
         } else {
             q->reach &= ~bit;
             continue;
@@ -57,7 +60,6 @@ void sb__queue_insert(sb_queue *q, sb_interaction *ix) {
     ix->key = sb__ix_key(ix);
     ix->hstep = ix->step;
     sb_heap_push(&q->waiting[ix->step][ix->channel], &ix->qnode, ix_hkey(ix));
-    q->nonempty |= 1ull << (ix->step * SB_CH_COUNT + ix->channel);
     if (ix->qnode.index == 0) summarize(q, ix->step, ix->channel);
 }
 
@@ -65,7 +67,6 @@ void sb__queue_erase(sb_queue *q, sb_interaction *ix) {
     sb_heap *h = &q->waiting[ix->hstep][ix->channel];
     bool top = ix->qnode.index == 0;
     sb_heap_remove(h, &ix->qnode);
-    if (sb_heap_len(h) == 0) q->nonempty &= ~(1ull << (ix->hstep * SB_CH_COUNT + ix->channel));
     if (top) summarize(q, ix->hstep, ix->channel);
 }
 
@@ -294,7 +295,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     sb_interaction **moved = NULL;
     uint32_t nmoved = 0;
     if (q == NULL) {
-        q = sb_calloc(1, sizeof(*q));
+        q = sb_calloc_aligned(64, sizeof(*q));
         q->id = id;
         q->open = true;
         for (int s = 0; s < SB_MAX_STEPS; s++) {
@@ -319,11 +320,16 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     }
     q->def = *def;
     q->selection = def->selection;
+    q->wrapup = def->wrapup;
+    q->max_length = def->max_length;
+    q->max_wait_ms = def->max_wait_ms;
+    q->offer_timeout_ms = def->offer_timeout_ms;
     q->fifo = def->selection == SB_SEL_LONGEST_IDLE || def->selection == SB_SEL_BROADCAST;
     q->def.steps = NULL;
     q->def.order_by = NULL;
     memcpy(q->steps, steps, sizeof(steps));
-    q->nsteps = def->nsteps;
+    q->nsteps = (uint8_t)def->nsteps;
+    for (uint32_t s = 0; s < q->nsteps; s++) q->after_ms[s] = q->steps[s].after_ms;
     q->order_by = order_by;
     q->aging_milli = (int64_t)(def->aging_per_s * 1000 + 0.5);
     q->any_mixed = false;
