@@ -45,16 +45,20 @@ void sb__ix_free(sb_interaction *ix) {
     sb_free(ix);
 }
 
+static void recycle(sb_core *c, sb_interaction *ix) {
+    ix->next_free = c->free_ix;
+    c->free_ix = ix;
+}
+
 /* A terminal interaction leaves the core: its events are its record.
- * Its memory goes to the core's pool, arrays kept for the next one. */
+ * Its memory goes to the core's pool, arrays kept for the next one (its
+ * attributes too: the next one's copy releases them). */
 static void destroy(sb_core *c, sb_interaction *ix) {
     SB_ASSERT(ix->noffers == 0 && !ix->parked && !sb_heap_node_linked(&ix->qnode));
     sb__timer_disarm(c, &ix->timer);
     sb_map_del(&c->interactions, ix->id);
     ix->queue->nlive--;
-    sb_attrs_free(&ix->attrs);
-    ix->next_free = c->free_ix;
-    c->free_ix = ix;
+    recycle(c, ix);
 }
 
 static sb_interaction *ix_new(sb_core *c) {
@@ -63,12 +67,15 @@ static sb_interaction *ix_new(sb_core *c) {
     c->free_ix = ix->next_free;
     sb_offer **offers = ix->offers;
     sb_id *excluded = ix->excluded;
-    uint32_t cap_offers = ix->cap_offers, cap_excluded = ix->cap_excluded;
+    sb_attrs attrs = ix->attrs;
+    uint32_t cap_offers = ix->cap_offers, cap_excluded = ix->cap_excluded, cap_attrs = ix->cap_attrs;
     memset(ix, 0, sizeof(*ix));
     ix->offers = offers;
     ix->excluded = excluded;
+    ix->attrs = attrs;
     ix->cap_offers = cap_offers;
     ix->cap_excluded = cap_excluded;
+    ix->cap_attrs = cap_attrs;
     return ix;
 }
 
@@ -207,23 +214,20 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
     if (d->preferred_agent && (pref = sb_map_get(&c->agents, d->preferred_agent)) == NULL)
         return SB_ENOENT;
     if (d->preferred_wait_ms < 0) return SB_EINVAL;
-    sb_attrs attrs;
-    int rc = sb_attrs_copy(&attrs, d->attrs, d->nattrs), why;
-    if (rc) return rc;
-    sb_queue *q = admit(c, asked, &rc, &why);
+    sb_interaction *ix = ix_new(c);
+    int rc = sb_attrs_copy_into(&ix->attrs, &ix->cap_attrs, d->attrs, d->nattrs), why;
+    sb_queue *q = rc ? NULL : admit(c, asked, &rc, &why);
     if (q == NULL) {
-        sb_attrs_free(&attrs);
+        recycle(c, ix);
         return rc;
     }
 
-    sb_interaction *ix = ix_new(c);
     ix->id = d->id;
     ix->queue = q;
     q->nlive++;
     ix->channel = d->channel;
     ix->priority = d->priority;
     ix->customer = d->customer;
-    ix->attrs = attrs;
     ix->view.channel = c->ch_sym[d->channel];
     ix->view.priority = d->priority;
     ix->view.attrs = &ix->attrs;
@@ -603,6 +607,7 @@ int sb_interaction_set_attrs(sb_core *c, int64_t now, sb_id id, const sb_attr *a
     if (rc) return rc;
     sb_attrs_free(&ix->attrs);
     ix->attrs = copy;
+    ix->cap_attrs = copy.len;
     sb_event *e = sb__emit(c, SB_EV_IX_ATTRS);
     e->ix = ix->id;
     e->queue = ix->queue->id;
