@@ -55,6 +55,15 @@ typedef struct sb_step {
     bool mixed; /* names interaction.*: re-checked per interaction */
 } sb_step;
 
+/* An entry of a queue's summary (see sb_queue): the best top of some of
+ * its heaps, as the first part of its heap key and (its enqueue order <<
+ * 8 | the step of its heap).  The arrival, the key's second part, is
+ * read from that heap in the rare case it decides. */
+typedef struct sb_qbest {
+    int64_t a;
+    uint64_t c;
+} sb_qbest;
+
 /* A longest-idle ready list: members in key order. */
 typedef struct sb_mlist {
     sb_member *head, *tail;
@@ -65,8 +74,7 @@ struct sb_queue {
      * copies of the definition's hot fields (the queue is allocated on a
      * cache line, and the rest of it is large and mostly cold). */
     _Alignas(64) sb_id id;
-    uint64_t reach;      /* bit s*SB_CH_COUNT+ch: best[s][ch] exists */
-    int64_t aging_milli; /* milli-points per second */
+    uint64_t reach;      /* bit s*SB_CH_COUNT+ch: best[s][ch] (below) exists */
     int64_t max_wait_ms, offer_timeout_ms; /* def's */
     uint32_t nwaiting;   /* queued: in the heaps or parked for a preferred agent */
     uint32_t nlive;      /* non-terminal interactions whose queue this is */
@@ -77,12 +85,14 @@ struct sb_queue {
     bool open;
     bool any_mixed;
     /* Line 1: when each step applies (steps[s].after_ms). */
-    int64_t after_ms[SB_MAX_STEPS];
-    /* What a freed agent reads of each queue it serves (best_ix):
-     * best[s][ch] is the best top among the heaps waiting[s..][ch], its
-     * `c` the top's enqueue order << 8 | the step of its heap (orders are
-     * unique, so this compares as the order itself). */
-    sb_hkey best[SB_MAX_STEPS][SB_CH_COUNT];
+    _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
+    /* Line 2 on: what a freed agent reads of each queue it serves
+     * (best_ix) after `reach`, the summary for the first step in the same
+     * line as the aging rate: best[s][ch] is the best top among the heaps
+     * waiting[s..][ch] (orders are unique, so its `c` compares as the
+     * order itself). */
+    _Alignas(64) int64_t aging_milli; /* milli-points per second */
+    sb_qbest best[SB_MAX_STEPS][SB_CH_COUNT];
     /* Longest idle (and broadcast) keep ready members in two lists per
      * step instead of a tree: band 0 idle, band 1 with work in progress,
      * each by idle time.  A member becoming ready is nearly always the

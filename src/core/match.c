@@ -105,6 +105,7 @@ typedef struct sb_cand {
     const sb_member *m;
     sb_interaction *ix; /* checked against the agent (NULL: not yet) */
     uint8_t step;
+    bool lazy; /* arrived not read yet from the heap's top (best_ix) */
 } sb_cand;
 
 static bool cand_better(const sb_cand *x, const sb_cand *y) {
@@ -187,14 +188,21 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
  * on.  The agent's packed membership array and those keys are all it
  * reads until a winner is known; only when the winning top is not one it
  * may take does the full search run. */
+/* A summary candidate's arrival is read from its heap only for a tie. */
+static void cand_arrival(sb_cand *k) {
+    if (k->lazy) k->arrived = sb_heap_top_key(k->heap)->b;
+    k->lazy = false;
+}
+
 static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
-    sb_cand best = {0}, k;
+    sb_cand best = {0}, k = {0};
     bool have = false;
     for (uint32_t i = 0; i < a->nparked; i++) {
         sb_interaction *ix = a->parked[i];
         if (!(a->avail_mask & SB_CH_BIT(ix->channel))) continue;
         cand_from(&k, ix, c->now);
         k.ix = ix;
+        k.lazy = false;
         if (!have || cand_better(&k, &best)) best = k;
         have = true;
     }
@@ -206,14 +214,19 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
         uint32_t chans = a->avail_mask & (uint32_t)(q->reach >> (r->hstep * SB_CH_COUNT)) & 0x3f;
         for (; chans; chans &= chans - 1) {
             int ch = __builtin_ctz(chans);
-            const sb_hkey *key = &q->best[r->hstep][ch];
-            k.score = -key->a + q->aging_milli * c->now;
-            k.arrived = key->b;
-            k.order = key->c >> 8;
-            if (have && !cand_better(&k, &best)) continue;
-            k.step = (uint8_t)key->c;
+            const sb_qbest *e = &q->best[r->hstep][ch];
+            k.score = -e->a + q->aging_milli * c->now;
+            if (have && k.score < best.score) continue;
+            k.order = e->c >> 8;
+            k.step = (uint8_t)e->c;
             k.heap = &q->waiting[k.step][ch];
             k.ix = NULL;
+            k.lazy = true;
+            if (have && k.score == best.score) {
+                cand_arrival(&k);
+                cand_arrival(&best);
+                if (!cand_better(&k, &best)) continue;
+            }
             best = k;
             have = true;
             wi = i;

@@ -39,13 +39,11 @@ static void summarize(sb_queue *q, int s, int ch) {
         const sb_heap *h = &q->waiting[s][ch];
         uint64_t bit = 1ull << (s * SB_CH_COUNT + ch);
         bool above = s + 1 < SB_MAX_STEPS && (q->reach & (bit << SB_CH_COUNT));
-        sb_hkey top = {0, 0, 0};
-        if (sb_heap_len(h)) {
-            top = *sb_heap_top_key(h);
-            top.c = top.c << 8 | (uint64_t)s;
-        }
-        if (sb_heap_len(h) && (!above || sb_hkey_less(&top, &q->best[s + 1][ch]))) {
-            q->best[s][ch] = top;
+        /* Compared by whole keys, read from the heaps the entries name. */
+        const sb_hkey *up = above ? sb_heap_top_key(&q->waiting[(uint8_t)q->best[s + 1][ch].c][ch]) : NULL;
+        if (sb_heap_len(h) && (!above || sb_hkey_less(sb_heap_top_key(h), up))) {
+            const sb_hkey *top = sb_heap_top_key(h);
+            q->best[s][ch] = (sb_qbest){top->a, top->c << 8 | (uint64_t)s};
         } else if (above) {
             q->best[s][ch] = q->best[s + 1][ch];
         } else {
