@@ -7,6 +7,9 @@
  *    the queue whose current step is `step`, best first (priority with
  *    aging, then arrival, then enqueue order).  The order inside a queue
  *    never changes with time, so the heaps need no re-keying.
+ *    queue->best[step][channel] summarizes them: the best top among
+ *    waiting[step..][channel], what an agent eligible from `step` may
+ *    take (agent->mrefs packs what it needs of each member to read it).
  *  - queue->ready[step]: tournament trees of the members (agent x queue)
  *    whose lowest possibly-eligible step is `step`; a member is in
  *    contention while its agent is routable, keyed by the queue's
