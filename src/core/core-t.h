@@ -202,7 +202,6 @@ struct sb_interaction {
     uint32_t nexcluded;
     sb_offer **offers;
     uint32_t noffers, cap_offers, cap_excluded;
-    uint32_t cap_attrs; /* attrs.items has room for this many */
     sb_interaction *next_free; /* in the core's pool while recycled */
 };
 

@@ -45,20 +45,16 @@ void sb__ix_free(sb_interaction *ix) {
     sb_free(ix);
 }
 
-static void recycle(sb_core *c, sb_interaction *ix) {
-    ix->next_free = c->free_ix;
-    c->free_ix = ix;
-}
-
 /* A terminal interaction leaves the core: its events are its record.
- * Its memory goes to the core's pool, arrays kept for the next one (its
- * attributes too: the next one's copy releases them). */
+ * Its memory goes to the core's pool, arrays kept for the next one. */
 static void destroy(sb_core *c, sb_interaction *ix) {
     SB_ASSERT(ix->noffers == 0 && !ix->parked && !sb_heap_node_linked(&ix->qnode));
     sb__timer_disarm(c, &ix->timer);
     sb_map_del(&c->interactions, ix->id);
     ix->queue->nlive--;
-    recycle(c, ix);
+    sb_attrs_free(&ix->attrs);
+    ix->next_free = c->free_ix;
+    c->free_ix = ix;
 }
 
 static sb_interaction *ix_new(sb_core *c) {
@@ -67,15 +63,12 @@ static sb_interaction *ix_new(sb_core *c) {
     c->free_ix = ix->next_free;
     sb_offer **offers = ix->offers;
     sb_id *excluded = ix->excluded;
-    sb_attrs attrs = ix->attrs;
-    uint32_t cap_offers = ix->cap_offers, cap_excluded = ix->cap_excluded, cap_attrs = ix->cap_attrs;
+    uint32_t cap_offers = ix->cap_offers, cap_excluded = ix->cap_excluded;
     memset(ix, 0, sizeof(*ix));
     ix->offers = offers;
     ix->excluded = excluded;
-    ix->attrs = attrs;
     ix->cap_offers = cap_offers;
     ix->cap_excluded = cap_excluded;
-    ix->cap_attrs = cap_attrs;
     return ix;
 }
 
@@ -214,20 +207,23 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
     if (d->preferred_agent && (pref = sb_map_get(&c->agents, d->preferred_agent)) == NULL)
         return SB_ENOENT;
     if (d->preferred_wait_ms < 0) return SB_EINVAL;
-    sb_interaction *ix = ix_new(c);
-    int rc = sb_attrs_copy_into(&ix->attrs, &ix->cap_attrs, d->attrs, d->nattrs), why;
-    sb_queue *q = rc ? NULL : admit(c, asked, &rc, &why);
+    sb_attrs attrs;
+    int rc = sb_attrs_copy(&attrs, d->attrs, d->nattrs), why;
+    if (rc) return rc;
+    sb_queue *q = admit(c, asked, &rc, &why);
     if (q == NULL) {
-        recycle(c, ix);
+        sb_attrs_free(&attrs);
         return rc;
     }
 
+    sb_interaction *ix = ix_new(c);
     ix->id = d->id;
     ix->queue = q;
     q->nlive++;
     ix->channel = d->channel;
     ix->priority = d->priority;
     ix->customer = d->customer;
+    ix->attrs = attrs;
     ix->view.channel = c->ch_sym[d->channel];
     ix->view.priority = d->priority;
     ix->view.attrs = &ix->attrs;
@@ -607,7 +603,6 @@ int sb_interaction_set_attrs(sb_core *c, int64_t now, sb_id id, const sb_attr *a
     if (rc) return rc;
     sb_attrs_free(&ix->attrs);
     ix->attrs = copy;
-    ix->cap_attrs = copy.len;
     sb_event *e = sb__emit(c, SB_EV_IX_ATTRS);
     e->ix = ix->id;
     e->queue = ix->queue->id;

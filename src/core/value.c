@@ -50,53 +50,37 @@ bool sb_syms_has(const sb_sym *set, uint32_t n, sb_sym s) {
     return lo < n && set[lo] == s;
 }
 
-/* Copy n attributes into items (room for n): sorted, keys checked, sets
- * copied and normalized. */
-static int fill(sb_attr *items, const sb_attr *in, uint32_t n) {
-    if (n == 0) return SB_OK;
-    memcpy(items, in, n * sizeof(*items));
-    if (n <= 16) {
-        SB__ISORT(items, n, sb_attr, .key)
-    } else {
-        qsort(items, n, sizeof(*items), cmp_attr);
-    }
-    for (uint32_t i = 1; i < n; i++)
-        if (items[i].key == items[i - 1].key || items[i].key == 0) return SB_EINVAL;
-    if (items[0].key == 0) return SB_EINVAL;
-    for (uint32_t i = 0; i < n; i++) {
-        sb_value *v = &items[i].val;
-        if (v->type != SB_VAL_SET) continue;
-        sb_sym *s = sb_malloc((v->set_len ? v->set_len : 1) * sizeof(*s));
-        if (v->set_len) memcpy(s, v->u.set, v->set_len * sizeof(*s));
-        v->set_len = sb_syms_normalize(s, v->set_len);
-        v->u.set = s;
-    }
-    return SB_OK;
-}
-
 int sb_attrs_copy(sb_attrs *out, const sb_attr *in, uint32_t n) {
-    sb_attr *items = n ? sb_malloc(n * sizeof(*items)) : NULL;
-    int rc = fill(items, in, n);
-    if (rc) {
-        sb_free(items);
-        return rc;
+    sb_attr *items = NULL;
+    if (n) {
+        items = sb_malloc(n * sizeof(*items));
+        memcpy(items, in, n * sizeof(*items));
+        if (n <= 16) {
+            SB__ISORT(items, n, sb_attr, .key)
+        } else {
+            qsort(items, n, sizeof(*items), cmp_attr);
+        }
+        for (uint32_t i = 1; i < n; i++)
+            if (items[i].key == items[i - 1].key || items[i].key == 0) {
+                sb_free(items);
+                return SB_EINVAL;
+            }
+        if (items[0].key == 0) {
+            sb_free(items);
+            return SB_EINVAL;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            sb_value *v = &items[i].val;
+            if (v->type != SB_VAL_SET) continue;
+            sb_sym *s = sb_malloc((v->set_len ? v->set_len : 1) * sizeof(*s));
+            if (v->set_len) memcpy(s, v->u.set, v->set_len * sizeof(*s));
+            v->set_len = sb_syms_normalize(s, v->set_len);
+            v->u.set = s;
+        }
     }
     out->items = items;
     out->len = n;
     return SB_OK;
-}
-
-int sb_attrs_copy_into(sb_attrs *out, uint32_t *cap, const sb_attr *in, uint32_t n) {
-    for (uint32_t i = 0; i < out->len; i++)
-        if (out->items[i].val.type == SB_VAL_SET) sb_free((void *)out->items[i].val.u.set);
-    out->len = 0;
-    if (n > *cap) {
-        out->items = sb_realloc(out->items, n * sizeof(*out->items));
-        *cap = n;
-    }
-    int rc = fill(out->items, in, n);
-    if (rc == SB_OK) out->len = n;
-    return rc;
 }
 
 void sb_attrs_free(sb_attrs *a) {

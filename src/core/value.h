@@ -68,10 +68,6 @@ static inline sb_value sb_val_set(const sb_sym *set, uint32_t n) {
 /* Deep-copy n attributes into out: sorted by key, duplicate keys rejected
  * (returns SB_EINVAL, out untouched), set values sorted and deduplicated. */
 int sb_attrs_copy(sb_attrs *out, const sb_attr *in, uint32_t n);
-/* The same into out's own array (capacity *cap, grown if needed), whose
- * previous contents are released first: for objects that are recycled,
- * so that the hot path allocates nothing.  On error out is left empty. */
-int sb_attrs_copy_into(sb_attrs *out, uint32_t *cap, const sb_attr *in, uint32_t n);
 void sb_attrs_free(sb_attrs *a);
 /* The value for key, or NULL. O(log n). */
 const sb_value *sb_attrs_get(const sb_attrs *a, sb_sym key);
