@@ -83,7 +83,7 @@ struct sb_queue {
     uint32_t nlive;      /* non-terminal interactions whose queue this is */
     uint32_t max_length; /* def's */
     uint8_t nsteps;
-    uint8_t selection, wrapup; /* def's */
+    uint8_t selection;   /* def's */
     bool fifo;           /* ready members in lists (below), not trees */
     bool open;
     bool any_mixed;

@@ -456,7 +456,7 @@ int sb_interaction_end(sb_core *c, int64_t now, sb_id id) {
     if (ix == NULL) return SB_ENOENT;
     if (ix->state != SB_IX_CONNECTED) return SB_ESTATE;
     const sb_queue_def *qd = &ix->queue->def;
-    if (ix->queue->wrapup == SB_WRAPUP_NONE) {
+    if (qd->wrapup == SB_WRAPUP_NONE) {
         complete(c, ix, 0, SB_REASON_NONE);
         return SB_OK;
     }
