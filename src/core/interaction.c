@@ -107,35 +107,50 @@ static void arm(sb_core *c, sb_interaction *ix) {
         sb__timer_arm(c, &ix->timer, d);
 }
 
-void sb__ix_wait(sb_core *c, sb_interaction *ix) {
+/* The interaction is queued: step, order key, parked for its preferred
+ * agent or not, counted; wait_place puts it in its heap and arms it. */
+static void wait_begin(sb_core *c, sb_interaction *ix) {
     sb_agent *p = ix->preferred;
     ix->state = SB_IX_QUEUED;
     ix->step = sb__queue_step_at(ix->queue, ix->queued_at, c->now);
     ix->key = sb__ix_key(ix);
     if (p && p->state != SB_AGENT_LOGGED_OUT && !sb__ix_excludes(ix, p) &&
-        (ix->preferred_until == 0 || c->now < ix->preferred_until)) {
+        (ix->preferred_until == 0 || c->now < ix->preferred_until))
         sb__agent_park(p, ix);
-    } else {
+    else
         ix->preferred = NULL;
-        sb__queue_insert(ix->queue, ix);
-    }
     ix->queue->nwaiting++;
     c->nwaiting++;
+}
+
+static void wait_place(sb_core *c, sb_interaction *ix) {
+    if (!ix->parked) sb__queue_insert(ix->queue, ix);
     arm(c, ix);
+}
+
+void sb__ix_wait(sb_core *c, sb_interaction *ix) {
+    wait_begin(c, ix);
+    wait_place(c, ix);
 }
 
 void sb__ix_unwait(sb_core *c, sb_interaction *ix) {
     if (ix->parked)
         sb__agent_unpark(ix->preferred, ix);
-    else
+    else if (sb_heap_node_linked(&ix->qnode)) /* not placed: see sb__ix_enqueue */
         sb__queue_erase(ix->queue, ix);
     ix->queue->nwaiting--;
     c->nwaiting--;
     sb__timer_disarm(c, &ix->timer);
 }
 
+/* Outside a batch the match is immediate, and the interaction enters its
+ * heap and arms its timer only if the match leaves it waiting: one that
+ * an agent takes at once (nearly every arrival while agents are idle)
+ * would only leave them again. */
 void sb__ix_enqueue(sb_core *c, sb_interaction *ix, int reason) {
-    sb__ix_wait(c, ix);
+    bool direct = c->batch == 0;
+    wait_begin(c, ix);
+    if (!direct) wait_place(c, ix);
     sb_event *e = sb__emit(c, SB_EV_IX_QUEUED);
     e->ix = ix->id;
     e->queue = ix->queue->id;
@@ -143,6 +158,7 @@ void sb__ix_enqueue(sb_core *c, sb_interaction *ix, int reason) {
     e->value = ix->arrived_at;
     e->step = ix->step;
     sb__match_ix(c, ix);
+    if (direct && ix->state == SB_IX_QUEUED) wait_place(c, ix);
 }
 
 /* Which queue takes an arrival for q, following closed and full rules.
