@@ -38,6 +38,14 @@ void *sb_calloc(size_t count, size_t size) {
     return track(calloc(count ? count : 1, size ? size : 1), count * size);
 }
 
+void *sb_calloc_aligned(size_t align, size_t size) {
+    void *p = NULL;
+    if (posix_memalign(&p, align, size ? size : 1) != 0) p = NULL;
+    track(p, size ? size : 1);
+    memset(p, 0, size);
+    return p;
+}
+
 void *sb_realloc(void *p, size_t n) {
     if (p != NULL)
         atomic_fetch_sub_explicit(&used, malloc_usable_size(p),

@@ -12,6 +12,9 @@
 
 void *sb_malloc(size_t n);
 void *sb_calloc(size_t count, size_t size);
+/* Zeroed, aligned on `align` (a power of two, at least sizeof(void *));
+ * freed with sb_free. */
+void *sb_calloc_aligned(size_t align, size_t size);
 void *sb_realloc(void *p, size_t n);
 void sb_free(void *p);
 char *sb_strdup(const char *s);

@@ -113,7 +113,7 @@ void sb__agent_release(sb_core *c, sb_agent *a, int ch) {
 static void member_key(const sb_member *m, int64_t *k1, int64_t *k2) {
     const sb_agent *a = m->agent;
     const sb_queue *q = m->queue;
-    switch (q->def.selection) {
+    switch (q->selection) {
     case SB_SEL_LEAST_OCCUPIED: {
         uint32_t total = a->profile->def.units ? a->profile->def.units : 1;
         *k1 = (int64_t)a->units * 1000000 / total;
@@ -148,7 +148,7 @@ static void member_key(const sb_member *m, int64_t *k1, int64_t *k2) {
 }
 
 void sb__member_rekey(sb_core *c, sb_member *m) {
-    if (m->queue->def.selection == SB_SEL_RANDOM) {
+    if (m->queue->selection == SB_SEL_RANDOM) {
         m->k1 = (int64_t)(sb_rand_next(&c->rng) >> 1);
         m->k2 = 0;
     } else {
@@ -411,6 +411,7 @@ void sb__agent_destroy(sb_agent *a) {
     while (a->nmembers) sb__member_del(a->members[0]);
     free_view(a);
     sb_free(a->members);
+    sb_free(a->mrefs);
     sb_free(a->offers);
     sb_free(a->parked);
     sb_free(a);

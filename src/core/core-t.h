@@ -7,6 +7,9 @@
  *    the queue whose current step is `step`, best first (priority with
  *    aging, then arrival, then enqueue order).  The order inside a queue
  *    never changes with time, so the heaps need no re-keying.
+ *    queue->best[step][channel] summarizes them: the best top among
+ *    waiting[step..][channel], what an agent eligible from `step` may
+ *    take (agent->mrefs packs what it needs of each member to read it).
  *  - queue->ready[step]: tournament trees of the members (agent x queue)
  *    whose lowest possibly-eligible step is `step`; a member is in
  *    contention while its agent is routable, keyed by the queue's
@@ -55,46 +58,87 @@ typedef struct sb_step {
     bool mixed; /* names interaction.*: re-checked per interaction */
 } sb_step;
 
+/* An entry of a queue's summary (see sb_queue): the best top of some of
+ * its heaps, as the first part of its heap key and (its enqueue order <<
+ * 8 | the step of its heap).  The arrival, the key's second part, is
+ * read from that heap in the rare case it decides. */
+typedef struct sb_qbest {
+    int64_t a;
+    uint64_t c;
+} sb_qbest;
+
+/* A longest-idle ready list: members in key order. */
+typedef struct sb_mlist {
+    sb_member *head, *tail;
+} sb_mlist;
+
 struct sb_queue {
-    sb_id id;
-    sb_queue_def def;  /* steps/order_by pointers not kept: see below */
-    sb_step steps[SB_MAX_STEPS];
-    uint32_t nsteps;
-    sb_expr *order_by;
-    int64_t aging_milli; /* milli-points per second */
+    /* Line 0: what the routing path reads of every queue it meets, with
+     * copies of the definition's hot fields (the queue is allocated on a
+     * cache line, and the rest of it is large and mostly cold). */
+    _Alignas(64) sb_id id;
+    uint64_t reach;      /* bit s*SB_CH_COUNT+ch: best[s][ch] (below) exists */
+    int64_t max_wait_ms, offer_timeout_ms; /* def's */
+    uint32_t nwaiting;   /* queued: in the heaps or parked for a preferred agent */
+    uint32_t nlive;      /* non-terminal interactions whose queue this is */
+    uint32_t max_length; /* def's */
+    uint8_t nsteps;
+    uint8_t selection;   /* def's */
+    bool fifo;           /* ready members in lists (below), not trees */
     bool open;
     bool any_mixed;
-    sb_heap waiting[SB_MAX_STEPS][SB_CH_COUNT];
-    uint64_t nonempty;  /* bit step*SB_CH_COUNT+ch set when that heap is non-empty */
-    uint32_t nwaiting;  /* queued: in the heaps or parked for a preferred agent */
-    uint32_t nlive;     /* non-terminal interactions whose queue this is */
-    sb_ttree ready[SB_MAX_STEPS];
+    /* Line 1: when each step applies (steps[s].after_ms). */
+    _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
+    /* Line 2 on: what a freed agent reads of each queue it serves
+     * (best_ix) after `reach`, the summary for the first step in the same
+     * line as the aging rate: best[s][ch] is the best top among the heaps
+     * waiting[s..][ch] (orders are unique, so its `c` compares as the
+     * order itself). */
+    _Alignas(64) int64_t aging_milli; /* milli-points per second */
+    sb_qbest best[SB_MAX_STEPS][SB_CH_COUNT];
     /* Longest idle (and broadcast) keep ready members in two lists per
-     * step instead: band 0 idle, band 1 with work in progress, each by
-     * idle time.  A member becoming ready is nearly always the most
-     * recently idle, so it goes to the tail in O(1); taking one out is
-     * O(1) too, where a tree would replay a root path. */
-    bool fifo;
-    sb_member *fifo_head[SB_MAX_STEPS][2], *fifo_tail[SB_MAX_STEPS][2];
+     * step instead of a tree: band 0 idle, band 1 with work in progress,
+     * each by idle time.  A member becoming ready is nearly always the
+     * most recently idle, so it goes to the tail in O(1); taking one out
+     * is O(1) too, where a tree would replay a root path. */
+    sb_mlist lists[SB_MAX_STEPS][2];
+    /* Cold from here. */
+    sb_queue_def def;  /* steps/order_by pointers not kept: see below */
+    sb_step steps[SB_MAX_STEPS];
+    sb_expr *order_by;
+    sb_heap waiting[SB_MAX_STEPS][SB_CH_COUNT];
+    sb_ttree ready[SB_MAX_STEPS]; /* other selections than the lists' */
     sb_member **members;
     uint32_t nmembers, cap_members;
     uint64_t rr_clock;
 };
 
 struct sb_member {
-    sb_agent *agent;
+    /* First what the ready lists touch: a member is usually cold, and
+     * linking reads the tail's key, so the key (agent id included) and
+     * the links share the first bytes. */
+    sb_member *prev, *next; /* in queue->lists[hstep][band] (fifo queues) */
+    int64_t k1, k2;     /* selection key: less is better */
+    sb_id aid;          /* the agent's id, the key's last part */
     sb_queue *queue;
-    uint32_t slot;      /* its slot in queue->ready[hstep] (tree queues) */
-    sb_member *prev, *next; /* in queue->fifo_*[hstep][band] (fifo queues) */
     uint8_t band;
     bool in_fifo;
     uint8_t hstep;      /* lowest step whose expression may hold; SB_NO_STEP if none */
     uint8_t maybe_mask; /* steps whose expression is true or unknown for this agent */
     uint8_t sure_mask;  /* steps whose expression is true whatever the interaction */
+    uint32_t slot;      /* its slot in queue->ready[hstep] (tree queues) */
+    sb_agent *agent;
     uint32_t qpos;      /* index in queue->members */
-    int64_t k1, k2;     /* selection key: less is better */
     uint64_t rr_stamp;
 };
+
+/* The part of a membership a freed agent reads for every queue it serves,
+ * packed in an array of the agent's (members themselves are cold). */
+typedef struct sb_mref {
+    sb_queue *queue;
+    uint8_t hstep;     /* as the member's */
+    uint8_t sure_mask; /* as the member's */
+} sb_mref;
 
 struct sb_agent {
     sb_id id;
@@ -102,6 +146,7 @@ struct sb_agent {
     sb_attrs attrs;
     sb_profile *profile;
     sb_member **members;
+    sb_mref *mrefs;      /* mrefs[i] mirrors members[i] */
     uint32_t nmembers;
     uint8_t state;       /* sb_agent_state */
     uint8_t after_wrap;  /* state to take when wrap-up ends */
@@ -176,7 +221,8 @@ struct sb_core {
     uint32_t noffers, nwaiting;
     /* Matching deferred to the end of a batch (see sb__batch_begin). */
     uint32_t batch;
-    sb_id *pend_ix, *pend_agents, *tolink;
+    sb_interaction **pend_ix; /* pointers: see sb__batch_end */
+    sb_id *pend_agents, *tolink;
     uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents, ntolink, cap_tolink;
     sb_interaction *free_ix; /* recycled interactions and offers: the hot */
     sb_offer *free_offers;   /* path allocates nothing in steady state */

@@ -98,8 +98,8 @@ void sb__pools_free(sb_core *c) {
 static void arm(sb_core *c, sb_interaction *ix) {
     const sb_queue *q = ix->queue;
     int64_t d = INT64_MAX;
-    if (!ix->parked && ix->step + 1u < q->nsteps) d = ix->queued_at + q->steps[ix->step + 1].after_ms;
-    if (q->def.max_wait_ms && ix->queued_at + q->def.max_wait_ms < d) d = ix->queued_at + q->def.max_wait_ms;
+    if (!ix->parked && ix->step + 1u < q->nsteps) d = ix->queued_at + q->after_ms[ix->step + 1];
+    if (q->max_wait_ms && ix->queued_at + q->max_wait_ms < d) d = ix->queued_at + q->max_wait_ms;
     if (ix->parked && ix->preferred_until && ix->preferred_until < d) d = ix->preferred_until;
     if (d == INT64_MAX)
         sb__timer_disarm(c, &ix->timer);
@@ -107,35 +107,50 @@ static void arm(sb_core *c, sb_interaction *ix) {
         sb__timer_arm(c, &ix->timer, d);
 }
 
-void sb__ix_wait(sb_core *c, sb_interaction *ix) {
+/* The interaction is queued: step, order key, parked for its preferred
+ * agent or not, counted; wait_place puts it in its heap and arms it. */
+static void wait_begin(sb_core *c, sb_interaction *ix) {
     sb_agent *p = ix->preferred;
     ix->state = SB_IX_QUEUED;
     ix->step = sb__queue_step_at(ix->queue, ix->queued_at, c->now);
     ix->key = sb__ix_key(ix);
     if (p && p->state != SB_AGENT_LOGGED_OUT && !sb__ix_excludes(ix, p) &&
-        (ix->preferred_until == 0 || c->now < ix->preferred_until)) {
+        (ix->preferred_until == 0 || c->now < ix->preferred_until))
         sb__agent_park(p, ix);
-    } else {
+    else
         ix->preferred = NULL;
-        sb__queue_insert(ix->queue, ix);
-    }
     ix->queue->nwaiting++;
     c->nwaiting++;
+}
+
+static void wait_place(sb_core *c, sb_interaction *ix) {
+    if (!ix->parked) sb__queue_insert(ix->queue, ix);
     arm(c, ix);
+}
+
+void sb__ix_wait(sb_core *c, sb_interaction *ix) {
+    wait_begin(c, ix);
+    wait_place(c, ix);
 }
 
 void sb__ix_unwait(sb_core *c, sb_interaction *ix) {
     if (ix->parked)
         sb__agent_unpark(ix->preferred, ix);
-    else
+    else if (sb_heap_node_linked(&ix->qnode)) /* not placed: see sb__ix_enqueue */
         sb__queue_erase(ix->queue, ix);
     ix->queue->nwaiting--;
     c->nwaiting--;
     sb__timer_disarm(c, &ix->timer);
 }
 
+/* Outside a batch the match is immediate, and the interaction enters its
+ * heap and arms its timer only if the match leaves it waiting: one that
+ * an agent takes at once (nearly every arrival while agents are idle)
+ * would only leave them again. */
 void sb__ix_enqueue(sb_core *c, sb_interaction *ix, int reason) {
-    sb__ix_wait(c, ix);
+    bool direct = c->batch == 0;
+    wait_begin(c, ix);
+    if (!direct) wait_place(c, ix);
     sb_event *e = sb__emit(c, SB_EV_IX_QUEUED);
     e->ix = ix->id;
     e->queue = ix->queue->id;
@@ -143,6 +158,7 @@ void sb__ix_enqueue(sb_core *c, sb_interaction *ix, int reason) {
     e->value = ix->arrived_at;
     e->step = ix->step;
     sb__match_ix(c, ix);
+    if (direct && ix->state == SB_IX_QUEUED) wait_place(c, ix);
 }
 
 /* Which queue takes an arrival for q, following closed and full rules.
@@ -156,7 +172,7 @@ static sb_queue *admit(sb_core *c, sb_queue *q, int *rc, int *why) {
             next = q->def.closed_overflow;
             reason = SB_REASON_CLOSED;
             *rc = SB_ECLOSED;
-        } else if (q->def.max_length && q->nwaiting >= q->def.max_length) {
+        } else if (q->max_length && q->nwaiting >= q->max_length) {
             next = q->def.full_overflow;
             reason = SB_REASON_FULL;
             *rc = SB_EFULL;
@@ -250,7 +266,7 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
     if (pref) {
         ix->preferred = pref;
         ix->preferred_until = d->preferred_wait_ms ? c->now + d->preferred_wait_ms : 0;
-    } else if (q->def.last_agent_ms && ix->customer) {
+    } else if (ix->customer && q->def.last_agent_ms) {
         /* The last agent is preferred only where the queue's rules allow
          * it: a member, eligible at some step.  An explicit preferred
          * agent (above) is the caller's decision and skips the rules. */
@@ -281,7 +297,7 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     o->agent = a;
     sb_heap_node_init(&o->timer.node);
     o->timer.kind = SB_TIMER_OFFER;
-    sb__timer_arm(c, &o->timer, c->now + ix->queue->def.offer_timeout_ms);
+    sb__timer_arm(c, &o->timer, c->now + ix->queue->offer_timeout_ms);
     if (ix->noffers == ix->cap_offers) {
         ix->cap_offers = ix->cap_offers ? ix->cap_offers * 2 : 2;
         ix->offers = sb_realloc(ix->offers, ix->cap_offers * sizeof(*ix->offers));
@@ -291,8 +307,12 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     c->noffers++;
 
     sb_queue *q = ix->queue;
-    sb_member *m = member_of(a, q);
-    if (m && (q->def.selection == SB_SEL_ROUND_ROBIN || q->def.selection == SB_SEL_RANDOM)) {
+    /* Only these selections key on offers; the others need not look up
+     * the member (a walk over the agent's cold member objects). */
+    sb_member *m = q->selection == SB_SEL_ROUND_ROBIN || q->selection == SB_SEL_RANDOM
+                       ? member_of(a, q)
+                       : NULL;
+    if (m) {
         m->rr_stamp = ++q->rr_clock;
         sb__member_rekey(c, m);
         if (sb__member_linked(m)) sb__member_setkey(m, m->k1, m->k2);
@@ -319,12 +339,6 @@ static void offer_unlink(sb_core *c, sb_offer *o) {
     c->noffers--;
     o->next_free = c->free_offers;
     c->free_offers = o;
-}
-
-static sb_offer *offer_of(const sb_interaction *ix, const sb_agent *a) {
-    for (uint32_t i = 0; i < ix->noffers; i++)
-        if (ix->offers[i]->agent == a) return ix->offers[i];
-    return NULL;
 }
 
 static void emit_ix_agent(sb_core *c, int type, const sb_interaction *ix, const sb_agent *a) {
@@ -367,17 +381,18 @@ static void rematch(sb_core *c, sb_agent **agents, uint32_t n) {
     sb_free(agents);
 }
 
-/* The offer of interaction `id` to `agent`, or NULL with *rc set. */
+/* The offer of interaction `id` to `agent`, or NULL with *rc set.  The
+ * agent's few outstanding offers are searched first: the interaction map
+ * is large and cold, and is only needed to tell the two errors apart. */
 static sb_offer *find_offer(sb_core *c, sb_id agent, sb_id id, int *rc) {
     sb_agent *a = sb_map_get(&c->agents, agent);
-    sb_interaction *ix = find_ix(c, id);
-    if (a == NULL || ix == NULL) {
-        *rc = SB_ENOENT;
-        return NULL;
-    }
-    sb_offer *o = offer_of(ix, a);
-    *rc = o ? SB_OK : SB_ESTATE;
-    return o;
+    for (uint32_t i = 0; a && i < a->noffers; i++)
+        if (a->offers[i]->ix->id == id) {
+            *rc = SB_OK;
+            return a->offers[i];
+        }
+    *rc = a == NULL || find_ix(c, id) == NULL ? SB_ENOENT : SB_ESTATE;
+    return NULL;
 }
 
 void sb__ix_connect(sb_core *c, sb_interaction *ix, sb_agent *a) {
@@ -659,7 +674,7 @@ void sb__ix_fire(sb_core *c, sb_interaction *ix) {
     }
     SB_ASSERT(ix->state == SB_IX_QUEUED);
     const sb_queue *q = ix->queue;
-    if (q->def.max_wait_ms && c->now >= ix->queued_at + q->def.max_wait_ms) {
+    if (q->max_wait_ms && c->now >= ix->queued_at + q->max_wait_ms) {
         max_wait(c, ix);
         return;
     }

@@ -42,7 +42,7 @@ static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
         if (q->fifo) {
             /* Bands in order, each in key order: the first that may take it. */
             for (int band = 0; band < 2 && m == NULL; band++)
-                for (sb_member *f = q->fifo_head[s][band]; f; f = f->next)
+                for (sb_member *f = q->lists[s][band].head; f; f = f->next)
                     if (agent_may_take(f, &x)) {
                         m = f;
                         break;
@@ -68,7 +68,7 @@ static void match_ix_now(sb_core *c, sb_interaction *ix) {
         return;
     }
     const sb_queue *q = ix->queue;
-    uint32_t n = q->def.selection == SB_SEL_BROADCAST ? q->def.broadcast_n : 1;
+    uint32_t n = q->selection == SB_SEL_BROADCAST ? q->def.broadcast_n : 1;
     for (uint32_t i = 0; i < n; i++) {
         sb_member *m = best_agent(c, ix);
         if (m == NULL) break;
@@ -105,6 +105,7 @@ typedef struct sb_cand {
     const sb_member *m;
     sb_interaction *ix; /* checked against the agent (NULL: not yet) */
     uint8_t step;
+    bool lazy; /* arrived not read yet from the heap's top (best_ix) */
 } sb_cand;
 
 static bool cand_better(const sb_cand *x, const sb_cand *y) {
@@ -127,8 +128,10 @@ static void cand_from(sb_cand *k, const sb_interaction *ix, int64_t now) {
     k->order = ix->order;
 }
 
-/* The best interaction the agent may take now, or NULL. */
-static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
+/* The best interaction the agent may take now, or NULL: every heap top
+ * it may reach is a candidate, the best that it may take wins, and a top
+ * it may not take gives way to the best of its heap that it may. */
+static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < a->nparked; i++) {
         sb_interaction *ix = a->parked[i];
@@ -141,11 +144,11 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     for (uint32_t i = 0; i < a->nmembers; i++) {
         const sb_member *m = a->members[i];
         const sb_queue *q = m->queue;
-        if (m->maybe_mask == 0 || q->nonempty == 0) continue;
+        if (m->maybe_mask == 0 || q->reach == 0) continue;
         for (uint8_t s = (uint8_t)__builtin_ctz(m->maybe_mask); s < q->nsteps; s++) {
-            uint32_t chans = a->avail_mask & (uint32_t)(q->nonempty >> (s * SB_CH_COUNT)) & 0x3f;
-            for (; chans; chans &= chans - 1) {
+            for (uint32_t chans = a->avail_mask; chans; chans &= chans - 1) {
                 const sb_heap *h = &q->waiting[s][__builtin_ctz(chans)];
+                if (sb_heap_len(h) == 0) continue;
                 const sb_hkey *key = sb_heap_top_key(h);
                 sb_cand *k = cand_slot(c, n++);
                 k->score = -key->a + q->aging_milli * c->now;
@@ -180,6 +183,65 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     return NULL;
 }
 
+/* The same answer as best_ix_full, read from the queues' summaries: per
+ * queue and channel one key, the best top from the member's lowest step
+ * on.  The agent's packed membership array and those keys are all it
+ * reads until a winner is known; only when the winning top is not one it
+ * may take does the full search run. */
+/* A summary candidate's arrival is read from its heap only for a tie. */
+static void cand_arrival(sb_cand *k) {
+    if (k->lazy) k->arrived = sb_heap_top_key(k->heap)->b;
+    k->lazy = false;
+}
+
+static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
+    sb_cand best = {0}, k = {0};
+    bool have = false;
+    for (uint32_t i = 0; i < a->nparked; i++) {
+        sb_interaction *ix = a->parked[i];
+        if (!(a->avail_mask & SB_CH_BIT(ix->channel))) continue;
+        cand_from(&k, ix, c->now);
+        k.ix = ix;
+        k.lazy = false;
+        if (!have || cand_better(&k, &best)) best = k;
+        have = true;
+    }
+    uint32_t wi = 0;
+    for (uint32_t i = 0; i < a->nmembers; i++) {
+        const sb_mref *r = &a->mrefs[i];
+        const sb_queue *q = r->queue;
+        if (r->hstep == SB_NO_STEP) continue;
+        uint32_t chans = a->avail_mask & (uint32_t)(q->reach >> (r->hstep * SB_CH_COUNT)) & 0x3f;
+        for (; chans; chans &= chans - 1) {
+            int ch = __builtin_ctz(chans);
+            const sb_qbest *e = &q->best[r->hstep][ch];
+            k.score = -e->a + q->aging_milli * c->now;
+            if (have && k.score < best.score) continue;
+            k.order = e->c >> 8;
+            k.step = (uint8_t)e->c;
+            k.heap = &q->waiting[k.step][ch];
+            k.ix = NULL;
+            k.lazy = true;
+            if (have && k.score == best.score) {
+                cand_arrival(&k);
+                cand_arrival(&best);
+                if (!cand_better(&k, &best)) continue;
+            }
+            best = k;
+            have = true;
+            wi = i;
+        }
+    }
+    if (!have) return NULL;
+    if (best.ix) return best.ix;
+    sb_interaction *ix = sb_container_of(sb_heap_top(best.heap), sb_interaction, qnode);
+    SB_ASSERT_HOT(ix->order == best.order);
+    uint8_t upto = (uint8_t)((2u << best.step) - 1);
+    if ((a->mrefs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;
+    ix_ctx x = {a->members[wi], best.step};
+    return ix_may_go(&ix->qnode, &x) ? ix : best_ix_full(c, a);
+}
+
 static void match_agent_now(sb_core *c, sb_agent *a) {
     while (a->routable) {
         sb_interaction *ix = best_ix(c, a);
@@ -199,9 +261,13 @@ static void pend(sb_id **arr, uint32_t *n, uint32_t *cap, sb_id id) {
 }
 
 void sb__match_ix(sb_core *c, sb_interaction *ix) {
-    if (c->batch)
-        pend(&c->pend_ix, &c->npend_ix, &c->cap_pend_ix, ix->id);
-    else
+    if (c->batch) {
+        if (c->npend_ix == c->cap_pend_ix) {
+            c->cap_pend_ix = c->cap_pend_ix ? c->cap_pend_ix * 2 : 16;
+            c->pend_ix = sb_realloc(c->pend_ix, c->cap_pend_ix * sizeof(*c->pend_ix));
+        }
+        c->pend_ix[c->npend_ix++] = ix;
+    } else
         match_ix_now(c, ix);
 }
 
@@ -237,20 +303,19 @@ static uint32_t unique(sb_id *ids, uint32_t n) {
 
 void sb__batch_end(sb_core *c) {
     if (--c->batch) return;
-    /* Matching below is immediate (batch is 0), so nothing new is pended. */
-    uint32_t n = unique(c->pend_ix, c->npend_ix);
-    /* The pending ids are consumed into pointers in the same array. */
-    _Static_assert(sizeof(sb_id) == sizeof(sb_interaction *), "ids and pointers share pend_ix");
-    sb_interaction **ixs = (sb_interaction **)c->pend_ix;
+    /* Matching below is immediate (batch is 0), so nothing new is pended.
+     * Pending interactions are kept as pointers (no map look-up): one that
+     * ended during the batch sits in the pool with its terminal state, and
+     * the pool is reused only by sb_interaction_create, never in a batch. */
+    sb_interaction **ixs = c->pend_ix;
     uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        sb_interaction *ix = sb_map_get(&c->interactions, c->pend_ix[i]);
-        if (ix && ix->state == SB_IX_QUEUED) ixs[k++] = ix;
-    }
+    for (uint32_t i = 0; i < c->npend_ix; i++)
+        if (ixs[i]->state == SB_IX_QUEUED) ixs[k++] = ixs[i];
     c->npend_ix = 0;
     if (k > 1) qsort_r(ixs, k, sizeof(*ixs), cmp_ix, &c->now);
-    for (uint32_t i = 0; i < k; i++) match_ix_now(c, ixs[i]);
-    n = unique(c->pend_agents, c->npend_agents);
+    for (uint32_t i = 0; i < k; i++)
+        if (i == 0 || ixs[i] != ixs[i - 1]) match_ix_now(c, ixs[i]);
+    uint32_t n = unique(c->pend_agents, c->npend_agents);
     for (uint32_t i = 0; i < n; i++) {
         sb_agent *a = sb_map_get(&c->agents, c->pend_agents[i]);
         if (a) match_agent_now(c, a);

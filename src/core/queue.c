@@ -24,7 +24,7 @@ int64_t sb__ix_score(const sb_interaction *ix, int64_t now) {
 
 uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now) {
     uint8_t s = 0;
-    while (s + 1u < q->nsteps && queued_at + q->steps[s + 1].after_ms <= now) s++;
+    while (s + 1u < q->nsteps && queued_at + q->after_ms[s + 1] <= now) s++;
     return s;
 }
 
@@ -32,17 +32,40 @@ int64_t sb__ix_key(const sb_interaction *ix) {
     return (int64_t)ix->priority * PRIO_SCALE - ix->queue->aging_milli * ix->arrived_at;
 }
 
+/* The top of waiting[s][ch] changed: redo the summary of channel ch
+ * (best top from each step on) for steps s down to 0. */
+static void summarize(sb_queue *q, int s, int ch) {
+    for (; s >= 0; s--) {
+        const sb_heap *h = &q->waiting[s][ch];
+        uint64_t bit = 1ull << (s * SB_CH_COUNT + ch);
+        bool above = s + 1 < SB_MAX_STEPS && (q->reach & (bit << SB_CH_COUNT));
+        /* Compared by whole keys, read from the heaps the entries name. */
+        const sb_hkey *up = above ? sb_heap_top_key(&q->waiting[(uint8_t)q->best[s + 1][ch].c][ch]) : NULL;
+        if (sb_heap_len(h) && (!above || sb_hkey_less(sb_heap_top_key(h), up))) {
+            const sb_hkey *top = sb_heap_top_key(h);
+            q->best[s][ch] = (sb_qbest){top->a, top->c << 8 | (uint64_t)s};
+        } else if (above) {
+            q->best[s][ch] = q->best[s + 1][ch];
+        } else {
+            q->reach &= ~bit;
+            continue;
+        }
+        q->reach |= bit;
+    }
+}
+
 void sb__queue_insert(sb_queue *q, sb_interaction *ix) {
     ix->key = sb__ix_key(ix);
     ix->hstep = ix->step;
     sb_heap_push(&q->waiting[ix->step][ix->channel], &ix->qnode, ix_hkey(ix));
-    q->nonempty |= 1ull << (ix->step * SB_CH_COUNT + ix->channel);
+    if (ix->qnode.index == 0) summarize(q, ix->step, ix->channel);
 }
 
 void sb__queue_erase(sb_queue *q, sb_interaction *ix) {
     sb_heap *h = &q->waiting[ix->hstep][ix->channel];
+    bool top = ix->qnode.index == 0;
     sb_heap_remove(h, &ix->qnode);
-    if (sb_heap_len(h) == 0) q->nonempty &= ~(1ull << (ix->hstep * SB_CH_COUNT + ix->channel));
+    if (top) summarize(q, ix->hstep, ix->channel);
 }
 
 bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t step) {
@@ -56,13 +79,14 @@ bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t s
     return false;
 }
 
-sb_hkey sb__member_key(const sb_member *m) { return (sb_hkey){m->k1, m->k2, m->agent->id}; }
+sb_hkey sb__member_key(const sb_member *m) { return (sb_hkey){m->k1, m->k2, m->aid}; }
 
 static void fifo_out(sb_member *m) {
     sb_queue *q = m->queue;
     if (!m->in_fifo) return;
-    if (m->prev) m->prev->next = m->next; else q->fifo_head[m->hstep][m->band] = m->next;
-    if (m->next) m->next->prev = m->prev; else q->fifo_tail[m->hstep][m->band] = m->prev;
+    sb_mlist *l = &q->lists[m->hstep][m->band];
+    if (m->prev) m->prev->next = m->next; else l->head = m->next;
+    if (m->next) m->next->prev = m->prev; else l->tail = m->prev;
     m->prev = m->next = NULL;
     m->in_fifo = false;
 }
@@ -72,7 +96,7 @@ static void fifo_in(sb_member *m) {
     sb_queue *q = m->queue;
     sb_hkey key = sb__member_key(m);
     m->band = m->k1 != 0;
-    sb_member **head = &q->fifo_head[m->hstep][m->band], **tail = &q->fifo_tail[m->hstep][m->band];
+    sb_member **head = &q->lists[m->hstep][m->band].head, **tail = &q->lists[m->hstep][m->band].tail;
     sb_member *after = *tail;
     while (after) {
         sb_hkey k = sb__member_key(after);
@@ -121,6 +145,13 @@ bool sb__member_linked(const sb_member *m) {
     return m->queue->fifo ? m->in_fifo : sb_ttree_present(&m->queue->ready[m->hstep], m->slot);
 }
 
+/* Copy what best_ix reads of the member into its agent's packed array. */
+static void mref_sync(const sb_member *m) {
+    const sb_agent *a = m->agent;
+    for (uint32_t i = 0; i < a->nmembers; i++)
+        if (a->members[i] == m) a->mrefs[i] = (sb_mref){m->queue, m->hstep, m->sure_mask};
+}
+
 static void release_slot(sb_member *m) {
     if (m->hstep == SB_NO_STEP) return;
     if (m->queue->fifo) {
@@ -130,6 +161,7 @@ static void release_slot(sb_member *m) {
         if (moved) moved->slot = m->slot;
     }
     m->hstep = SB_NO_STEP;
+    mref_sync(m);
 }
 
 /* Give the member the place its masks call for (out of contention). */
@@ -150,11 +182,13 @@ void sb__member_eval(sb_member *m) {
         if (t == SB_TRI_TRUE) m->sure_mask |= (uint8_t)(1u << s);
     }
     reslot(m);
+    mref_sync(m);
 }
 
 sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
     sb_member *m = sb_calloc(1, sizeof(*m));
     m->agent = a;
+    m->aid = a->id;
     m->queue = q;
     m->hstep = SB_NO_STEP;
     if (q->nmembers == q->cap_members) {
@@ -164,6 +198,7 @@ sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
     m->qpos = q->nmembers;
     q->members[q->nmembers++] = m;
     a->members = sb_realloc(a->members, (a->nmembers + 1) * sizeof(*a->members));
+    a->mrefs = sb_realloc(a->mrefs, (a->nmembers + 1) * sizeof(*a->mrefs));
     a->members[a->nmembers++] = m;
     sb__member_eval(m);
     return m;
@@ -179,6 +214,7 @@ void sb__member_del(sb_member *m) {
     for (uint32_t i = 0; i < a->nmembers; i++)
         if (a->members[i] == m) {
             a->members[i] = a->members[--a->nmembers];
+            a->mrefs[i] = a->mrefs[a->nmembers];
             break;
         }
     sb_free(m);
@@ -257,7 +293,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     sb_interaction **moved = NULL;
     uint32_t nmoved = 0;
     if (q == NULL) {
-        q = sb_calloc(1, sizeof(*q));
+        q = sb_calloc_aligned(64, sizeof(*q));
         q->id = id;
         q->open = true;
         for (int s = 0; s < SB_MAX_STEPS; s++) {
@@ -281,11 +317,16 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         free_steps(q);
     }
     q->def = *def;
+    q->selection = def->selection;
+    q->max_length = def->max_length;
+    q->max_wait_ms = def->max_wait_ms;
+    q->offer_timeout_ms = def->offer_timeout_ms;
     q->fifo = def->selection == SB_SEL_LONGEST_IDLE || def->selection == SB_SEL_BROADCAST;
     q->def.steps = NULL;
     q->def.order_by = NULL;
     memcpy(q->steps, steps, sizeof(steps));
-    q->nsteps = def->nsteps;
+    q->nsteps = (uint8_t)def->nsteps;
+    for (uint32_t s = 0; s < q->nsteps; s++) q->after_ms[s] = q->steps[s].after_ms;
     q->order_by = order_by;
     q->aging_milli = (int64_t)(def->aging_per_s * 1000 + 0.5);
     q->any_mixed = false;
