@@ -79,6 +79,7 @@ struct sb_ws {
     unsigned close_sent : 1;   /* a close frame is in our buffer or beyond */
     unsigned shut : 1;         /* sb_stream_shutdown() called */
     unsigned gone : 1;         /* handles closing: nothing more happens */
+    int fail_code;             /* a close frame wslay let through: fail with this */
     char remote[64];
 };
 
@@ -205,6 +206,35 @@ static void frame_start_cb(wslay_event_context_ptr ctx,
     }
 }
 
+/* Is p[0..n) UTF-8 (shortest forms, no surrogates, up to U+10FFFF)? */
+static int utf8_ok(const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n;) {
+        uint32_t c = p[i], min;
+        size_t k;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0) {
+            k = 1, min = 0x80, c &= 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            k = 2, min = 0x800, c &= 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            k = 3, min = 0x10000, c &= 0x07;
+        } else {
+            return 0;
+        }
+        if (n - i <= k) return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xC0) != 0x80) return 0;
+            c = c << 6 | (p[i + j] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
 static void msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
                    void *ud) {
     sb_ws *ws = ud;
@@ -213,8 +243,16 @@ static void msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
             ws->cb.on_text(ws, arg->msg != NULL ? (const char *)arg->msg : "", arg->msg_length,
                            ws->ud);
     } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
+        /* wslay (1.1.1) accepts, and echoes, two close frames RFC 6455
+         * says to fail: a 1-byte body, and a reason that is not UTF-8 when
+         * the frame came in several reads (it checks each read's bytes
+         * after the first two only); feed() fails those instead */
+        if (arg->msg_length == 1)
+            ws->fail_code = WSLAY_CODE_PROTOCOL_ERROR;
+        else if (arg->msg_length > 2 && !utf8_ok(arg->msg + 2, arg->msg_length - 2))
+            ws->fail_code = WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA;
         /* wslay has queued the echo; the client closed first unless we did */
-        if (ws->code == 0) {
+        if (ws->code == 0 && ws->fail_code == 0) {
             ws->code = arg->status_code != 0 ? arg->status_code : WSLAY_CODE_NO_STATUS_RCVD;
             ws->client_first = 1;
         }
@@ -344,16 +382,19 @@ static void feed(sb_ws *ws, const char *p, size_t n) {
     ws->in = NULL;
     ws->in_len = ws->in_off = 0;
     if (r == WSLAY_ERR_NOMEM) sb_panic("wslay: out of memory");
-    if (r != 0 && !ws->close_sent) {
+    if ((r != 0 || ws->fail_code != 0) && !ws->close_sent) {
         /* wslay_frame_recv() rejected a header (a fragmented or oversized
          * control frame, a non-minimal length) and queued a close frame
-         * without a code: send 1002 instead, and nothing else queued */
-        static const char proto[] = {(char)0x88, 0x02, 0x03, (char)0xEA};
+         * without a code, or msg_cb() found a malformed close frame whose
+         * echo wslay queued: send 1002 (or fail_code) instead, and nothing
+         * else queued */
+        int code = r != 0 ? WSLAY_CODE_PROTOCOL_ERROR : ws->fail_code;
+        const char frame[] = {(char)0x88, 0x02, (char)(code >> 8), (char)(code & 0xFF)};
         wslay_event_shutdown_write(ws->ctx);
-        buf_add(ws, &ws->pending, proto, sizeof(proto));
+        buf_add(ws, &ws->pending, frame, sizeof(frame));
         ws->close_sent = 1;
         ws->close_wanted = 0;
-        ws->code = WSLAY_CODE_PROTOCOL_ERROR;
+        ws->code = code;
     }
 }
 

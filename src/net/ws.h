@@ -31,9 +31,11 @@
  * error, or never opened).  The server closes on its own with:
  *   1002  protocol error: unmasked frame, unknown opcode, reserved bits,
  *         fragmented or oversized control frame, continuation without a
- *         start, invalid close code (detected by wslay)
+ *         start, invalid close code (detected by wslay), a close
+ *         frame with a 1-byte body (by ws.c)
  *   1003  a binary message
- *   1007  a text message (or close reason) that is not UTF-8 (wslay)
+ *   1007  a text message (or close reason) that is not UTF-8 (wslay;
+ *         close reasons checked again by ws.c)
  *   1008  "slow consumer": sb_ws_send_text() would take the outgoing
  *         buffer over max_outbuf (see there)
  *   1009  an incoming message over max_message (wslay, reassembled size)
