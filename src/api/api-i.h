@@ -55,6 +55,8 @@ typedef struct sb__rec {
     int64_t created_at, ended_at;
     sb_id queue, agent, preferred;
     int64_t preferred_until; /* 0: no limit (while preferred is set) */
+    int64_t answered_at;     /* first accepted, 0 if never */
+    sb_id wrapup_code;       /* given at completion */
     uint8_t channel, state;
     int32_t priority;
     int64_t arrived_at;

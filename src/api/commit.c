@@ -75,6 +75,9 @@ static void ix_event(sb__tenant *t, const sb_event *e) {
         if (x->noffers < SB__MAX_OFFERS) x->offers[x->noffers++] = (struct sb__offer){e->agent, e->value};
         break;
     case SB_EV_IX_ACCEPTED:
+        if (x->answered_at == 0) x->answered_at = e->at;
+        /* the accepted offer is no longer outstanding */
+        __attribute__((fallthrough));
     case SB_EV_IX_REJECTED:
     case SB_EV_IX_TIMED_OUT:
     case SB_EV_IX_WITHDRAWN:
@@ -85,7 +88,10 @@ static void ix_event(sb__tenant *t, const sb_event *e) {
                 i++;
         }
         break;
-    case SB_EV_IX_COMPLETED: x->state = SB_IX_COMPLETED; break;
+    case SB_EV_IX_COMPLETED:
+        x->state = SB_IX_COMPLETED;
+        x->wrapup_code = e->code;
+        break;
     case SB_EV_IX_ABANDONED: x->state = SB_IX_ABANDONED; break;
     case SB_EV_IX_CANCELED: x->state = SB_IX_CANCELED; break;
     case SB_EV_IX_ENDED: x->state = SB_IX_ENDED; break;

@@ -26,7 +26,7 @@ json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x) {
     char id[24];
     snprintf(id, sizeof(id), "%llu", (unsigned long long)x->id);
     json_t *attrs = json_loads(x->attrs, 0, NULL);
-    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:I}", "id", id,
+    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:I, s:o, s:o}", "id", id,
                      "queue", sb__name(t, x->queue), "channel", sb_channel_name(x->channel),
                      "priority", (int)x->priority, "attributes", attrs ? attrs : json_object(),
                      "customer", x->customer ? json_string(x->customer) : json_null(), "state",
@@ -36,7 +36,9 @@ json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x) {
                      "arrived_at",
                      (json_int_t)x->arrived_at, "created_at", (json_int_t)x->created_at,
                      "ended_at", x->ended_at ? json_integer(x->ended_at) : json_null(), "version",
-                     (json_int_t)x->version);
+                     (json_int_t)x->version, "answered_at",
+                     x->answered_at ? json_integer(x->answered_at) : json_null(), "wrapup_code",
+                     name_or_null(t, x->wrapup_code));
 }
 
 /* The {id} of the path as an interaction id; 0 when it is not one. */

@@ -7,7 +7,12 @@
  * mktime / localtime_r under a save and restore of TZ (the loop thread is
  * the only one that reads local time).  Every interval of every day is
  * listed, empty ones with zeros: a day of 23 hours has 92 rows of 15
- * minutes per queue or agent, one of 25 hours 100. */
+ * minutes per queue or agent, one of 25 hours 100.
+ *
+ * By team, the rows of the team's current agents are added up.  By channel
+ * and by wrap-up code the stored interactions ("ix" documents) are counted
+ * instead, each in the interval it arrived in: the interval rows do not
+ * carry those keys (docs/statistics.md, "Reports"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,9 +175,14 @@ typedef struct acc {
     } c;
 } acc;
 
+typedef enum by_kind { BY_QUEUE, BY_AGENT, BY_TEAM, BY_CHANNEL, BY_WRAPUP } by_kind;
+static const char *const by_names[] = {"queue", "agent", "team", "channel", "wrapup_code"};
+#define SHORT_ABANDON_MS 5000 /* as the statistics' default */
+
 typedef struct ireport {
     sb__req *r;
-    bool agents;
+    int by;              /* by_kind */
+    bool agents;         /* the agent rows are read (by agent or team) */
     slot *slots;
     size_t nslots;
     int64_t lo, hi;      /* the whole range, UTC ms */
@@ -195,12 +205,41 @@ static void add_group(ireport *p, const char *id) {
     p->groups[p->ngroups++] = sb_strdup(id);
 }
 
+/* Is a team's figure visible: admins and keys, its supervisors, its agents. */
+static bool see_team(ireport *p, const char *team) {
+    const sb__who *w = &p->r->who;
+    if (w->role == SB__ROLE_ADMIN || w->role == SB__ROLE_INTEGRATION) return true;
+    json_t *owner = w->role == SB__ROLE_SUPERVISOR
+                        ? json_object_get(p->r->t->res[SB__RES_USER], w->user)
+                        : json_object_get(p->r->t->res[SB__RES_AGENT], sb__name(p->r->t, w->agent));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(owner, "teams"), i, v) if (!strcmp(json_string_value(v), team)) return true;
+    return false;
+}
+
 static bool visible(ireport *p, const char *id) {
     sb_id sid = sb__id_of(p->r->t, id);
+    if (p->by == BY_TEAM) return see_team(p, id);
     return p->agents ? sb__see_agent(p->r->t, &p->r->who, sid) : sb__see_queue(p->r->t, &p->r->who, sid);
 }
 
+/* The slot an instant falls in: the last one starting at or before it. */
+static size_t slot_of(const ireport *p, int64_t at) {
+    size_t lo = 0, hi = p->nslots;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (p->slots[mid].start <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int64_t num(json_t *o, const char *k) { return (int64_t)json_integer_value(json_object_get(o, k)); }
+
+static void add_row(ireport *p, const sb_store_doc *d, int64_t start, const char *id);
 
 /* A stored row: the first pass collects the groups (from the id alone),
  * the second adds the row into its cell. */
@@ -212,24 +251,29 @@ static int row_seen(void *data, const sb_store_doc *d) {
     const char *kind = p->agents ? "agent." : "queue.";
     if (start < p->lo || dot == NULL || strncmp(dot + 1, kind, 6)) return 0;
     const char *id = dot + 7;
+    if (p->by == BY_TEAM) { /* the agent's row goes to each of its teams */
+        json_t *teams = json_object_get(json_object_get(p->r->t->res[SB__RES_AGENT], id), "teams"), *v;
+        size_t i;
+        if (!p->summing) return 0; /* the groups are the visible teams */
+        json_array_foreach(teams, i, v) if (json_object_get(p->seen, json_string_value(v)))
+            add_row(p, d, start, json_string_value(v));
+        return 0;
+    }
     if (!p->summing) {
         if (visible(p, id)) add_group(p, id);
         return 0;
     }
+    add_row(p, d, start, id);
+    return 0;
+}
+
+/* Add the stored row d (of interval start) into group id's cell. */
+static void add_row(ireport *p, const sb_store_doc *d, int64_t start, const char *id) {
     json_t *g = json_object_get(p->seen, id);
-    if (g == NULL) return 0;
+    if (g == NULL) return;
     json_t *o = json_loadb(d->body, d->len, 0, NULL);
-    if (o == NULL) return 0;
-    /* its slot: the last one starting at or before it */
-    size_t lo = 0, hi = p->nslots;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (p->slots[mid].start <= start)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    acc *a = &p->cells[lo * p->ngroups + (size_t)json_integer_value(g)];
+    if (o == NULL) return;
+    acc *a = &p->cells[slot_of(p, start) * p->ngroups + (size_t)json_integer_value(g)];
     a->c.offered += num(o, "offered");
     a->c.answered += num(o, "answered");
     a->c.answered_in_sl += num(o, "answered_in_sl");
@@ -243,6 +287,49 @@ static int row_seen(void *data, const sb_store_doc *d) {
     int64_t busy = num(tm, "busy");
     a->c.busy_ms += busy;
     a->c.logged_in_ms += busy + num(tm, "ready") + num(tm, "not_ready") + num(tm, "not_responding");
+    json_decref(o);
+}
+
+/* By channel or wrap-up code: one stored interaction, in the interval it
+ * arrived in.  Answered within the service level: its first answer came
+ * within its queue's threshold; a short abandon: it was abandoned within
+ * SHORT_ABANDON_MS; handled: completed, its talk and wrap-up being the time
+ * from the first answer to the completion. */
+static int ix_row(void *data, const sb_store_doc *d) {
+    ireport *p = data;
+    json_t *o = json_loadb(d->body, d->len, 0, NULL);
+    int64_t arrived = num(o, "arrived_at");
+    const char *q = json_string_value(json_object_get(o, "queue")), *a = json_string_value(json_object_get(o, "agent"));
+    sb__tenant *t = p->r->t;
+    if (o == NULL || arrived < p->lo || arrived >= p->hi ||
+        !sb__see_ix(t, &p->r->who, q ? sb__id_of(t, q) : 0, a ? sb__id_of(t, a) : 0, NULL)) {
+        json_decref(o);
+        return 0;
+    }
+    const char *key = json_string_value(json_object_get(o, p->by == BY_CHANNEL ? "channel" : "wrapup_code"));
+    json_t *g = json_object_get(p->seen, key ? key : "none");
+    if (g) {
+        acc *c = &p->cells[slot_of(p, arrived) * p->ngroups + (size_t)json_integer_value(g)];
+        const char *state = json_string_value(json_object_get(o, "state"));
+        int64_t answered = num(o, "answered_at"), ended = num(o, "ended_at");
+        json_t *sl = json_object_get(json_object_get(t->res[SB__RES_QUEUE], q ? q : ""), "service_level");
+        json_t *th = json_object_get(sl, "threshold_seconds");
+        int64_t threshold = th ? (int64_t)(json_number_value(th) * 1000) : 20000;
+        c->c.offered++;
+        if (answered) {
+            c->c.answered++;
+            c->c.answer_wait_ms += answered - arrived;
+            c->c.answered_in_sl += answered - arrived <= threshold;
+        }
+        if (state && !strcmp(state, "abandoned")) {
+            c->c.abandoned++;
+            c->c.short_abandoned += ended && ended - arrived < SHORT_ABANDON_MS;
+        }
+        if (state && !strcmp(state, "completed") && answered) {
+            c->c.handled++;
+            c->c.talk_ms += ended - answered;
+        }
+    }
     json_decref(o);
     return 0;
 }
@@ -267,9 +354,13 @@ void sb__report_intervals(sb__req *r) {
     range g;
     if (!parse_range(r, &g)) return;
     char by[16] = "queue", iv[8] = "15";
-    if (sb__query(r, "group_by", by, sizeof(by)) && strcmp(by, "queue") && strcmp(by, "agent")) {
-        bad(r, "group_by", "queue or agent");
-        return;
+    int kind = BY_QUEUE;
+    if (sb__query(r, "group_by", by, sizeof(by))) {
+        while (kind <= BY_WRAPUP && strcmp(by, by_names[kind])) kind++;
+        if (kind > BY_WRAPUP) {
+            bad(r, "group_by", "queue, agent, team, channel or wrapup_code");
+            return;
+        }
     }
     if (sb__query(r, "interval", iv, sizeof(iv)) && strcmp(iv, "15") && strcmp(iv, "30") && strcmp(iv, "60")) {
         bad(r, "interval", "15, 30 or 60 (minutes)");
@@ -280,7 +371,7 @@ void sb__report_intervals(sb__req *r) {
         bad(r, "interval", "not a multiple of the stored intervals");
         return;
     }
-    ireport p = {.r = r, .agents = !strcmp(by, "agent"), .seen = json_object()};
+    ireport p = {.r = r, .by = kind, .agents = kind == BY_AGENT || kind == BY_TEAM, .seen = json_object()};
     char (*dates)[48] = sb_malloc((size_t)g.ndays * sizeof(*dates));
     /* the local days and their intervals, with TZ set to the zone */
     tz_scope tz;
@@ -316,12 +407,19 @@ void sb__report_intervals(sb__req *r) {
     /* groups: the visible configured ones, and those the stored rows name */
     const char *id;
     json_t *o;
-    json_object_foreach(r->t->res[p.agents ? SB__RES_AGENT : SB__RES_QUEUE], id, o) if (visible(&p, id))
-        add_group(&p, id);
+    if (kind == BY_CHANNEL) {
+        for (int ch = 0; ch < SB_CH_COUNT; ch++) add_group(&p, sb_channel_name(ch));
+    } else if (kind == BY_WRAPUP) {
+        add_group(&p, "none");
+        json_object_foreach(r->t->res[SB__RES_WRAPUP], id, o) add_group(&p, id);
+    } else {
+        int res = kind == BY_TEAM ? SB__RES_TEAM : p.agents ? SB__RES_AGENT : SB__RES_QUEUE;
+        json_object_foreach(r->t->res[res], id, o) if (visible(&p, id)) add_group(&p, id);
+    }
     char after[24];
     snprintf(after, sizeof(after), "%013lld", (long long)(p.lo - 1 < 0 ? 0 : p.lo - 1));
     /* "%013lld" of lo - 1 sorts before every id of start lo ("...lo.kind.id") */
-    int rc = sb_store_doc_list(r->api->env.store, r->t->id, "interval", after, 0, row_seen, &p, NULL);
+    int rc = kind >= BY_CHANNEL ? 0 : sb_store_doc_list(r->api->env.store, r->t->id, "interval", after, 0, row_seen, &p, NULL);
     if (rc < 0) {
         sb__problem(r->http, 503, "storage_error", NULL, "cannot read the intervals");
         goto done;
@@ -330,11 +428,12 @@ void sb__report_intervals(sb__req *r) {
     for (size_t k = 0; k < p.ngroups; k++) json_object_set_new(p.seen, p.groups[k], json_integer((json_int_t)k));
     p.cells = sb_calloc(p.nslots * (p.ngroups ? p.ngroups : 1), sizeof(*p.cells));
     p.summing = true;
-    if (p.ngroups && sb_store_doc_list(r->api->env.store, r->t->id, "interval", after, 0, row_seen, &p, NULL) < 0) {
+    if (p.ngroups && (kind >= BY_CHANNEL ? sb_store_doc_list(r->api->env.store, r->t->id, "ix", NULL, 0, ix_row, &p, NULL)
+                                         : sb_store_doc_list(r->api->env.store, r->t->id, "interval", after, 0, row_seen, &p, NULL)) < 0) {
         sb__problem(r->http, 503, "storage_error", NULL, "cannot read the intervals");
         goto done;
     }
-    const char *gname = p.agents ? "agent" : "queue";
+    const char *gname = by_names[kind];
     if (g.csv) {
         char *text = NULL;
         size_t len = 0;

@@ -90,6 +90,7 @@ static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o) {
     const char *pref = json_string_value(json_object_get(o, "preferred_agent"));
     x->preferred = pref ? sb__id_of(t, pref) : 0;
     x->preferred_until = json_integer_value(json_object_get(o, "preferred_until"));
+    x->answered_at = json_integer_value(json_object_get(o, "answered_at"));
     const char *state = json_string_value(json_object_get(o, "state"));
     x->queue = q ? sb__id_of(t, q) : 0;
     x->agent = a ? sb__id_of(t, a) : 0;

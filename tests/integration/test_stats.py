@@ -266,7 +266,7 @@ def test_report_has_every_interval_across_dst(server):
     assert len(lines) == 101
     for bad in ["from=2026-02-30", "from=2026-03-01&to=2026-02-01", "from=2026-03-01&tz=Mars/Base",
                 "from=2026-03-01&tz=../../etc/passwd", "from=2026-03-01&interval=20",
-                "from=2026-03-01&group_by=team", "from=2026-03-01&format=xml", "to=2026-03-01",
+                "from=2026-03-01&group_by=skill", "from=2026-03-01&format=xml", "to=2026-03-01",
                 "from=2026-01-01&to=2026-03-01"]:
         problem(call(s, "GET", "/v1/reports/intervals?" + bad), 400, "invalid_field")
 
@@ -274,6 +274,8 @@ def test_report_has_every_interval_across_dst(server):
 def test_intervals_are_stored_as_they_close_and_reported(start):
     s = start("--stats-interval-minutes", "1")
     basic_setup(s, queue=SL1)
+    create(s, "teams", {"id": "blue"})
+    ok(s, "PUT", "/v1/agents/alice", {"skills": {"billing": 5}, "queues": ["q1"], "teams": ["blue"]})
     # start just after a minute boundary, so that everything happens in one interval
     wait_for(lambda: 1 <= (time.time() % 60) <= 40, timeout=60, interval=0.2, what="a fresh minute")
     ready(s, "alice")
@@ -303,6 +305,12 @@ def test_intervals_are_stored_as_they_close_and_reported(start):
                              ["rows"] if x["agent"] == "alice" and x["logged_in_ms"]], timeout=10, what="agent row")
     assert mine[0]["start_ms"] == slot and mine[0]["handled"] == 1 and mine[0]["answered"] == 1
     assert len([x for x in agents if x["agent"] == "alice"]) == 96
+    # by team: the rows of the team's agents added up (alice is in "blue")
+    teams = ok(s, "GET", f"/v1/reports/intervals?from={day}&tz=UTC&group_by=team")["rows"]
+    blue = [x for x in teams if x["team"] == "blue" and x["handled"]]
+    assert len(blue) == 1 and blue[0]["start_ms"] == slot and blue[0]["answered"] == 1
+    assert blue[0]["logged_in_ms"] == mine[0]["logged_in_ms"]
+    assert len([x for x in teams if x["team"] == "blue"]) == 96
     # 60-minute local intervals are unions of the stored ones
     hour = ok(s, "GET", f"/v1/reports/intervals?from={day}&tz=UTC&interval=60")["rows"]
     assert [x["offered"] for x in hour if x["offered"]] == [2] and len(hour) == 24
@@ -324,6 +332,42 @@ def test_intervals_are_stored_as_they_close_and_reported(start):
     assert lines[1].startswith(f"{a},q1,voice,completed,")
     yesterday = (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat()
     assert ok(s2, "GET", f"/v1/reports/interactions?from={yesterday}&tz=UTC")["items"] == []
+
+
+def test_reports_by_channel_and_wrapup_code(server):
+    s = server
+    basic_setup(s, queue=SL1)
+    create(s, "wrapup-codes", {"id": "done"})
+    ready(s, "alice")
+    a = new_ix(s)["id"]  # voice: answered at once (within 1 s), completed with "done"
+    offered(s, a)
+    accept(s, "alice", a)
+    ok(s, "POST", f"/v1/interactions/{a}/complete")
+    ok(s, "POST", f"/v1/interactions/{a}/wrapup", {"code": "done"})
+    b = new_ix(s, channel="chat")["id"]  # chat: offered to alice (capacity), abandoned at once: short
+    ok(s, "POST", f"/v1/interactions/{b}/abandon")
+    doc_a = ix(s, a)
+    assert doc_a["wrapup_code"] == "done" and doc_a["answered_at"] >= doc_a["arrived_at"]
+    day = datetime.datetime.fromtimestamp(doc_a["created_at"] / 1000, datetime.timezone.utc).strftime("%Y-%m-%d")
+    handle = doc_a["ended_at"] - doc_a["answered_at"]
+
+    rows = ok(s, "GET", f"/v1/reports/intervals?from={day}&tz=UTC&group_by=channel")["rows"]
+    assert len(rows) == 96 * 6  # every interval, every channel
+    busy = {x["channel"]: x for x in rows if x["offered"]}
+    assert set(busy) == {"voice", "chat"}
+    v, c = busy["voice"], busy["chat"]
+    assert (v["offered"], v["answered"], v["answered_in_sl"], v["handled"], v["abandoned"]) == (1, 1, 1, 1, 0)
+    assert v["talk_ms"] == handle and v["aht_ms"] == handle and v["service_level"] == 1.0
+    assert (c["offered"], c["answered"], c["abandoned"], c["short_abandoned"]) == (1, 0, 1, 1)
+    assert c["service_level"] is None  # 0 / (0 + 1 - 1)
+
+    rows = ok(s, "GET", f"/v1/reports/intervals?from={day}&tz=UTC&group_by=wrapup_code")["rows"]
+    busy = {x["wrapup_code"]: x for x in rows if x["offered"]}
+    assert set(busy) == {"done", "none"}
+    assert (busy["done"]["offered"], busy["done"]["handled"]) == (1, 1)
+    assert (busy["none"]["offered"], busy["none"]["abandoned"]) == (1, 1)
+    csv = call(s, "GET", f"/v1/reports/intervals?from={day}&tz=UTC&group_by=channel&format=csv", expect=200)
+    assert csv.text.splitlines()[0].split(",")[5] == "channel"
 
 
 def test_stats_interval_flag_is_checked(tmp_path):
