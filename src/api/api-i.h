@@ -203,6 +203,12 @@ struct sb__tenant {
     int64_t stats_day;          /* the UTC day "today" began (days since the epoch) */
     sb_map stats_dirty;         /* queues whose figures changed since the last push */
     bool stats_dirty_any;       /* anything changed since the last push (tenant topic) */
+    /* After a restart, today's journal is replayed into the figures in
+     * chunks (figures.c); new events wait in replay_buf meanwhile. */
+    bool stats_replaying;
+    uint64_t replay_next, replay_end; /* journal seqs still to read */
+    sb_event *replay_buf;
+    size_t replay_n, replay_cap;
     struct sb__tenant *next;
 };
 
@@ -219,6 +225,8 @@ struct sb_api {
                                  * older than SB__RETAIN_MS, every few minutes */
     int catching_up;            /* subscribers still reading the journal */
     bool started;               /* sb_api_start succeeded: prune runs */
+    uv_idle_t replay_idle;      /* replays today's journal into the figures */
+    int replaying;              /* tenants still replaying */
     bool stopping;
     int64_t stats_interval_ms;  /* length of the stored statistics intervals */
     uv_timer_t tick;            /* every second: stats clock, intervals, pushes, loop lag */
@@ -398,6 +406,10 @@ void sb__tstats_free(sb__tenant *t);
 void sb__tstats_config(sb__tenant *t, int res, const char *id, json_t *o);
 /* One drained core event. */
 void sb__tstats_feed(sb__tenant *t, const sb_event *e);
+/* Before restore: new events wait for today's journal to be replayed. */
+void sb__tstats_replay_prepare(sb__tenant *t);
+/* After restore: replay today's journal up to seq `end`, in chunks. */
+void sb__tstats_replay_start(sb__tenant *t, uint64_t end);
 /* The 1 s timer of the API (started by sb_api_start, closed by stop). */
 void sb__tstats_start(sb_api *api);
 void sb__tstats_stop(sb_api *api);

@@ -474,6 +474,7 @@ sb_api *sb_api_new(const sb_api_env *env) {
     api->rate = env->rate;
     sb_map_init(&api->throttle);
     uv_idle_init(env->loop, &api->catchup);
+    uv_idle_init(env->loop, &api->replay_idle);
     api->stats_interval_ms = (env->stats_interval_min > 0 ? env->stats_interval_min : 15) * 60000LL;
     api->metrics = sb__metrics_new(NROUTES);
     return api;
@@ -489,6 +490,8 @@ void sb_api_stop(sb_api *api) {
     if (api->stopping) return;
     api->stopping = true;
     sb__stream_close_all(api);
+    if (api->replaying) uv_idle_stop(&api->replay_idle);
+    uv_close((uv_handle_t *)&api->replay_idle, NULL);
     if (api->started) uv_close((uv_handle_t *)&api->prune, NULL);
     sb__tstats_stop(api);
     for (sb__tenant *t = api->tenants; t; t = t->next) {

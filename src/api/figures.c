@@ -102,7 +102,7 @@ static void mark_agent_queues(sb__tenant *t, sb_id agent) {
     }
 }
 
-void sb__tstats_feed(sb__tenant *t, const sb_event *e) {
+static void feed(sb__tenant *t, const sb_event *e) {
     clock_to(t, e->at);
     sb_stats_event(t->stats, e);
     t->stats_dirty_any = true;
@@ -110,6 +110,151 @@ void sb__tstats_feed(sb__tenant *t, const sb_event *e) {
     if (e->queue2) sb_map_put(&t->stats_dirty, e->queue2, t);
     /* an agent's activity shows in the queues it serves */
     if (e->agent && (e->type == SB_EV_AGENT_STATE || !e->queue)) mark_agent_queues(t, e->agent);
+}
+
+void sb__tstats_feed(sb__tenant *t, const sb_event *e) {
+    if (!t->stats_replaying) {
+        feed(t, e);
+        return;
+    }
+    if (t->replay_n == t->replay_cap) {
+        t->replay_cap = t->replay_cap ? 2 * t->replay_cap : 256;
+        t->replay_buf = sb_realloc(t->replay_buf, t->replay_cap * sizeof(*t->replay_buf));
+    }
+    t->replay_buf[t->replay_n++] = *e;
+}
+
+/* ---- after a restart: today's journal into the figures --------------------------- */
+
+/* The figures live in memory; after a restart they are rebuilt from the
+ * journal's events of the current UTC day, read in chunks between loop
+ * turns so that serving starts at once.  Events made meanwhile wait in
+ * replay_buf and follow, in order, once the journal is read up to the
+ * last seq it had at start: no event twice, none missed. */
+#define REPLAY_CHUNK 4096
+
+static sb_id name_id(const sb__tenant *t, json_t *o, const char *key) {
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? sb__id_of(t, s) : 0;
+}
+
+/* The sb_event a journal entry was printed from (stream.c's format). */
+static bool event_of(const sb__tenant *t, const sb_store_event *ev, sb_event *e) {
+    memset(e, 0, sizeof(*e));
+    for (int i = 1; i < SB_EV_COUNT && !e->type; i++)
+        if (!strcmp(ev->type, sb_event_type_name(i))) e->type = (uint16_t)i;
+    json_t *o = json_loadb(ev->body, ev->len, 0, NULL);
+    if (o == NULL || !e->type) {
+        json_decref(o);
+        return false;
+    }
+    e->seq = ev->seq;
+    e->at = ev->at;
+    const char *ix = json_string_value(json_object_get(o, "interaction"));
+    e->ix = ix ? strtoull(ix, NULL, 10) : 0;
+    e->agent = name_id(t, o, "agent");
+    e->queue = name_id(t, o, "queue");
+    e->queue2 = name_id(t, o, "from_queue");
+    e->target = name_id(t, o, "target_agent");
+    const char *state = json_string_value(json_object_get(o, "state"));
+    for (int i = 0; state && i <= SB_AGENT_NOT_RESPONDING; i++)
+        if (!strcmp(state, sb_agent_state_name(i))) e->state = (uint8_t)i;
+    const char *channel = json_string_value(json_object_get(o, "channel"));
+    if (channel) e->channel = (uint8_t)sb_channel_parse(channel);
+    e->priority = (int32_t)json_integer_value(json_object_get(o, "priority"));
+    e->step = (uint8_t)json_integer_value(json_object_get(o, "step"));
+    const char *reason = json_string_value(json_object_get(o, "reason"));
+    if (e->type == SB_EV_AGENT_STATE) {
+        e->code = reason ? sb__id_of(t, reason) : 0;
+    } else {
+        for (int i = 1; reason && i <= SB_REASON_CONFIG; i++)
+            if (!strcmp(reason, sb_reason_name(i))) e->reason = (uint8_t)i;
+        e->code = name_id(t, o, "wrapup_code");
+    }
+    static const char *const values[] = {"arrived_at", "deadline", "until", NULL};
+    for (const char *const *v = values; *v; v++)
+        if (json_object_get(o, *v)) e->value = json_integer_value(json_object_get(o, *v));
+    if (json_is_true(json_object_get(o, "keep_arrival"))) e->value = 1;
+    json_decref(o);
+    return true;
+}
+
+static int replay_one(void *data, const sb_store_event *ev) {
+    sb__tenant *t = data;
+    sb_event e;
+    if (ev->seq > t->replay_end) return 1;
+    t->replay_next = ev->seq + 1;
+    if (event_of(t, ev, &e)) feed(t, &e);
+    return 0;
+}
+
+static void replay_done(sb__tenant *t) {
+    t->stats_replaying = false;
+    for (size_t i = 0; i < t->replay_n; i++) feed(t, &t->replay_buf[i]);
+    sb_free(t->replay_buf);
+    t->replay_buf = NULL;
+    t->replay_n = t->replay_cap = 0;
+    if (--t->api->replaying == 0) uv_idle_stop(&t->api->replay_idle);
+}
+
+static void on_replay(uv_idle_t *h) {
+    sb_api *api = h->data;
+    for (sb__tenant *t = api->tenants; t; t = t->next) {
+        if (!t->stats_replaying) continue;
+        uint64_t before = t->replay_next;
+        int rc = sb_store_events_after(api->env.store, t->id, t->replay_next - 1, REPLAY_CHUNK, replay_one, t);
+        if (rc < 0)
+            fprintf(stderr, "switchboard: tenant %s: today's figures stay partial: %s\n", t->name,
+                    sb_store_errmsg(api->env.store));
+        if (rc < 0 || t->replay_next > t->replay_end || t->replay_next == before) replay_done(t);
+    }
+}
+
+void sb__tstats_replay_prepare(sb__tenant *t) { t->stats_replaying = true; }
+
+typedef struct probe {
+    int64_t at;
+    uint64_t seq;
+} probe;
+
+static int probe_one(void *data, const sb_store_event *ev) {
+    probe *p = data;
+    p->at = ev->at;
+    p->seq = ev->seq;
+    return 1;
+}
+
+void sb__tstats_replay_start(sb__tenant *t, uint64_t end) {
+    sb_api *api = t->api;
+    uint64_t first, last;
+    int64_t today = sb__now(api) / DAY_MS * DAY_MS;
+    if (sb_store_event_bounds(api->env.store, t->id, &first, &last) || first == 0 || end < first) {
+        t->replay_end = 0;
+    } else {
+        /* the first event of today: seqs are contiguous and times grow */
+        uint64_t lo = first, hi = end + 1;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            probe p = {0, 0};
+            sb_store_events_after(api->env.store, t->id, mid - 1, 1, probe_one, &p);
+            if (p.seq && p.at < today)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        t->replay_next = lo;
+        t->replay_end = end;
+    }
+    if (t->replay_end == 0 || t->replay_next > t->replay_end) {
+        t->stats_replaying = true; /* so that replay_done counts it down */
+        api->replaying++;
+        replay_done(t);
+        return;
+    }
+    if (api->replaying++ == 0) {
+        api->replay_idle.data = api;
+        uv_idle_start(&api->replay_idle, on_replay);
+    }
 }
 
 /* ---- closed intervals into the store ------------------------------------------ */
@@ -180,6 +325,7 @@ static void on_tick(uv_timer_t *h) {
     api->tick_hr = hr;
     int64_t now = sb__now(api);
     for (sb__tenant *t = api->tenants; t; t = t->next) {
+        if (t->stats_replaying) continue; /* its clock is in the replayed past */
         clock_to(t, now);
         sb_stats_advance(t->stats, now);
         persist_intervals(t);

@@ -161,7 +161,9 @@ int sb__tenants_load(sb_api *api, char *err, size_t errlen) {
             snprintf(err, errlen, "tenant %s: cannot read the credentials", t->name);
             return rc;
         }
+        sb__tstats_replay_prepare(t); /* from here on, new events wait for the replay */
         if ((rc = sb__restore(t, err, errlen))) return rc;
+        sb__tstats_replay_start(t, t->published); /* the journal as it was at start */
         sb__tenant_arm(t);
     }
     uv_timer_init(api->env.loop, &api->prune);
@@ -183,6 +185,7 @@ void sb__tenants_free(sb_api *api) {
         sb_map_free(&t->idem_pending);
         sb__auth_free(t);
         sb__stream_tenant_free(t);
+        sb_free(t->replay_buf);
         sb_free(t->grace_agents);
         for (int i = 0; i < SB__RES_COUNT; i++) json_decref(t->res[i]);
         sb__tstats_free(t);

@@ -334,6 +334,33 @@ def test_intervals_are_stored_as_they_close_and_reported(start):
     assert ok(s2, "GET", f"/v1/reports/interactions?from={yesterday}&tz=UTC")["items"] == []
 
 
+def test_todays_figures_survive_a_restart(start):
+    s = start()
+    basic_setup(s, queue=SL1)
+    ready(s, "alice")
+    a = new_ix(s)["id"]
+    offered(s, a)
+    accept(s, "alice", a)
+    ok(s, "POST", f"/v1/interactions/{a}/complete")
+    ok(s, "POST", f"/v1/interactions/{a}/wrapup")
+    b = new_ix(s)["id"]
+    offered(s, b)
+    ok(s, "POST", f"/v1/interactions/{b}/abandon")
+    before = qstats(s)["today"]
+    assert (before["offered"], before["answered"], before["abandoned"], before["handled"]) == (2, 1, 1, 1)
+    agent_before = ok(s, "GET", "/v1/stats/agents/alice")["handled"]
+    assert s.stop() == 0
+    s = start()  # today's journal is replayed into the figures
+    after = wait_for(lambda: (t := qstats(s)["today"]) and t["offered"] == 2 and t, timeout=5, what="replay")
+    for k in ("offered", "answered", "answered_in_sl", "abandoned", "short_abandoned", "handled",
+              "answer_wait_ms", "talk_ms", "wrap_ms"):
+        assert after[k] == before[k], k
+    assert ok(s, "GET", "/v1/stats/agents/alice")["handled"] == agent_before
+    c = new_ix(s)["id"]  # and new events count on top
+    assert wait_for(lambda: qstats(s)["today"]["offered"] == 3, what="new arrival counted")
+    assert ix(s, c)["state"] in ("queued", "offered")
+
+
 def test_reports_by_channel_and_wrapup_code(server):
     s = server
     basic_setup(s, queue=SL1)
