@@ -108,6 +108,19 @@ static bool idem_repeat(sb__req *r, const char *key) {
     sb_store_idem prev;
     if (sb_store_idem_get(r->api->env.store, r->t->id, key, &prev) != SB_OK) return false;
     sb_http_response_header(r->http, "Idempotent-Replayed", "true");
+    json_t *doc = json_loadb(prev.body, prev.len, 0, NULL); /* the same headers as the first time */
+    const char *id = json_string_value(json_object_get(doc, "id"));
+    json_int_t version = json_integer_value(json_object_get(doc, "version"));
+    char h[64];
+    if (id && prev.status == 201) {
+        snprintf(h, sizeof(h), "/v1/interactions/%s", id);
+        sb_http_response_header(r->http, "Location", h);
+    }
+    if (version > 0) {
+        snprintf(h, sizeof(h), "\"%lld\"", (long long)version);
+        sb_http_response_header(r->http, "ETag", h);
+    }
+    json_decref(doc);
     sb_http_respond(r->http, prev.status, prev.len ? "application/json" : NULL, prev.body, prev.len);
     sb_store_idem_free(&prev);
     return true;
@@ -275,7 +288,8 @@ typedef struct list_ctx {
     const char *state, *queue, *channel, *agent;
     json_t *items;
     size_t limit;
-    char last[24];
+    char last[24]; /* the last document read */
+    char kept[24]; /* the page's last item */
 } list_ctx;
 
 static bool same(json_t *doc, const char *key, const char *want) {
@@ -292,10 +306,12 @@ static int list_one(void *data, const sb_store_doc *d) {
     const sb__rec *x = sb_map_get(&l->r->t->live, id);
     if (doc && same(doc, "state", l->state) && same(doc, "queue", l->queue) &&
         same(doc, "channel", l->channel) && same(doc, "agent", l->agent) &&
-        (x ? sb__see_ix(l->r->t, &l->r->who, x->queue, x->agent, x) : see_doc(l->r, doc)))
+        (x ? sb__see_ix(l->r->t, &l->r->who, x->queue, x->agent, x) : see_doc(l->r, doc))) {
         json_array_append(l->items, doc);
+        if (json_array_size(l->items) == l->limit) snprintf(l->kept, sizeof(l->kept), "%s", d->id);
+    }
     json_decref(doc);
-    return json_array_size(l->items) == l->limit;
+    return json_array_size(l->items) > l->limit; /* one more: there is a next page */
 }
 
 void sb__ix_list(sb__req *r) {
@@ -325,10 +341,17 @@ void sb__ix_list(sb__req *r) {
         sb__problem(r->http, 503, "storage_error", NULL, "%s", sb_store_errmsg(r->api->env.store));
         return;
     }
-    bool next = rc == 1 || more;
+    /* A full page and one more match: the next page starts after the page's
+     * last item.  The reading budget ran out: after what was read. */
+    const char *next = NULL;
+    if (json_array_size(l.items) > l.limit) {
+        json_array_remove(l.items, l.limit);
+        next = l.kept;
+    } else if (rc == 0 && more) {
+        next = l.last;
+    }
     sb__send(r->http, 200,
-             json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
-                       next ? json_string(l.last) : json_null()),
+             json_pack("{s:o, s:o}", "items", l.items, "next_cursor", next ? json_string(next) : json_null()),
              0);
 }
 

@@ -81,6 +81,8 @@ def test_idempotency_key_replays_the_first_answer(server):
     again = call(server, "POST", "/v1/interactions", body, headers={"Idempotency-Key": "order-1"})
     assert again.status_code == 201
     assert again.content == first.content
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"] and again.headers["ETag"] == first.headers["ETag"]
     # even with another body, the key decides
     other = call(server, "POST", "/v1/interactions", {"queue": "q1", "channel": "chat"},
                  headers={"Idempotency-Key": "order-1"})
@@ -228,6 +230,9 @@ def test_list_filters_and_pagination(server):
     assert ids("/v1/interactions?state=queued&limit=1") == [made["c1"], made["v2"], made["c2"]]
     page = ok(server, "GET", "/v1/interactions?limit=2")
     assert len(page["items"]) == 2 and page["next_cursor"]
+    # a page that holds exactly what is left says so: no empty page after it
+    full = ok(server, "GET", "/v1/interactions?queue=q2&limit=3")
+    assert len(full["items"]) == 3 and full["next_cursor"] is None
     for item in page["items"]:
         assert "history" not in item and item["version"] >= 1
 
