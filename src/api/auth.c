@@ -276,23 +276,27 @@ void sb__password_stage(sb__txn *x, const char *user, const char *hash) {
  * deletion). */
 void sb__sessions_revoke(sb__txn *x, const char *user) {
     sb__tenant *t = sb__txn_tenant(x);
-    uint32_t it = 0;
-    uint64_t key;
-    void *val;
-    sb__cred *gone[256];
-    size_t n = 0;
-    while (sb_map_next(&t->creds, &it, &key, &val)) {
-        sb__cred *c = val;
-        if (!c->api_key && !strcmp(c->user, user) && n < 256) gone[n++] = c;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char id[65];
-        hex(gone[i]->hash, 32, id);
-        sb_store_batch_delete(sb__txn_batch(x), t->id, "session", id, SB_STORE_ANY_VERSION);
-        sb_map_del(&t->creds, key_of(gone[i]->hash));
-        sb_free(gone[i]);
-    }
-    if (n) sb__stream_revoke(t, user);
+    size_t n, total = 0;
+    do { /* collected in rounds: the map must not change while walked */
+        uint32_t it = 0;
+        uint64_t key;
+        void *val;
+        sb__cred *gone[256];
+        n = 0;
+        while (n < 256 && sb_map_next(&t->creds, &it, &key, &val)) {
+            sb__cred *c = val;
+            if (!c->api_key && !strcmp(c->user, user)) gone[n++] = c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char id[65];
+            hex(gone[i]->hash, 32, id);
+            sb_store_batch_delete(sb__txn_batch(x), t->id, "session", id, SB_STORE_ANY_VERSION);
+            sb_map_del(&t->creds, key_of(gone[i]->hash));
+            sb_free(gone[i]);
+        }
+        total += n;
+    } while (n == 256);
+    if (total) sb__stream_revoke(t, user);
 }
 
 /* ---- login throttle ------------------------------------------------------------ */
