@@ -269,6 +269,9 @@ sb_store_batch *sb__txn_batch(sb__txn *x);
 /* Move the core's new events into the transaction: journal, history of
  * their interactions, stream.  Idempotent; commit calls it too. */
 void sb__txn_drain(sb__txn *x);
+/* One event into the transaction (journal, records, figures, stream), as
+ * the drain does for the core's; its seq must follow the journal's. */
+void sb__txn_event(sb__txn *x, const sb_event *e);
 /* What to answer once durable: status and a JSON document (stolen; NULL:
  * no body), an ETag version (0: none). */
 void sb__txn_respond(sb__txn *x, int status, json_t *doc, int64_t etag);

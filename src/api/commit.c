@@ -129,25 +129,26 @@ static void agent_doc(sb__txn *x, const sb_event *e) {
     json_decref(doc);
 }
 
+void sb__txn_event(sb__txn *x, const sb_event *e) {
+    sb__tenant *t = x->t;
+    size_t len;
+    char *text = sb__event_text(t, e, &len);
+    sb_store_batch_append(x->b, t->id, e->seq, e->at, e->ix, sb_event_type_name(e->type), text, len);
+    if (e->ix) ix_event(t, e);
+    if (e->type == SB_EV_AGENT_STATE) agent_doc(x, e);
+    sb__tstats_feed(t, e);
+    if (x->npubs == x->cappubs) {
+        x->cappubs = x->cappubs ? 2 * x->cappubs : 8;
+        x->pubs = sb_realloc(x->pubs, x->cappubs * sizeof(*x->pubs));
+    }
+    x->pubs[x->npubs++] = (pub){*e, text, len};
+}
+
 void sb__txn_drain(sb__txn *x) {
     sb__tenant *t = x->t;
     uint32_t n;
     const sb_event *evs = sb_core_events(t->core, &n);
-    for (uint32_t i = 0; i < n; i++) {
-        const sb_event *e = &evs[i];
-        size_t len;
-        char *text = sb__event_text(t, e, &len);
-        sb_store_batch_append(x->b, t->id, e->seq, e->at, e->ix, sb_event_type_name(e->type), text,
-                              len);
-        if (e->ix) ix_event(t, e);
-        if (e->type == SB_EV_AGENT_STATE) agent_doc(x, e);
-        sb__tstats_feed(t, e);
-        if (x->npubs == x->cappubs) {
-            x->cappubs = x->cappubs ? 2 * x->cappubs : 8;
-            x->pubs = sb_realloc(x->pubs, x->cappubs * sizeof(*x->pubs));
-        }
-        x->pubs[x->npubs++] = (pub){*e, text, len};
-    }
+    for (uint32_t i = 0; i < n; i++) sb__txn_event(x, &evs[i]);
     sb_core_events_clear(t->core);
     char docid[24];
     while (t->dirty) {

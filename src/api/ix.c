@@ -26,7 +26,7 @@ json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x) {
     char id[24];
     snprintf(id, sizeof(id), "%llu", (unsigned long long)x->id);
     json_t *attrs = json_loads(x->attrs, 0, NULL);
-    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:I, s:o, s:o}", "id", id,
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:I, s:o, s:o}", "id", id,
                      "queue", sb__name(t, x->queue), "channel", sb_channel_name(x->channel),
                      "priority", (int)x->priority, "attributes", attrs ? attrs : json_object(),
                      "customer", x->customer ? json_string(x->customer) : json_null(), "state",
@@ -39,6 +39,12 @@ json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x) {
                      (json_int_t)x->version, "answered_at",
                      x->answered_at ? json_integer(x->answered_at) : json_null(), "wrapup_code",
                      name_or_null(t, x->wrapup_code));
+    if (x->noffers) { /* the agents it is offered to now (a restart withdraws them) */
+        json_t *offers = json_array();
+        for (uint8_t i = 0; i < x->noffers; i++) json_array_append_new(offers, json_string(sb__name(t, x->offers[i].agent)));
+        json_object_set_new(doc, "offered_to", offers);
+    }
+    return doc;
 }
 
 /* The {id} of the path as an interaction id; 0 when it is not one. */

@@ -1,14 +1,15 @@
 /* restore.c: start-up rebuilds a tenant's routing state from the store.
  *
  * What is stored: every interaction's document ("ix"), a copy of it for
- * each unfinished one ("live", so a restart reads only those), each agent's last state ("agent.state") and the
- * journal.  Rebuilding: agents that were logged in log in again; work that
+ * each unfinished one ("live", so a restart reads only those), each
+ * agent's last state ("agent.state") and the journal.  Rebuilding: agents that were logged in log in again; work that
  * was connected or in wrap-up goes straight back onto its agent; waiting
  * and offered interactions are queued again in creation order with their
  * original arrival time, so they line up as before; the journal's last
  * sequence continues.  None of this is journaled again: it is the state
- * the journal already describes.  Then agents return to ready or
- * not-ready, which is new (and journaled).  Agents whose desktop does not
+ * the journal already describes.  What is new is journaled: the offers
+ * open at the stop are withdrawn (interaction.withdrawn), then agents
+ * return to ready or not-ready.  Agents whose desktop does not
  * reconnect (a stream subscription to their agent topic) within the grace
  * period are logged out. */
 #include <stdio.h>
@@ -91,6 +92,11 @@ static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o) {
     x->preferred = pref ? sb__id_of(t, pref) : 0;
     x->preferred_until = json_integer_value(json_object_get(o, "preferred_until"));
     x->answered_at = json_integer_value(json_object_get(o, "answered_at"));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(o, "offered_to"), i, v) /* withdrawn below */
+        if (x->noffers < SB__MAX_OFFERS && json_is_string(v))
+            x->offers[x->noffers++] = (struct sb__offer){sb__id_of(t, json_string_value(v)), 0};
     const char *state = json_string_value(json_object_get(o, "state"));
     x->queue = q ? sb__id_of(t, q) : 0;
     x->agent = a ? sb__id_of(t, a) : 0;
@@ -178,8 +184,24 @@ int sb__restore(sb__tenant *t, char *err, size_t errlen) {
         }
     /* That was the journal's state again, not news. */
     sb_core_events_clear(t->core);
-    sb_core_set_next_seq(t->core, last + 1);
     t->published = last;
+    /* News: the offers open at the stop are gone (the interactions queue
+     * again); say so, so that the journal does not show two offers with
+     * nothing between them. */
+    sb__txn *tx = sb__txn_begin(t, NULL);
+    uint64_t seq = last + 1;
+    uint32_t iter = 0;
+    uint64_t id;
+    void *rec;
+    while (sb_map_next(&t->live, &iter, &id, &rec)) {
+        sb__rec *x = rec;
+        while (x->noffers) {
+            sb_event e = {.seq = seq++, .at = now, .type = SB_EV_IX_WITHDRAWN, .ix = x->id,
+                          .agent = x->offers[x->noffers - 1].agent, .queue = x->queue};
+            sb__txn_event(tx, &e); /* takes the offer off the record */
+        }
+    }
+    sb_core_set_next_seq(t->core, seq);
     /* Now the agents' states: new events, journaled. */
     for (size_t i = 0; i < ag.n; i++) {
         if (ag.v[i].state == SB_AGENT_READY)
@@ -202,7 +224,7 @@ int sb__restore(sb__tenant *t, char *err, size_t errlen) {
         x->next_dirty = t->dirty;
         t->dirty = x;
     }
-    sb__txn_commit(sb__txn_begin(t, NULL));
+    sb__txn_commit(tx);
     if (ag.n) {
         t->grace_agents = sb_malloc(ag.n * sizeof(sb_id));
         for (size_t i = 0; i < ag.n; i++) t->grace_agents[i] = ag.v[i].agent;

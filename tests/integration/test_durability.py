@@ -185,6 +185,15 @@ def test_offered_interaction_requeues_when_its_agent_is_gone(start):
     d = wait_for(lambda: (d := ix(s, y))["state"] == "queued" and d, what="y queued")
     assert d["agent"] is None
     assert ok(s, "GET", f"/v1/interactions/{y}/explain")["position"] == 1
+    # the history says the open offer went away at the restart: bob was offered
+    # y, then withdrawn (never two offers with nothing between them)
+    def withdrawn():
+        h = ix(s, y)["history"]
+        return h if any(e["event"] == "interaction.withdrawn" for e in h) else None
+    events = [(e["event"], e.get("agent")) for e in wait_for(withdrawn, what="the withdrawal in the history")]
+    i = events.index(("interaction.offered", "bob"))
+    assert events[i + 1] == ("interaction.withdrawn", "bob"), events
+    assert "offered_to" not in d
 
 
 def test_stream_resumes_across_a_restart(start):
@@ -210,10 +219,11 @@ def test_stream_resumes_across_a_restart(start):
         got = w.until(lambda m: m.get("event") == "interaction.queued" and m["interaction"] == i)
         seqs = [e["seq"] for e in got]
         assert seqs == list(range(last + 1, last + 1 + len(seqs)))  # no gap, no duplicate
-        # the restart's own news first (agents back to their state, the lost
-        # offer made again), then the new interaction
+        # the restart's own news first (the offer open at the stop withdrawn,
+        # agents back to their state, the offer made again), then the new one
         assert [e["event"] for e in got[-2:]] == ["interaction.created", "interaction.queued"]
-        assert {e["event"] for e in got[:-2]} <= {"agent.state", "interaction.offered"}
+        assert {e["event"] for e in got[:-2]} <= {"interaction.withdrawn", "agent.state", "interaction.offered"}
+        assert got[0]["event"] == "interaction.withdrawn" and got[0]["agent"] == "alice"
         assert [e["agent"] for e in got[:-2] if e["event"] == "agent.state"] == ["alice"]
         w.quiet(0.2)
     # the whole journal, from the start, is what was seen before, then the rest
