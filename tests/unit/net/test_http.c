@@ -188,38 +188,18 @@ typedef struct response {
 static cli *cli_open(int port) {
     cli *c = calloc(1, sizeof(*c));
     assert_non_null(c);
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    c->fd = net_connect(port, 0, TIMEOUT_MS);
     assert_true(c->fd >= 0);
-    struct timeval tv = {TIMEOUT_MS / 1000, 0};
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(c->fd, (struct sockaddr *)&a, sizeof(a)), 0);
     return c;
 }
 
 /* Close; with `reset`, abortively (RST instead of FIN). */
 static void cli_close(cli *c, int reset) {
-    if (reset) {
-        struct linger l = {1, 0};
-        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-    }
-    close(c->fd);
+    net_close(c->fd, reset);
     free(c);
 }
 
-static void cli_send(cli *c, const void *p, size_t n) {
-    const char *s = p;
-    while (n > 0) {
-        ssize_t k = send(c->fd, s, n, MSG_NOSIGNAL);
-        assert_true(k > 0);
-        s += k;
-        n -= (size_t)k;
-    }
-}
+static void cli_send(cli *c, const void *p, size_t n) { assert_int_equal(net_send_all(c->fd, p, n), 0); }
 
 static void cli_sends(cli *c, const char *s) {
     cli_send(c, s, strlen(s));
@@ -238,35 +218,18 @@ static void cli_consume(cli *c, size_t n) {
     c->len -= n;
 }
 
-/* The value of header `name` in a response head, or NULL (static buffer). */
-static const char *resp_header(const response *r, const char *name) {
-    static char value[512];
-    size_t n = strlen(name);
-    for (const char *line = strstr(r->head, "\r\n"); line != NULL;
-         line = strstr(line + 2, "\r\n")) {
-        if (strncasecmp(line + 2, name, n) != 0 || line[2 + n] != ':') continue;
-        const char *v = line + 3 + n, *end = strstr(v, "\r\n");
-        while (*v == ' ')
-            v++;
-        snprintf(value, sizeof(value), "%.*s", (int)(end - v), v);
-        return value;
-    }
-    return NULL;
-}
+static const char *resp_header(const response *r, const char *name) { return net_header(r->head, name); }
 
 /* Read one response (its body by Content-Length, none if `no_body`).
  * Returns 0, or -1 on end of stream or timeout first. */
 static int cli_read_as(cli *c, response *r, int no_body) {
     memset(r, 0, sizeof(*r));
-    char *end;
-    while ((end = memmem(c->buf, c->len, "\r\n\r\n", 4)) == NULL)
+    long h;
+    size_t cl = 0;
+    while ((h = net_head(c->buf, c->len, r->head, sizeof(r->head), &r->status, &cl)) == 0)
         if (cli_fill(c) != 0) return -1;
-    size_t hlen = (size_t)(end + 4 - c->buf);
-    if (hlen >= sizeof(r->head)) return -1;
-    memcpy(r->head, c->buf, hlen);
-    if (sscanf(r->head, "HTTP/1.1 %d", &r->status) != 1) return -1;
-    const char *cl = resp_header(r, "content-length");
-    size_t blen = cl != NULL && !no_body ? strtoul(cl, NULL, 10) : 0;
+    if (h < 0) return -1;
+    size_t hlen = (size_t)h, blen = no_body ? 0 : cl;
     if (blen >= sizeof(r->body)) return -1;
     while (c->len < hlen + blen)
         if (cli_fill(c) != 0) return -1;

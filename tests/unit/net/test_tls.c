@@ -284,28 +284,12 @@ typedef struct cli {
 } cli;
 
 static int tcp_open(int port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = net_connect(port, 0, TIMEOUT_MS);
     assert_true(fd >= 0);
-    struct timeval tv = {TIMEOUT_MS / 1000, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     return fd;
 }
 
-static void raw_send(int fd, const void *p, size_t n) {
-    const char *s = p;
-    while (n > 0) {
-        ssize_t k = send(fd, s, n, MSG_NOSIGNAL);
-        assert_true(k > 0);
-        s += k;
-        n -= (size_t)k;
-    }
-}
+static void raw_send(int fd, const void *p, size_t n) { assert_int_equal(net_send_all(fd, p, n), 0); }
 
 /* Move the client's records to the socket. */
 static void cli_flush(cli *c) {
@@ -455,33 +439,18 @@ typedef struct response {
     size_t body_len;
 } response;
 
-static const char *resp_header(const response *r, const char *name) {
-    static char value[512];
-    size_t n = strlen(name);
-    for (const char *line = strstr(r->head, "\r\n"); line != NULL;
-         line = strstr(line + 2, "\r\n")) {
-        if (strncasecmp(line + 2, name, n) != 0 || line[2 + n] != ':') continue;
-        const char *v = line + 3 + n, *end = strstr(v, "\r\n");
-        while (*v == ' ')
-            v++;
-        snprintf(value, sizeof(value), "%.*s", (int)(end - v), v);
-        return value;
-    }
-    return NULL;
-}
+static const char *resp_header(const response *r, const char *name) { return net_header(r->head, name); }
 
 /* A response head and, unless 101, its body by Content-Length. */
 static void cli_read_response(cli *c, response *r) {
     memset(r, 0, sizeof(*r));
-    unsigned char *end;
-    while ((end = memmem(c->buf, c->len, "\r\n\r\n", 4)) == NULL)
+    long h;
+    size_t cl = 0;
+    while ((h = net_head(c->buf, c->len, r->head, sizeof(r->head), &r->status, &cl)) == 0)
         assert_int_equal(cli_fill(c), 0);
-    size_t hlen = (size_t)(end + 4 - c->buf);
-    assert_true(hlen < sizeof(r->head));
-    memcpy(r->head, c->buf, hlen);
-    assert_int_equal(sscanf(r->head, "HTTP/1.1 %d", &r->status), 1);
-    const char *cl = resp_header(r, "content-length");
-    r->body_len = cl != NULL && r->status != 101 ? strtoul(cl, NULL, 10) : 0;
+    assert_true(h > 0);
+    size_t hlen = (size_t)h;
+    r->body_len = r->status != 101 ? cl : 0;
     assert_int_equal(cli_need(c, hlen + r->body_len), 0);
     r->body = malloc(r->body_len + 1);
     assert_non_null(r->body);

@@ -242,39 +242,18 @@ typedef struct frame {
 static cli *cli_open(int port, int rcvbuf) {
     cli *c = calloc(1, sizeof(*c));
     assert_non_null(c);
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    c->fd = net_connect(port, rcvbuf, TIMEOUT_MS);
     assert_true(c->fd >= 0);
-    struct timeval tv = {TIMEOUT_MS / 1000, 0};
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (rcvbuf > 0) setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(c->fd, (struct sockaddr *)&a, sizeof(a)), 0);
     return c;
 }
 
 /* Close; with `reset`, abortively (RST instead of FIN). */
 static void cli_close(cli *c, int reset) {
-    if (reset) {
-        struct linger l = {1, 0};
-        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-    }
-    close(c->fd);
+    net_close(c->fd, reset);
     free(c);
 }
 
-static void cli_send(cli *c, const void *p, size_t n) {
-    const char *s = p;
-    while (n > 0) {
-        ssize_t k = send(c->fd, s, n, MSG_NOSIGNAL);
-        assert_true(k > 0);
-        s += k;
-        n -= (size_t)k;
-    }
-}
+static void cli_send(cli *c, const void *p, size_t n) { assert_int_equal(net_send_all(c->fd, p, n), 0); }
 
 static int cli_fill(cli *c) {
     if (c->len == sizeof(c->buf)) return -1;
@@ -304,35 +283,18 @@ static int cli_eof(cli *c) {
     return k == 0 ? 1 : k > 0 ? 0 : -1;
 }
 
-/* The value of header `name` in a response head, or NULL (static buffer). */
-static const char *resp_header(const response *r, const char *name) {
-    static char value[512];
-    size_t n = strlen(name);
-    for (const char *line = strstr(r->head, "\r\n"); line != NULL;
-         line = strstr(line + 2, "\r\n")) {
-        if (strncasecmp(line + 2, name, n) != 0 || line[2 + n] != ':') continue;
-        const char *v = line + 3 + n, *end = strstr(v, "\r\n");
-        while (*v == ' ')
-            v++;
-        snprintf(value, sizeof(value), "%.*s", (int)(end - v), v);
-        return value;
-    }
-    return NULL;
-}
+static const char *resp_header(const response *r, const char *name) { return net_header(r->head, name); }
 
 /* Read a response head, and its body by Content-Length unless 101; what
  * follows a 101 stays in the buffer (frames). */
 static void cli_read_response(cli *c, response *r) {
     memset(r, 0, sizeof(*r));
-    unsigned char *end;
-    while ((end = memmem(c->buf, c->len, "\r\n\r\n", 4)) == NULL)
+    long h;
+    size_t cl = 0;
+    while ((h = net_head(c->buf, c->len, r->head, sizeof(r->head), &r->status, &cl)) == 0)
         assert_int_equal(cli_fill(c), 0);
-    size_t hlen = (size_t)(end + 4 - c->buf);
-    assert_true(hlen < sizeof(r->head));
-    memcpy(r->head, c->buf, hlen);
-    assert_int_equal(sscanf(r->head, "HTTP/1.1 %d", &r->status), 1);
-    const char *cl = resp_header(r, "content-length");
-    size_t blen = cl != NULL && r->status != 101 ? strtoul(cl, NULL, 10) : 0;
+    assert_true(h > 0);
+    size_t hlen = (size_t)h, blen = r->status != 101 ? cl : 0;
     assert_true(blen < sizeof(r->body));
     assert_int_equal(cli_need(c, hlen + blen), 0);
     memcpy(r->body, c->buf + hlen, blen);
