@@ -114,6 +114,17 @@ static int opt_size(const char *name, const char *text, uint64_t lo, uint64_t hi
     return 0;
 }
 
+/* Start-up failed after the store opened: close everything, exit 1. */
+static int give_up(server *s, sb_tls *tls) {
+    sb_api_stop(s->api);
+    sb_store_close(s->store);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    sb_api_free(s->api);
+    sb_tls_release(tls);
+    uv_loop_close(&s->loop);
+    return 1;
+}
+
 int sb_app_serve(int argc, char **argv) {
     enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO, O_GRACE, O_SEED, O_RATE, O_TTL, O_STATS_IV };
     enum { O_TLS_CERT = 2000, O_TLS_KEY };
@@ -222,13 +233,7 @@ int sb_app_serve(int argc, char **argv) {
     if ((rc = sb_api_start(s.api, err, sizeof(err))) == SB_OK && seed) rc = seed_from(s.api, seed, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "switchboard serve: %s\n", err);
-        sb_api_stop(s.api);
-        sb_store_close(s.store);
-        uv_run(&s.loop, UV_RUN_DEFAULT);
-        sb_api_free(s.api);
-        sb_tls_release(tls);
-        uv_loop_close(&s.loop);
-        return 1;
+        return give_up(&s, tls);
     }
     fprintf(stderr, "switchboard: state rebuilt from %s in %.1f ms\n", data, (double)(uv_hrtime() - t0) / 1e6);
     sb_http_options ho = {.max_body = val[1], .max_header = val[2], .max_connections = (uint32_t)val[3],
@@ -239,13 +244,7 @@ int sb_app_serve(int argc, char **argv) {
         fprintf(stderr, "switchboard serve: cannot listen on %s port %llu: %s\n", listen,
                 (unsigned long long)val[0], sb_http_server_error(s.http));
         sb_http_server_shutdown(s.http, NULL, NULL);
-        sb_api_stop(s.api);
-        sb_store_close(s.store);
-        uv_run(&s.loop, UV_RUN_DEFAULT);
-        sb_api_free(s.api);
-        sb_tls_release(tls);
-        uv_loop_close(&s.loop);
-        return 1;
+        return give_up(&s, tls);
     }
     uv_signal_init(&s.loop, &s.sigterm);
     uv_signal_init(&s.loop, &s.sigint);
