@@ -39,7 +39,7 @@ LLHTTP_OBJ := $(patsubst $(LLHTTP_DIR)/%.c,$(BUILD)/llhttp/%.o,$(LLHTTP_SRC))
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-all: $(BUILD)/switchboard $(BUILD)/unit $(BUILD)/validate-sim $(BUILD)/bench-route $(BUILD)/bench-ws-fanout
+all: $(BUILD)/switchboard web $(BUILD)/unit $(BUILD)/validate-sim $(BUILD)/bench-route $(BUILD)/bench-ws-fanout
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -103,6 +103,19 @@ fuzzers: $(FUZZ_TARGETS)
 deps:
 	@scripts/deps
 
+# The browser pages: web/ as it is, plus uPlot from node_modules (npm,
+# package-lock.json).  The server serves build/web (beside the binary).
+WEB_SRC := $(shell find web -type f 2>/dev/null)
+WEB_OUT := $(WEB_SRC:%=$(BUILD)/%)
+WEB_VENDOR := $(BUILD)/web/vendor/uPlot.esm.js $(BUILD)/web/vendor/uPlot.min.css
+$(BUILD)/web/%: web/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/web/vendor/%: node_modules/uplot/dist/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+web: $(WEB_OUT) $(WEB_VENDOR)
+
 # The server on ./data with the demo tenant (scripts/demo-tenant.json);
 # SB_PORT / SB_LISTEN choose where it listens.
 run: deps all
@@ -147,5 +160,5 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all deps run check asan asan-build bench fuzz fuzzers format clean
+.PHONY: all web deps run check asan asan-build bench fuzz fuzzers format clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

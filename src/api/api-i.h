@@ -233,6 +233,7 @@ struct sb_api {
     uint64_t tick_hr;           /* uv_hrtime of the last tick */
     bool tick_started;
     struct sb__metrics *metrics; /* metrics.c */
+    struct sb__web *web;        /* the browser pages (web.c), NULL: none */
 };
 
 /* Events are kept this long at least (stream resume), and idempotency
@@ -458,6 +459,16 @@ sb__metrics *sb__metrics_new(size_t nroutes);
 void sb__metrics_free(sb__metrics *m);
 /* A core call on the write path took from t0 (uv_hrtime) until now. */
 void sb__metric_decision(sb_api *api, uint64_t t0);
+
+/* ---- the browser pages (web.c) --------------------------------------- */
+
+/* Read every file of dir (and its folders) into memory. */
+int sb__web_load(sb_api *api, const char *dir, char *err, size_t errlen);
+void sb__web_free(sb_api *api);
+/* Is there a page for this GET or HEAD of path? */
+bool sb__web_has(const sb_api *api, const char *method, const char *path);
+/* Answer it (after sb__web_has said yes). */
+void sb__web_serve(sb_api *api, sb_http_request *req, const char *path);
 
 /* ---- start-up (restore.c) --------------------------------------------- */
 

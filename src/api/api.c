@@ -337,7 +337,7 @@ static bool match(const char *tpl, const char *path, char *id, size_t idsize) {
 
 /* Headers every answer carries: no sniffing, no framing, no referrer, a
  * strict content policy, no caching of API answers; HSTS under TLS. */
-static void security_headers(sb_http_request *req) {
+static void security_headers(sb_http_request *req, const char *cache) {
     sb_http_response_header(req, "Content-Security-Policy",
                             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                             "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -345,7 +345,7 @@ static void security_headers(sb_http_request *req) {
     sb_http_response_header(req, "X-Content-Type-Options", "nosniff");
     sb_http_response_header(req, "X-Frame-Options", "DENY");
     sb_http_response_header(req, "Referrer-Policy", "no-referrer");
-    sb_http_response_header(req, "Cache-Control", "no-store");
+    sb_http_response_header(req, "Cache-Control", cache);
     if (sb__is_tls(req))
         sb_http_response_header(req, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }
@@ -404,7 +404,6 @@ void sb_api_handle(sb_http_request *req, void *ud) {
     sb__req r = {.api = api, .http = req};
     const route *found = NULL;
     char allow[64] = "";
-    security_headers(req);
     for (size_t i = 0; i < NROUTES && found == NULL; i++) {
         if (!match(routes[i].path, path, r.id, sizeof(r.id))) continue;
         if (!strcmp(routes[i].method, method) ||
@@ -420,9 +419,15 @@ void sb_api_handle(sb_http_request *req, void *ud) {
     }
     sb__metrics *m = api->metrics;
     uint64_t t0 = uv_hrtime();
+    /* the pages change with the server: revalidated, never stale;
+     * API answers are never stored */
+    bool page = found == NULL && !*allow && strncmp(path, "/v1/", 4) && sb__web_has(api, method, path);
+    security_headers(req, page ? "no-cache" : "no-store");
     if (found == NULL) {
         sb__hist_add(&m->route[NROUTES], sb__lat_bounds, (double)(uv_hrtime() - t0) / 1e9);
-        if (*allow) {
+        if (page) {
+            sb__web_serve(api, req, path);
+        } else if (*allow) {
             sb_http_response_header(req, "Allow", allow);
             sb__problem(req, 405, "method_not_allowed", NULL, "allowed: %s", allow);
         } else {
@@ -481,7 +486,8 @@ sb_api *sb_api_new(const sb_api_env *env) {
 }
 
 int sb_api_start(sb_api *api, char *err, size_t errlen) {
-    int rc = sb__tenants_load(api, err, errlen);
+    int rc = api->env.web_dir ? sb__web_load(api, api->env.web_dir, err, errlen) : SB_OK;
+    if (rc == SB_OK) rc = sb__tenants_load(api, err, errlen);
     if (rc == SB_OK) sb__tstats_start(api);
     return rc;
 }
@@ -509,5 +515,6 @@ void sb_api_free(sb_api *api) {
     while (sb_map_next(&api->throttle, &it, &key, &val)) sb_free(val);
     sb_map_free(&api->throttle);
     sb__metrics_free(api->metrics);
+    sb__web_free(api);
     sb_free(api);
 }

@@ -30,6 +30,9 @@ typedef struct sb_api_env {
                           * many), beyond: 429; 0: unlimited */
     int stats_interval_min; /* stored statistics intervals, minutes dividing
                              * a day; 0: 15 */
+    const char *web_dir;    /* the browser pages (docs/web.md); NULL: none */
+    int64_t chat_abandon_ms; /* a waiting chat customer without a stream this
+                              * long abandons; 0: 60000 */
 } sb_api_env;
 
 sb_api *sb_api_new(const sb_api_env *env);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "app/app.h"
@@ -41,6 +43,9 @@ static const char usage_text[] =
     "                           dividing a day: 1, 5, 15, 30, 60 ... [SB_STATS_INTERVAL_MINUTES] (15)\n"
     "  --seed FILE              import this configuration (docs/api.md, sb_api_seed) into\n"
     "                           the default tenant if it has no queues yet [SB_SEED]\n"
+    "  --web DIR                the browser pages (desktop, wallboard, admin, chat widget),\n"
+    "                           read once at start [SB_WEB] (the web folder beside the binary)\n"
+    "  --chat-abandon-ms MS     a waiting chat customer gone this long abandons [SB_CHAT_ABANDON_MS] (60000)\n"
     "  --tls-cert FILE          serve HTTPS (and WSS) only, with this PEM certificate\n"
     "                           (the server's first, then intermediates) [SB_TLS_CERT]\n"
     "  --tls-key FILE           and its PEM private key, unencrypted [SB_TLS_KEY];\n"
@@ -125,9 +130,22 @@ static int give_up(server *s, sb_tls *tls) {
     return 1;
 }
 
+/* The web folder beside the binary (build/web next to build/switchboard),
+ * or NULL when there is none. */
+static const char *default_web(char *buf, size_t size) {
+    ssize_t n = readlink("/proc/self/exe", buf, size - 5);
+    if (n <= 0) return NULL;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (slash == NULL) return NULL;
+    strcpy(slash + 1, "web");
+    struct stat st;
+    return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? buf : NULL;
+}
+
 int sb_app_serve(int argc, char **argv) {
     enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO, O_GRACE, O_SEED, O_RATE, O_TTL, O_STATS_IV };
-    enum { O_TLS_CERT = 2000, O_TLS_KEY };
+    enum { O_TLS_CERT = 2000, O_TLS_KEY, O_WEB, O_CHAT_ABANDON };
     static const struct option opts[] = {
         {"listen", required_argument, 0, O_LISTEN},        {"port", required_argument, 0, O_PORT},
         {"data", required_argument, 0, O_DATA},            {"max-body", required_argument, 0, O_BODY},
@@ -139,6 +157,7 @@ int sb_app_serve(int argc, char **argv) {
         {"session-ttl-ms", required_argument, 0, O_TTL},
         {"stats-interval-minutes", required_argument, 0, O_STATS_IV},
         {"tls-cert", required_argument, 0, O_TLS_CERT}, {"tls-key", required_argument, 0, O_TLS_KEY},
+        {"web", required_argument, 0, O_WEB}, {"chat-abandon-ms", required_argument, 0, O_CHAT_ABANDON},
         {0, 0, 0, 0}};
     static const struct {
         int opt;
@@ -153,9 +172,12 @@ int sb_app_serve(int argc, char **argv) {
                  {O_GRACE, "SB_GRACE_MS", "--grace-ms", 1, 86400000},
                  {O_RATE, "SB_RATE_LIMIT", "--rate-limit", 0, 1000000},
                  {O_TTL, "SB_SESSION_TTL_MS", "--session-ttl-ms", 1000, 30LL * 86400000},
-                 {O_STATS_IV, "SB_STATS_INTERVAL_MINUTES", "--stats-interval-minutes", 1, 1440}};
+                 {O_STATS_IV, "SB_STATS_INTERVAL_MINUTES", "--stats-interval-minutes", 1, 1440},
+                 {O_CHAT_ABANDON, "SB_CHAT_ABANDON_MS", "--chat-abandon-ms", 1, 86400000}};
     enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]) };
-    uint64_t val[NSIZES] = {8080, 0, 0, 0, 0, 0, 60000, 100, 12 * 3600 * 1000, 15};
+    uint64_t val[NSIZES] = {8080, 0, 0, 0, 0, 0, 60000, 100, 12 * 3600 * 1000, 15, 60000};
+    char web_default[4096];
+    const char *web = getenv("SB_WEB") ? getenv("SB_WEB") : default_web(web_default, sizeof(web_default));
     const char *seed = getenv("SB_SEED");
     const char *tls_cert = getenv("SB_TLS_CERT"), *tls_key = getenv("SB_TLS_KEY");
     const char *listen = getenv("SB_LISTEN") ? getenv("SB_LISTEN") : "127.0.0.1";
@@ -177,6 +199,10 @@ int sb_app_serve(int argc, char **argv) {
         }
         if (o == O_DATA) {
             data = optarg;
+            continue;
+        }
+        if (o == O_WEB) {
+            web = optarg;
             continue;
         }
         if (o == O_SEED) {
@@ -227,7 +253,8 @@ int sb_app_serve(int argc, char **argv) {
                       .loop = &s.loop, .openapi = sb_openapi_json,
                       .openapi_len = sb_openapi_json_len, .grace_ms = (int64_t)val[6],
                       .rate = (double)val[7], .session_ms = (int64_t)val[8],
-                      .stats_interval_min = (int)val[9]};
+                      .stats_interval_min = (int)val[9], .web_dir = web && *web ? web : NULL,
+                      .chat_abandon_ms = (int64_t)val[10]};
     s.api = sb_api_new(&env);
     uint64_t t0 = uv_hrtime();
     if ((rc = sb_api_start(s.api, err, sizeof(err))) == SB_OK && seed) rc = seed_from(s.api, seed, err, sizeof(err));
