@@ -15,6 +15,9 @@
  *                queues it serves and the shared lists (skills, codes,
  *                reasons, fields, teams, profiles)
  *   integration  an API key: only what its scopes name, tenant-wide
+ *   customer     a web chat customer's token: the chat routes of its one
+ *                conversation, the events of that interaction (the
+ *                stream filters their kinds), nothing else
  *
  * Statistics follow the objects: a queue's figures for whoever sees the
  * queue, an agent's for whoever sees the agent, a team's for admins, keys
@@ -32,6 +35,7 @@ bool sb__access_route(const sb__who *w, int rule) {
     int role = w->role;
     if (rule == SB__RULE_PUBLIC) return true;
     if (role == SB__ROLE_NONE) return false;
+    if (role == SB__ROLE_CUSTOMER || rule == SB__RULE_CUSTOMER) return role == SB__ROLE_CUSTOMER && rule == SB__RULE_CUSTOMER;
     if (role == SB__ROLE_ADMIN) return true;
     switch (rule) {
     case SB__RULE_ANY: return true;
@@ -127,6 +131,7 @@ bool sb__see_ix(const sb__tenant *t, const sb__who *w, sb_id queue, sb_id agent,
 bool sb__see_event(const sb__tenant *t, const sb__who *w, uint64_t ix, sb_id agent, sb_id target,
                    sb_id queue, sb_id queue2) {
     if (w->role == SB__ROLE_ADMIN || w->role == SB__ROLE_INTEGRATION) return true;
+    if (w->role == SB__ROLE_CUSTOMER) return ix != 0 && ix == w->ix;
     if (w->role == SB__ROLE_AGENT) {
         /* only what concerns this agent; a queue's events about nobody in
          * particular (queued, steps) too, for the queues it serves */

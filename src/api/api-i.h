@@ -62,6 +62,8 @@ typedef struct sb__rec {
     int64_t arrived_at;
     char *customer;  /* NULL: none */
     char *attrs;     /* the attributes object as JSON text */
+    char *contact;   /* web chat: {name, email} as JSON text; NULL: none */
+    uint32_t nmsg, nnotes; /* chat messages and notes so far (chat.c) */
     struct sb__offer {
         sb_id agent;
         int64_t deadline;
@@ -85,6 +87,7 @@ typedef enum sb__role {
     SB__ROLE_SUPERVISOR,
     SB__ROLE_AGENT,
     SB__ROLE_INTEGRATION,
+    SB__ROLE_CUSTOMER, /* a web chat customer: its one conversation (chat.c) */
 } sb__role;
 
 /* The scopes an API key may carry. */
@@ -112,6 +115,7 @@ typedef struct sb__cred {
     bool api_key;
     char user[72];     /* the user, or the API key's id */
     uint32_t scopes;   /* API keys */
+    uint64_t ix;       /* customer tokens: the conversation's interaction */
     int64_t expires_at; /* sessions; 0: never (API keys until revoked) */
     char csrf[48];     /* sessions: the value X-CSRF-Token must carry */
     double tokens;     /* request rate limit: a token bucket */
@@ -124,6 +128,7 @@ typedef struct sb__who {
     const char *user;  /* user id (or API key id); "" when none */
     sb_id agent;       /* the user's agent, 0 if none */
     uint32_t scopes;   /* integration: its scopes; others: 0 */
+    uint64_t ix;       /* customer: its interaction */
     bool cookie;       /* authenticated by the session cookie */
     sb__cred *cred;
 } sb__who;
@@ -135,6 +140,13 @@ const char *sb__role_name(int role);
  * *t filled for a valid token; 401 for a token that is unknown, expired,
  * revoked or of a deleted user. */
 int sb__authenticate(sb_api *api, sb_http_request *req, sb__tenant **t, sb__who *who);
+/* The same for a token given otherwise (the chat stream's query). */
+int sb__authenticate_token(sb_api *api, const char *token, sb__tenant **t, sb__who *who);
+/* A new customer token for interaction ix into out (TOKEN_MAX bytes),
+ * valid 24 hours, stored in the transaction. */
+#define SB__TOKEN_MAX 128
+struct sb__txn;
+void sb__customer_token(struct sb__txn *x, uint64_t ix, char *out);
 /* Seconds to wait before the token may make another request, 0: go on. */
 double sb__rate_wait(sb_api *api, sb__who *who);
 /* A cookie-authenticated state-changing request carries the CSRF value. */
@@ -165,6 +177,7 @@ typedef enum sb__rule {
     SB__RULE_STATS,        /* statistics and reports of visible objects */
     SB__RULE_STATS_TENANT, /* the tenant's rollup: admin, supervisor, stats:read */
     SB__RULE_METRICS,      /* /metrics: admin, stats:read */
+    SB__RULE_CUSTOMER,     /* a web chat customer's own conversation */
 } sb__rule;
 
 bool sb__access_route(const sb__who *w, int rule);
@@ -192,6 +205,8 @@ struct sb__tenant {
     sb_map topic_subs;          /* their index by topic (stream.c) */
     sb_map idem_pending;        /* hash of an Idempotency-Key in flight -> 1 */
     sb_map creds;               /* first 8 bytes of a token hash -> sb__cred */
+    sb_map chat_conns;          /* interaction -> its customer's open streams */
+    sb_map chat_gone;           /* waiting chat whose customer has no stream -> since (ms) */
     json_t *passwords;          /* user id -> Argon2id hash string */
     uint64_t audit_n;           /* audit entries written by this process */
     uv_timer_t timer;           /* the core's next deadline */
@@ -220,6 +235,7 @@ struct sb_api {
     int64_t grace_ms;           /* agents' reconnect grace after a restart */
     double rate;                /* requests per second per token (burst: 2x) */
     sb_map throttle;            /* login failures per user and per address */
+    sb_map chat_buckets;        /* new chat sessions per address (chat.c) */
     uv_idle_t catchup;          /* feeds resuming stream subscribers */
     uv_timer_t prune;           /* drops journal events and idempotency keys
                                  * older than SB__RETAIN_MS, every few minutes */
@@ -307,6 +323,16 @@ static inline uint64_t sb__idem_hash(const char *key) {
     return h;
 }
 
+/* Events of the API's own, beyond the core's (chat.c); journaled and
+ * streamed like them. */
+enum { SB__EV_CHAT_MESSAGE = 100 };
+/* The name of a core or API event type. */
+const char *sb__event_name(int type);
+/* Such an event, after the core's events so far, with the next sequence
+ * number: doc (stolen) gets "type", "seq", "at", "event", "interaction",
+ * "queue", "agent". */
+void sb__txn_api_event(sb__txn *x, int type, uint64_t ix, sb_id queue, sb_id agent, json_t *doc);
+
 /* Put a resource document into the batch. */
 void sb__txn_put_doc(sb__txn *x, const char *kind, const char *id, const json_t *doc);
 
@@ -350,6 +376,20 @@ void sb__res_put(sb__req *r);
 void sb__res_delete(sb__req *r);
 
 void sb__ix_create(sb__req *r);
+/* Create an interaction from a checked body (queue, channel, priority,
+ * attributes, customer, preferred_agent, preferred_wait_seconds) in the
+ * core: its record (routed by the next drain), or NULL after answering. */
+sb__rec *sb__rec_create(sb__req *r, json_t *body);
+/* The path's interaction, unfinished, if the caller sees it; NULL after
+ * answering 404 (or 409 with the state of a finished one). */
+sb__rec *sb__ix_live(sb__req *r);
+/* The path's interaction's document (live or stored) if the caller sees
+ * it, its id in *id; NULL after answering 404. */
+json_t *sb__ix_seen(sb__req *r, uint64_t *id);
+/* Mark a record changed: its document is put by the next drain. */
+void sb__rec_dirty(sb__tenant *t, sb__rec *x);
+/* The other interactions' index by customer (chat.c), in x's transaction. */
+void sb__ix_index_customer(sb__txn *tx, const sb__rec *x);
 void sb__ix_get(sb__req *r);
 void sb__ix_list(sb__req *r);
 void sb__ix_patch(sb__req *r);
@@ -360,6 +400,25 @@ void sb__agent_state(sb__req *r);
 void sb__agent_action(sb__req *r);
 
 void sb__stream_open(sb__req *r);
+
+void sb__chat_session(sb__req *r);
+void sb__chat_conversation(sb__req *r);
+void sb__chat_say(sb__req *r);
+void sb__chat_typing(sb__req *r);
+void sb__chat_end(sb__req *r);
+void sb__ix_messages(sb__req *r);
+void sb__ix_say(sb__req *r);
+void sb__ix_typing(sb__req *r);
+void sb__ix_notes(sb__req *r);
+void sb__ix_note(sb__req *r);
+void sb__ix_related(sb__req *r);
+void sb__expr_check(sb__req *r);
+/* Free the per-address allowances of new chats. */
+void sb__chat_free(sb_api *api);
+/* A customer's stream opened (+1) or closed (-1). */
+void sb__chat_connected(sb__tenant *t, uint64_t ix, int delta);
+/* Every second: waiting chats whose customer is gone too long abandon. */
+void sb__chat_tick(sb__tenant *t, int64_t now);
 
 void sb__auth_login(sb__req *r);
 void sb__auth_logout(sb__req *r);
@@ -383,6 +442,9 @@ bool sb__check_attrs(sb__req *r, json_t *attrs, const char *entity, const char *
 /* A durable event, published to the tenant's subscribers. */
 void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const char *text,
                         size_t len);
+/* Typing (not stored): from the customer to the staff who see the
+ * interaction, from the agent to the customer. */
+void sb__stream_typing(sb__tenant *t, uint64_t ix, sb_id agent, bool from_customer, bool typing);
 /* Close every subscriber with 1001 (shutdown). */
 void sb__stream_close_all(sb_api *api);
 /* Free the tenant's index of subscribers (at the end). */

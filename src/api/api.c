@@ -288,6 +288,19 @@ static const route routes[] = {
     {"GET", "/v1/interactions/{id}", sb__ix_get, NULL, SB__RULE_IX_READ},
     {"PATCH", "/v1/interactions/{id}", sb__ix_patch, NULL, SB__RULE_IX_WRITE},
     {"GET", "/v1/interactions/{id}/explain", sb__ix_explain, NULL, SB__RULE_IX_EXPLAIN},
+    {"GET", "/v1/interactions/{id}/messages", sb__ix_messages, NULL, SB__RULE_IX_READ},
+    {"POST", "/v1/interactions/{id}/messages", sb__ix_say, NULL, SB__RULE_IX_WRITE},
+    {"POST", "/v1/interactions/{id}/typing", sb__ix_typing, NULL, SB__RULE_IX_WRITE},
+    {"GET", "/v1/interactions/{id}/notes", sb__ix_notes, NULL, SB__RULE_IX_READ},
+    {"POST", "/v1/interactions/{id}/notes", sb__ix_note, NULL, SB__RULE_IX_WRITE},
+    {"GET", "/v1/interactions/{id}/related", sb__ix_related, NULL, SB__RULE_IX_READ},
+    {"POST", "/v1/chat/sessions", sb__chat_session, NULL, SB__RULE_PUBLIC},
+    {"GET", "/v1/chat/conversation", sb__chat_conversation, NULL, SB__RULE_CUSTOMER},
+    {"POST", "/v1/chat/messages", sb__chat_say, NULL, SB__RULE_CUSTOMER},
+    {"POST", "/v1/chat/typing", sb__chat_typing, NULL, SB__RULE_CUSTOMER},
+    {"POST", "/v1/chat/end", sb__chat_end, NULL, SB__RULE_CUSTOMER},
+    {"GET", "/v1/chat/stream", sb__stream_open, NULL, SB__RULE_CUSTOMER},
+    {"POST", "/v1/expressions/check", sb__expr_check, NULL, SB__RULE_CONFIG_READ},
     IX_ACTION("transfer"),
     IX_ACTION("cancel"),
     IX_ACTION("complete"),
@@ -358,6 +371,12 @@ static void security_headers(sb_http_request *req, const char *cache) {
  * request has been answered. */
 static bool authorize(sb__req *r, const route *rt) {
     int st = sb__authenticate(r->api, r->http, &r->t, &r->who);
+    char token[SB__TOKEN_MAX];
+    /* a browser cannot give a WebSocket a header: the chat stream's token
+     * may come in the query */
+    if (st == 0 && r->who.role == SB__ROLE_NONE && rt->rule == SB__RULE_CUSTOMER &&
+        sb__query(r, "token", token, sizeof(token)))
+        st = sb__authenticate_token(r->api, token, &r->t, &r->who);
     if (st == 401 && rt->rule == SB__RULE_PUBLIC) {
         /* A route that needs no identity ignores a stale one: a browser
          * whose session cookie expired or was revoked must still log in. */
@@ -404,6 +423,17 @@ void sb_api_handle(sb_http_request *req, void *ud) {
     sb__req r = {.api = api, .http = req};
     const route *found = NULL;
     char allow[64] = "";
+    if (!strncmp(path, "/v1/chat/", 9)) { /* the widget runs on the business's own site */
+        sb_http_response_header(req, "Access-Control-Allow-Origin", "*");
+        if (!strcmp(method, "OPTIONS")) {
+            sb_http_response_header(req, "Access-Control-Allow-Methods", "GET, POST");
+            sb_http_response_header(req, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+            sb_http_response_header(req, "Access-Control-Max-Age", "600");
+            security_headers(req, "no-store");
+            sb_http_respond(req, 204, NULL, NULL, 0);
+            return;
+        }
+    }
     for (size_t i = 0; i < NROUTES && found == NULL; i++) {
         if (!match(routes[i].path, path, r.id, sizeof(r.id))) continue;
         if (!strcmp(routes[i].method, method) ||
@@ -478,6 +508,7 @@ sb_api *sb_api_new(const sb_api_env *env) {
     api->next_tenant = 1;
     api->rate = env->rate;
     sb_map_init(&api->throttle);
+    sb_map_init(&api->chat_buckets);
     uv_idle_init(env->loop, &api->catchup);
     uv_idle_init(env->loop, &api->replay_idle);
     api->stats_interval_ms = (env->stats_interval_min > 0 ? env->stats_interval_min : 15) * 60000LL;
@@ -516,5 +547,6 @@ void sb_api_free(sb_api *api) {
     sb_map_free(&api->throttle);
     sb__metrics_free(api->metrics);
     sb__web_free(api);
+    sb__chat_free(api);
     sb_free(api);
 }

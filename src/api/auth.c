@@ -22,7 +22,8 @@
 #define THROTTLE_FREE 3            /* failures before the back-off starts */
 #define THROTTLE_MAX_S 900         /* the longest back-off */
 #define SECRET_BYTES 32
-#define TOKEN_MAX 128
+#define TOKEN_MAX SB__TOKEN_MAX
+#define CUSTOMER_TTL_MS (24 * 3600 * 1000LL)
 
 static const char *const scope_names[] = {
 #define SB__SCOPE_NAME(name, str) str,
@@ -31,7 +32,7 @@ static const char *const scope_names[] = {
 };
 #define NSCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
 
-static const char *const role_names[] = {"", "admin", "supervisor", "agent", "integration"};
+static const char *const role_names[] = {"", "admin", "supervisor", "agent", "integration", "customer"};
 
 int sb__role_parse(const char *s) {
     for (int i = SB__ROLE_ADMIN; s && i <= SB__ROLE_INTEGRATION; i++)
@@ -73,7 +74,7 @@ static sb__cred *lookup(sb_api *api, const char *token, sb__tenant **tp) {
     unsigned long long tid;
     int off = 0;
     if (strlen(token) >= TOKEN_MAX || sscanf(token, "sb%c.%llu.%n", &kind, &tid, &off) != 2 || off == 0 ||
-        (kind != 't' && kind != 'k'))
+        (kind != 't' && kind != 'k' && kind != 'c'))
         return NULL;
     sb__tenant *t = NULL;
     for (t = api->tenants; t && t->id != tid; t = t->next) {
@@ -82,7 +83,9 @@ static sb__cred *lookup(sb_api *api, const char *token, sb__tenant **tp) {
     uint8_t hash[32];
     hash_secret(token + off, strlen(token + off), hash);
     sb__cred *c = sb_map_get(&t->creds, key_of(hash));
-    if (c == NULL || sodium_memcmp(c->hash, hash, 32) != 0 || c->api_key != (kind == 'k')) return NULL;
+    if (c == NULL || sodium_memcmp(c->hash, hash, 32) != 0 || c->api_key != (kind == 'k') ||
+        (c->ix != 0) != (kind == 'c'))
+        return NULL;
     if (c->expires_at && c->expires_at <= sb__now(api)) return NULL;
     *tp = t;
     return c;
@@ -134,13 +137,24 @@ int sb__authenticate(sb_api *api, sb_http_request *req, sb__tenant **tp, sb__who
     } else {
         return 0; /* anonymous */
     }
+    int st = sb__authenticate_token(api, token, tp, who);
+    who->cookie = from_cookie && st == 0;
+    if (from_cookie && who->role == SB__ROLE_CUSTOMER) return 401; /* never a cookie */
+    return st;
+}
+
+int sb__authenticate_token(sb_api *api, const char *token, sb__tenant **tp, sb__who *who) {
+    memset(who, 0, sizeof(*who));
+    who->user = "";
     sb__tenant *t;
     sb__cred *c = lookup(api, token, &t);
     if (c == NULL) return 401;
     who->cred = c;
     who->user = c->user;
-    who->cookie = from_cookie;
-    if (c->api_key) {
+    if (c->ix) {
+        who->role = SB__ROLE_CUSTOMER;
+        who->ix = c->ix;
+    } else if (c->api_key) {
         who->role = SB__ROLE_INTEGRATION;
         who->scopes = c->scopes;
     } else if (!fill_user(t, c->user, who)) {
@@ -201,6 +215,37 @@ static int load_session(void *data, const sb_store_doc *d) {
     return 0;
 }
 
+static int load_customer(void *data, const sb_store_doc *d) {
+    sb__tenant *t = data;
+    json_t *o = json_loadb(d->body, d->len, 0, NULL);
+    uint8_t hash[32];
+    size_t n = 0;
+    json_int_t ix = json_integer_value(json_object_get(o, "interaction"));
+    if (ix > 0 && sodium_hex2bin(hash, 32, d->id, strlen(d->id), NULL, &n, NULL) == 0 && n == 32) {
+        sb__cred *c = cred_add(t, hash);
+        c->ix = (uint64_t)ix;
+        snprintf(c->user, sizeof(c->user), "customer:%lld", (long long)ix);
+        c->expires_at = json_integer_value(json_object_get(o, "expires_at"));
+    }
+    json_decref(o);
+    return 0;
+}
+
+void sb__customer_token(sb__txn *x, uint64_t ix, char *out) {
+    sb__tenant *t = sb__txn_tenant(x);
+    uint8_t hash[32];
+    new_token(t, 'c', out, hash);
+    sb__cred *c = cred_add(t, hash);
+    c->ix = ix;
+    snprintf(c->user, sizeof(c->user), "customer:%llu", (unsigned long long)ix);
+    c->expires_at = sb__now(t->api) + CUSTOMER_TTL_MS;
+    char id[65];
+    hex(hash, 32, id);
+    json_t *doc = json_pack("{s:I, s:I}", "interaction", (json_int_t)ix, "expires_at", (json_int_t)c->expires_at);
+    sb__txn_put_doc(x, "chat_session", id, doc);
+    json_decref(doc);
+}
+
 static uint32_t scopes_of(json_t *arr, const char **bad) {
     uint32_t s = 0;
     size_t i;
@@ -244,7 +289,8 @@ int sb__auth_load(sb__tenant *t) {
     sb_store *st = t->api->env.store;
     if (sb_store_doc_list(st, t->id, "session", NULL, 0, load_session, t, NULL) < 0 ||
         sb_store_doc_list(st, t->id, "api_key", NULL, 0, load_key, t, NULL) < 0 ||
-        sb_store_doc_list(st, t->id, "password", NULL, 0, load_password, t, NULL) < 0)
+        sb_store_doc_list(st, t->id, "password", NULL, 0, load_password, t, NULL) < 0 ||
+        sb_store_doc_list(st, t->id, "chat_session", NULL, 0, load_customer, t, NULL) < 0)
         return SB_EIO;
     return SB_OK;
 }

@@ -105,11 +105,14 @@ static void ix_event(sb__tenant *t, const sb_event *e) {
     default: break;
     }
     if (x->state >= SB_IX_COMPLETED && x->ended_at == 0) x->ended_at = e->at;
-    if (!x->dirty) {
-        x->dirty = true;
-        x->next_dirty = t->dirty;
-        t->dirty = x;
-    }
+    sb__rec_dirty(t, x);
+}
+
+void sb__rec_dirty(sb__tenant *t, sb__rec *x) {
+    if (x->dirty) return;
+    x->dirty = true;
+    x->next_dirty = t->dirty;
+    t->dirty = x;
 }
 
 static void refresh(sb__tenant *t, sb__rec *x) {
@@ -129,6 +132,14 @@ static void agent_doc(sb__txn *x, const sb_event *e) {
     json_decref(doc);
 }
 
+static void pub_add(sb__txn *x, const sb_event *e, char *text, size_t len) {
+    if (x->npubs == x->cappubs) {
+        x->cappubs = x->cappubs ? 2 * x->cappubs : 8;
+        x->pubs = sb_realloc(x->pubs, x->cappubs * sizeof(*x->pubs));
+    }
+    x->pubs[x->npubs++] = (pub){*e, text, len};
+}
+
 void sb__txn_event(sb__txn *x, const sb_event *e) {
     sb__tenant *t = x->t;
     size_t len;
@@ -137,11 +148,33 @@ void sb__txn_event(sb__txn *x, const sb_event *e) {
     if (e->ix) ix_event(t, e);
     if (e->type == SB_EV_AGENT_STATE) agent_doc(x, e);
     sb__tstats_feed(t, e);
-    if (x->npubs == x->cappubs) {
-        x->cappubs = x->cappubs ? 2 * x->cappubs : 8;
-        x->pubs = sb_realloc(x->pubs, x->cappubs * sizeof(*x->pubs));
-    }
-    x->pubs[x->npubs++] = (pub){*e, text, len};
+    pub_add(x, e, text, len);
+}
+
+const char *sb__event_name(int type) {
+    return type == SB__EV_CHAT_MESSAGE ? "chat.message" : sb_event_type_name(type);
+}
+
+void sb__txn_api_event(sb__txn *x, int type, uint64_t ix, sb_id queue, sb_id agent, json_t *doc) {
+    sb__tenant *t = x->t;
+    sb__txn_drain(x); /* the core's events so far come first */
+    sb_event e = {.seq = sb_core_next_seq(t->core), .at = sb__now(t->api), .type = (uint16_t)type,
+                  .ix = ix, .queue = queue, .agent = agent};
+    sb_core_set_next_seq(t->core, e.seq + 1);
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%llu", (unsigned long long)ix);
+    json_object_set_new(doc, "type", json_string("event"));
+    json_object_set_new(doc, "seq", json_integer((json_int_t)e.seq));
+    json_object_set_new(doc, "at", json_integer(e.at));
+    json_object_set_new(doc, "event", json_string(sb__event_name(type)));
+    json_object_set_new(doc, "interaction", json_string(sid));
+    if (queue) json_object_set_new(doc, "queue", json_string(sb__name(t, queue)));
+    if (agent) json_object_set_new(doc, "agent", json_string(sb__name(t, agent)));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    size_t len = strlen(text);
+    sb_store_batch_append(x->b, t->id, e.seq, e.at, ix, sb__event_name(type), text, len);
+    pub_add(x, &e, text, len);
 }
 
 void sb__txn_drain(sb__txn *x) {

@@ -325,6 +325,7 @@ static void on_tick(uv_timer_t *h) {
     api->tick_hr = hr;
     int64_t now = sb__now(api);
     for (sb__tenant *t = api->tenants; t; t = t->next) {
+        sb__chat_tick(t, now);
         if (t->stats_replaying) continue; /* its clock is in the replayed past */
         clock_to(t, now);
         sb_stats_advance(t->stats, now);

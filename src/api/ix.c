@@ -15,6 +15,7 @@ void sb__rec_free(sb__rec *x) {
     if (x == NULL) return;
     sb_free(x->customer);
     free(x->attrs);
+    free(x->contact);
     sb_free(x);
 }
 
@@ -39,6 +40,9 @@ json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x) {
                      (json_int_t)x->version, "answered_at",
                      x->answered_at ? json_integer(x->answered_at) : json_null(), "wrapup_code",
                      name_or_null(t, x->wrapup_code));
+    if (x->contact) json_object_set_new(doc, "contact", json_loads(x->contact, 0, NULL));
+    if (x->nmsg) json_object_set_new(doc, "messages", json_integer(x->nmsg));
+    if (x->nnotes) json_object_set_new(doc, "notes", json_integer(x->nnotes));
     if (x->noffers) { /* the agents it is offered to now (a restart withdraws them) */
         json_t *offers = json_array();
         for (uint8_t i = 0; i < x->noffers; i++) json_array_append_new(offers, json_string(sb__name(t, x->offers[i].agent)));
@@ -75,7 +79,7 @@ static bool see_doc(const sb__req *r, json_t *doc) {
 
 /* The live record of the path's interaction; NULL after answering 404, or
  * 409 with the state of a finished one. */
-static sb__rec *live(sb__req *r) {
+sb__rec *sb__ix_live(sb__req *r) {
     uint64_t id = path_id(r);
     sb__rec *x = id ? sb_map_get(&r->t->live, id) : NULL;
     if (x && sb__see_ix(r->t, &r->who, x->queue, x->agent, x)) return x;
@@ -174,44 +178,62 @@ void sb__ix_create(sb__req *r) {
     }
     if (key && idem_repeat(r, key)) return;
     json_t *body = sb__body(r);
-    if (body == NULL || !sb__check_fields(r, body, "", fields)) goto out;
+    sb__rec *x;
+    if (body == NULL || !sb__check_fields(r, body, "", fields) || (x = sb__rec_create(r, body)) == NULL) {
+        json_decref(body);
+        return;
+    }
+    sb__txn *tx = sb__txn_begin(r->t, r->http);
+    uint64_t id = x->id;
+    sb__ix_index_customer(tx, x);
+    sb__txn_drain(tx); /* routes it; it may even have ended */
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/v1/interactions/%llu", (unsigned long long)id);
+    sb_http_response_header(r->http, "Location", loc);
+    sb__txn_respond_rec(tx, 201, id);
+    if (key) sb__txn_idem(tx, key);
+    sb__txn_commit(tx);
+    json_decref(body);
+}
+
+sb__rec *sb__rec_create(sb__req *r, json_t *body) {
     sb__tenant *t = r->t;
     json_t *q = json_object_get(body, "queue"), *ch = json_object_get(body, "channel"),
            *pr = json_object_get(body, "priority"), *cust = json_object_get(body, "customer"),
            *pw = json_object_get(body, "preferred_wait_seconds");
     if (!json_is_string(q)) {
         field_error(r, "queue", "a queue id is required");
-        goto out;
+        return NULL;
     }
     if (json_object_get(t->res[SB__RES_QUEUE], json_string_value(q)) == NULL) {
         field_error(r, "queue", "no such queue");
-        goto out;
+        return NULL;
     }
     int channel = json_is_string(ch) ? sb_channel_parse(json_string_value(ch)) : -1;
     if (channel < 0) {
         field_error(r, "channel", "one of voice, chat, email, message, callback, task is required");
-        goto out;
+        return NULL;
     }
     if (pr && (!json_is_integer(pr) || json_integer_value(pr) < -1000000 ||
                json_integer_value(pr) > 1000000)) {
         field_error(r, "priority", "an integer from -1000000 to 1000000");
-        goto out;
+        return NULL;
     }
     if (cust && !json_is_null(cust) && (!json_is_string(cust) || json_string_length(cust) == 0 ||
                                         json_string_length(cust) > 256)) {
         field_error(r, "customer", "a string of 1 to 256 characters");
-        goto out;
+        return NULL;
     }
     if (pw && (!json_is_number(pw) || json_number_value(pw) < 0 || json_number_value(pw) > 86400)) {
         field_error(r, "preferred_wait_seconds", "a number from 0 to 86400");
-        goto out;
+        return NULL;
     }
     sb_id preferred;
-    if (!ref_member(r, body, "preferred_agent", SB__RES_AGENT, &preferred)) goto out;
+    if (!ref_member(r, body, "preferred_agent", SB__RES_AGENT, &preferred)) return NULL;
     json_t *attrs = json_object_get(body, "attributes");
     sb_attr *av;
     uint32_t an;
-    if (!attrs_of(r, attrs, &av, &an)) goto out;
+    if (!attrs_of(r, attrs, &av, &an)) return NULL;
 
     int64_t now = sb__now(r->api);
     sb__rec *x = sb_calloc(1, sizeof(*x));
@@ -244,19 +266,9 @@ void sb__ix_create(sb__req *r) {
         sb_map_del(&t->live, x->id);
         sb__rec_free(x);
         sb__core_error(r, rc, "queue", -1);
-        goto out;
+        return NULL;
     }
-    sb__txn *tx = sb__txn_begin(t, r->http);
-    uint64_t id = x->id;
-    sb__txn_drain(tx); /* routes it; it may even have ended */
-    char loc[64];
-    snprintf(loc, sizeof(loc), "/v1/interactions/%llu", (unsigned long long)id);
-    sb_http_response_header(r->http, "Location", loc);
-    sb__txn_respond_rec(tx, 201, id);
-    if (key) sb__txn_idem(tx, key);
-    sb__txn_commit(tx);
-out:
-    json_decref(body);
+    return x;
 }
 
 /* ---- read --------------------------------------------------------------------- */
@@ -270,7 +282,7 @@ static int add_event(void *data, const sb_store_event *ev) {
     return 0;
 }
 
-void sb__ix_get(sb__req *r) {
+json_t *sb__ix_seen(sb__req *r, uint64_t *idp) {
     uint64_t id = path_id(r);
     sb__rec *x = id ? sb_map_get(&r->t->live, id) : NULL;
     json_t *doc = x ? sb__rec_json(r->t, x) : id ? stored(r, id) : NULL;
@@ -278,10 +290,15 @@ void sb__ix_get(sb__req *r) {
         json_decref(doc);
         doc = NULL;
     }
-    if (doc == NULL) {
-        sb__problem(r->http, 404, "not_found", NULL, "no such interaction");
-        return;
-    }
+    if (doc == NULL) sb__problem(r->http, 404, "not_found", NULL, "no such interaction");
+    *idp = id;
+    return doc;
+}
+
+void sb__ix_get(sb__req *r) {
+    uint64_t id;
+    json_t *doc = sb__ix_seen(r, &id);
+    if (doc == NULL) return;
     json_t *history = json_array();
     sb_store_events_of(r->api->env.store, r->t->id, id, add_event, history);
     json_object_set_new(doc, "history", history);
@@ -382,7 +399,7 @@ void sb__ix_patch(sb__req *r) {
     if (body == NULL || !sb__check_fields(r, body, "", fields)) goto out;
     int64_t want = sb__if_match(r);
     if (want < 0) goto out;
-    sb__rec *x = live(r);
+    sb__rec *x = sb__ix_live(r);
     if (x == NULL) goto out;
     if (want && want != x->version) {
         sb__problem(r->http, 412, "precondition_failed",
@@ -406,11 +423,7 @@ void sb__ix_patch(sb__req *r) {
     }
     free(x->attrs);
     x->attrs = json_is_object(attrs) ? json_dumps(attrs, JSON_COMPACT) : strdup("{}");
-    if (!x->dirty) { /* the core's attributes event marks it too; be sure */
-        x->dirty = true;
-        x->next_dirty = r->t->dirty;
-        r->t->dirty = x;
-    }
+    sb__rec_dirty(r->t, x); /* the core's attributes event marks it too; be sure */
     commit_ix(r, x->id, 200);
 out:
     json_decref(body);
@@ -437,7 +450,7 @@ void sb__ix_action(sb__req *r) {
                               is_transfer ? transfer_fields : is_wrapup ? wrapup_fields : none))
             goto out;
     }
-    sb__rec *x = live(r);
+    sb__rec *x = sb__ix_live(r);
     if (x == NULL) goto out;
     sb_core *c = r->t->core;
     int64_t now = sb__now(r->api);
@@ -488,7 +501,7 @@ out:
 }
 
 void sb__ix_explain(sb__req *r) {
-    sb__rec *x = live(r);
+    sb__rec *x = sb__ix_live(r);
     if (x == NULL) return;
     sb_explain e;
     int rc = sb_interaction_explain(r->t->core, sb__now(r->api), x->id, &e);

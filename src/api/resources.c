@@ -744,3 +744,25 @@ int sb_api_seed(sb_api *api, const char *tenant, json_t *doc, char *err, size_t 
     }
     return sb__txn_wait(x, err, errlen);
 }
+
+/* POST /v1/expressions/check {expression}: what a queue's step editor
+ * asks as the administrator types; the same checks as a queue's save. */
+void sb__expr_check(sb__req *r) {
+    static const char *const fields[] = {"expression", NULL};
+    json_t *body = sb__body(r);
+    if (body == NULL || !sb__check_fields(r, body, "", fields)) goto out;
+    json_t *e = json_object_get(body, "expression");
+    if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > 4096) {
+        sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "expression"),
+                    "expression: a string of 1 to 4096 bytes");
+        goto out;
+    }
+    prob p = {.position = -1};
+    if (check_expr(r->t, json_string_value(e), "expression", &p)) {
+        send_prob(r->http, &p);
+        goto out;
+    }
+    sb__send(r->http, 200, json_pack("{s:b}", "ok", 1), 0);
+out:
+    json_decref(body);
+}

@@ -102,6 +102,10 @@ static sb__rec *record_of(const sb__tenant *t, uint64_t id, json_t *o) {
     x->agent = a ? sb__id_of(t, a) : 0;
     x->customer = c ? sb_strdup(c) : NULL;
     x->attrs = json_dumps(json_object_get(o, "attributes"), JSON_COMPACT);
+    json_t *contact = json_object_get(o, "contact");
+    x->contact = json_is_object(contact) ? json_dumps(contact, JSON_COMPACT) : NULL;
+    x->nmsg = (uint32_t)json_integer_value(json_object_get(o, "messages"));
+    x->nnotes = (uint32_t)json_integer_value(json_object_get(o, "notes"));
     if (x->attrs == NULL) x->attrs = strdup("{}");
     for (int s = SB_IX_QUEUED; state && s <= SB_IX_ENDED; s++)
         if (!strcmp(state, sb_ix_state_name(s))) x->state = (uint8_t)s;

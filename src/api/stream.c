@@ -202,6 +202,24 @@ static void send_error(sb__sub *s, const char *code, const char *detail) {
     send_json(s, json_pack("{s:s, s:s, s:s}", "type", "error", "code", code, "detail", detail));
 }
 
+/* What a chat customer is told of its conversation (docs/api.md): not
+ * offers, rejections, steps or attributes. */
+static const int customer_types[] = {SB__EV_CHAT_MESSAGE, SB_EV_IX_QUEUED,    SB_EV_IX_ACCEPTED,
+                                     SB_EV_IX_TRANSFERRED, SB_EV_IX_WRAP_UP,   SB_EV_IX_COMPLETED,
+                                     SB_EV_IX_ABANDONED,  SB_EV_IX_CANCELED,  SB_EV_IX_ENDED};
+
+static bool customer_type(int type) {
+    for (size_t i = 0; i < sizeof(customer_types) / sizeof(customer_types[0]); i++)
+        if (customer_types[i] == type) return true;
+    return false;
+}
+
+static bool customer_type_named(const char *name) {
+    for (size_t i = 0; name && i < sizeof(customer_types) / sizeof(customer_types[0]); i++)
+        if (!strcmp(sb__event_name(customer_types[i]), name)) return true;
+    return false;
+}
+
 /* Topics, then the authorization point: may this subscriber see it? */
 static bool deliver(const sb__sub *s, uint64_t ix, sb_id agent, sb_id target, sb_id queue, sb_id queue2) {
     return wants(s, ix, agent, target, queue, queue2) &&
@@ -234,10 +252,38 @@ void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const ch
             if (!s->live || seq <= s->sent) continue;
             s->sent = seq;
             if (expired(s, now)) continue; /* closing: it leaves the index in on_close */
-            if (sb__see_event(t, &s->who, e->ix, e->agent, e->target, e->queue, e->queue2))
+            if (sb__see_event(t, &s->who, e->ix, e->agent, e->target, e->queue, e->queue2) &&
+                (s->who.role != SB__ROLE_CUSTOMER || customer_type(e->type)))
                 sb_ws_send_text(s->ws, text, len);
         }
     }
+}
+
+void sb__stream_typing(sb__tenant *t, uint64_t ix, sb_id agent, bool from_customer, bool typing) {
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%llu", (unsigned long long)ix);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "type", "typing", "interaction", sid, "from",
+                          from_customer ? "customer" : "agent", "typing", typing);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    size_t len = strlen(text);
+    const uint64_t keys[] = {topic_key('i', ix), agent ? topic_key('a', agent) : 0};
+    sb__sub *sent[64]; /* once per subscriber, whichever topic matched */
+    size_t nsent = 0;
+    for (size_t k = 0; k < 2; k++) {
+        subvec *sv = keys[k] ? sb_map_get(&t->topic_subs, keys[k]) : NULL;
+        for (uint32_t i = 0; sv && i < sv->n; i++) {
+            sb__sub *s = sv->v[i];
+            bool customer = s->who.role == SB__ROLE_CUSTOMER, dup = false;
+            if (customer == from_customer || !s->live) continue; /* to the other side only */
+            if (!sb__see_event(t, &s->who, ix, agent, 0, 0, 0)) continue;
+            for (size_t j = 0; j < nsent; j++) dup |= sent[j] == s;
+            if (dup) continue;
+            if (nsent < 64) sent[nsent++] = s;
+            sb_ws_send_text(s->ws, text, len);
+        }
+    }
+    free(text);
 }
 
 void sb__stream_revoke(sb__tenant *t, const char *user) {
@@ -268,7 +314,8 @@ static int replay_one(void *data, const sb_store_event *ev) {
     const char *ix = json_string_value(json_object_get(o, "interaction"));
     if (deliver(s, ix ? strtoull(ix, NULL, 10) : 0, id_member(s->t, o, "agent"),
               id_member(s->t, o, "target_agent"), id_member(s->t, o, "queue"),
-              id_member(s->t, o, "from_queue")))
+              id_member(s->t, o, "from_queue")) &&
+        (s->who.role != SB__ROLE_CUSTOMER || customer_type_named(ev->type)))
         sb_ws_send_text(s->ws, ev->body, ev->len);
     json_decref(o);
     return 0;
@@ -334,6 +381,11 @@ static bool parse_topic(sb__sub *s, const char *name, struct topic *out) {
         unsigned long long v = strtoull(id, &end, 10);
         if (*end) return false;
         const sb__rec *x = sb_map_get(&t->live, v);
+        if (s->who.role == SB__ROLE_CUSTOMER) { /* its own, even once ended */
+            if (v != s->who.ix) return false;
+            *out = (struct topic){.kind = 'i', .id = v};
+            return true;
+        }
         if (x && !sb__see_ix(t, &s->who, x->queue, x->agent, x)) return false;
         if (!x && s->who.role != SB__ROLE_ADMIN && s->who.role != SB__ROLE_INTEGRATION) return false;
         *out = (struct topic){.kind = 'i', .id = v};
@@ -509,6 +561,7 @@ static void on_open(sb_ws *ws, void *ud) {
     if (s->next) s->next->pprev = &s->next;
     s->pprev = &s->t->subs;
     s->t->subs = s;
+    if (s->who.role == SB__ROLE_CUSTOMER) sb__chat_connected(s->t, s->who.ix, +1);
 }
 
 static void on_close(sb_ws *ws, int code, void *ud) {
@@ -516,6 +569,7 @@ static void on_close(sb_ws *ws, int code, void *ud) {
     (void)ws;
     (void)code;
     if (s->pprev) {
+        if (s->who.role == SB__ROLE_CUSTOMER) sb__chat_connected(s->t, s->who.ix, -1);
         catchup_stop(s);
         index_sub(s, false);
         *s->pprev = s->next;

@@ -57,6 +57,8 @@ static sb__tenant *tenant_new(sb_api *api, uint64_t id, const char *name) {
     sb_map_init(&t->live);
     sb_map_init(&t->idem_pending);
     sb_map_init(&t->creds);
+    sb_map_init(&t->chat_conns);
+    sb_map_init(&t->chat_gone);
     sb_map_init(&t->topic_subs);
     t->passwords = json_object();
     sb__tstats_init(t);
@@ -183,6 +185,8 @@ void sb__tenants_free(sb_api *api) {
         while (sb_map_next(&t->live, &it, &key, &val)) sb__rec_free(val);
         sb_map_free(&t->live);
         sb_map_free(&t->idem_pending);
+        sb_map_free(&t->chat_conns);
+        sb_map_free(&t->chat_gone);
         sb__auth_free(t);
         sb__stream_tenant_free(t);
         sb_free(t->replay_buf);

@@ -113,14 +113,14 @@ class WS:
 
     _loop = None  # one event loop for every client: all of them read while one waits
 
-    def __init__(self, server, headers=None, timeout=5):
+    def __init__(self, server, headers=None, timeout=5, path="/v1/stream"):
         if WS._loop is None:
             WS._loop = asyncio.new_event_loop()
         self.loop = WS._loop
 
         async def connect():  # the legacy client binds to the running loop
             return await websockets.connect(
-                f"ws://127.0.0.1:{server.port}/v1/stream", ping_interval=None,
+                f"ws://127.0.0.1:{server.port}{path}", ping_interval=None,
                 open_timeout=timeout, close_timeout=2,
                 extra_headers=headers if headers is not None else getattr(server, "auth_headers", dict)())
         self.ws = self._run(connect(), timeout + 1)

@@ -641,6 +641,29 @@ def build_rows(w):
                     order=30, snap=w.ix_snap, finish=w.retire_fresh,
                     prep=lambda i, side=side, state=state, body=body: {"id": w.ix_in(side, state), "body": body}))
 
+    # -- working an interaction: messages, typing, notes, the customer's other interactions
+    for side, hidden, fixed in (("A", frozenset(), ix1), ("B", HIDDEN_B, ix2)):
+        tgt = ("vis " if side == "A" else "hid ") + ("ix1" if side == "A" else "ix2")
+        for path in ("/messages", "/notes", "/related"):
+            add(Row("GET", "/v1/interactions/{id}" + path, tgt, scope=IR, hidden=hidden,
+                    prep=lambda i, x=fixed: {"id": x}))
+        for path, status in (("/messages", 201), ("/notes", 201), ("/typing", 204)):
+            body = {"typing": True} if path == "/typing" else None
+            add(Row("POST", "/v1/interactions/{id}" + path, tgt, scope=IW, hidden=hidden, ok=(status,), order=30,
+                    prep=lambda i, x=fixed, body=body: {"id": x, "body": body or {"text": "from " + i}}))
+
+    # -- the web chat: starting one is public (into a queue nobody serves); the rest
+    # takes a customer token, which none of these identities is
+    add(Row("POST", "/v1/chat/sessions", public=True, ok=(201,), order=20,
+            prep=lambda i: {"body": {"tenant": "test", "queue": "qsink", "name": "Customer " + i}}))
+    not_customer = {i: (401,) if i in UNAUTHENTICATED else (403,) for i in IDENTITIES}
+    for method, path in (("GET", "/v1/chat/conversation"), ("POST", "/v1/chat/messages"),
+                         ("POST", "/v1/chat/typing"), ("POST", "/v1/chat/end"), ("GET", "/v1/chat/stream")):
+        add(Row(method, path, explicit=not_customer,
+                prep=lambda i, m=method: {"body": {"text": "hi"} if m == "POST" else None}))
+    add(Row("POST", "/v1/expressions/check", scope="config:read", oadm=(200,),
+            prep=lambda i: {"body": {"expression": "interaction.priority >= 0"}}))
+
     # -- agents at run time
     AR, AW = "agents:read", "agents:write"
     for side, hidden in (("A", frozenset()), ("B", HIDDEN_B)):
