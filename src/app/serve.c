@@ -100,7 +100,7 @@ static int seed_from(sb_api *api, const char *path, char *err, size_t errlen) {
             fprintf(stderr, "  %-8s %-11s password: %s\n", json_string_value(json_object_get(u, "id")),
                     json_string_value(json_object_get(u, "role")),
                     json_string_value(json_object_get(u, "password")) ?: "(none)");
-        fprintf(stderr, "  log in: POST /v1/auth/login {\"tenant\": \"default\", \"user\": ..., \"password\": ...}\n");
+        fprintf(stderr, "  log in at the address below (tenant \"default\"), or POST /v1/auth/login\n");
     }
     json_decref(doc);
     return rc;
@@ -284,6 +284,12 @@ int sb_app_serve(int argc, char **argv) {
            listen, v6 ? "]" : "",
            sb_http_server_port(s.http), data);
     fflush(stdout);
+    if (web && *web)
+        fprintf(stderr,
+                "switchboard: open that address in a browser: agents land on their desktop, supervisors on\n"
+                "  the wallboard, administrators on the admin pages; the chat widget on an example page:\n"
+                "  %s://%s%s%s:%d/chat-demo.html\n",
+                tls ? "https" : "http", v6 ? "[" : "", listen, v6 ? "]" : "", sb_http_server_port(s.http));
     uv_run(&s.loop, UV_RUN_DEFAULT);
     sb_api_free(s.api);
     sb_tls_release(tls);
