@@ -126,6 +126,15 @@ struct sb_store {
     sb_store_stats stats; /* in_flight is filled from the loop's count */
     sb__store_hook_fn hook;
     void *hook_data;
+
+    /* the checkpointer (checkpoint.c): its connection, under cmu its wake-ups */
+    sqlite3 *cdb;
+    uv_thread_t cthread;
+    uv_mutex_t cmu;
+    uv_cond_t ccv;
+    int ckpt_want, ckpt_stop;
+    int wal_full;          /* writer thread: the WAL passed its bound */
+    uint64_t checkpoints;  /* finished by the checkpointer (atomic) */
 };
 
 /* schema.c: open a connection to `path` with the store's pragmas (the
@@ -143,6 +152,14 @@ extern const char *const sb__store_wsql[SB__W_COUNT];
 void sb__store_writer_main(void *arg);
 /* Run the callbacks of the batches the writer has finished, in order. */
 void sb__store_deliver(sb_store *s);
+
+/* checkpoint.c: start the checkpointer (after the writer's connection is
+ * open, before its thread starts); stop it (after the writer's thread has
+ * joined); on the writer thread between transactions, checkpoint there if
+ * the WAL has grown past its bound. */
+int sb__store_ckpt_start(sb_store *s, const char *path, char *err, size_t errlen);
+void sb__store_ckpt_stop(sb_store *s);
+void sb__store_ckpt_if_full(sb_store *s);
 
 /* read.c */
 extern const char *const sb__store_rsql[SB__R_COUNT];

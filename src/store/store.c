@@ -93,6 +93,7 @@ static int lock_dir(sb_store *s, const char *dir, int *fd, char *err, size_t err
 /* Statements, connections (the writer's last: closing the last connection
  * checkpoints the WAL into the database), the lock. */
 static void release_db(sb_store *s) {
+    sb__store_ckpt_stop(s);
     sb__store_finalize(s->rs, SB__R_COUNT);
     sb__store_finalize(s->ws, SB__W_COUNT);
     sqlite3_close(s->rdb);
@@ -155,8 +156,10 @@ static int open_db(sb_store *s, const char *dir, char *err, size_t errlen) {
     if (st == SB_OK) st = sync_dir(dir, err, errlen);
     if (st == SB_OK)
         st = sb__store_prepare(s->wdb, sb__store_wsql, s->ws, SB__W_COUNT, err, errlen);
-    /* the read connection opens after the writer has made the file WAL */
+    /* the read connection and the checkpointer's open after the writer
+     * has made the file WAL */
     if (st == SB_OK) st = sb__store_db_open(path, 1, &s->rdb, err, errlen);
+    if (st == SB_OK) st = sb__store_ckpt_start(s, path, err, errlen);
     if (st == SB_OK)
         st = sb__store_prepare(s->rdb, sb__store_rsql, s->rs, SB__R_COUNT, err, errlen);
     sb_free(path);

@@ -354,6 +354,9 @@ void sb__store_writer_main(void *arg) {
         s->stats.last_commit_us = us;
         if (us > s->stats.max_commit_us) s->stats.max_commit_us = us;
         uv_async_send(&s->async);
+        uv_mutex_unlock(&s->mu);
+        sb__store_ckpt_if_full(s); /* after the batches are on their way */
+        uv_mutex_lock(&s->mu);
     }
     uv_mutex_unlock(&s->mu);
 }

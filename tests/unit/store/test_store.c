@@ -924,8 +924,40 @@ static void test_store_crash_safety(void **state) {
     fx_done(f);
 }
 
+/* The WAL is checkpointed by the checkpointer thread, not inside a
+ * commit: after a few MB of commits the thread has run, the WAL stays
+ * bounded, and everything reads back after a reopen. */
+static void test_store_checkpointer(void **state) {
+    fx *f = *state;
+    fx_open(f);
+    char body[4096 + 64];
+    memset(body, 'x', 4096);
+    body[4096] = '\0';
+    char id[32], path[160];
+    for (int i = 0; i < 3000; i++) {
+        sb_store_batch *b = sb_store_batch_new(i);
+        snprintf(id, sizeof(id), "d%05d", i % 500);
+        put(b, 1, "blob", id, SB_STORE_ANY_VERSION, body);
+        assert_int_equal(commit(f, b).status, SB_OK);
+    }
+    /* the thread wakes at 1000 WAL pages; give it time on a loaded machine */
+    for (int i = 0; i < 1000 && __atomic_load_n(&f->s->checkpoints, __ATOMIC_RELAXED) == 0; i++) usleep(10000);
+    assert_true(__atomic_load_n(&f->s->checkpoints, __ATOMIC_RELAXED) >= 1);
+    snprintf(path, sizeof(path), "%s/%s-wal", f->dir, SB_STORE_DB_FILE);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    /* 3000 commits of a 4 KiB body: about 9,000 pages (36 MB) without any
+     * checkpoint; the WAL is reused once checkpointed */
+    if (st.st_size >= 30 * 1024 * 1024) fail_msg("WAL of %lld bytes", (long long)st.st_size);
+    fx_close(f);
+    fx_open(f);
+    assert_int_equal(doc_version(f, 1, "blob", "d00499"), 6);
+    fx_done(f);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 
 SB_TEST_GROUP(store, T(test_store_schema), T(test_store_events), T(test_store_documents),
               T(test_store_batch_atomic), T(test_store_idempotency), T(test_store_group_commit),
-              T(test_store_read_isolation), T(test_store_close_drains), T(test_store_crash_safety))
+              T(test_store_read_isolation), T(test_store_close_drains), T(test_store_crash_safety),
+              T(test_store_checkpointer))
