@@ -154,6 +154,8 @@ struct sb__req;
 bool sb__csrf_ok(const struct sb__req *r);
 int sb__auth_load(sb__tenant *t);
 void sb__auth_free(sb__tenant *t);
+/* Forget expired sessions and customer tokens (memory and store). */
+void sb__creds_prune(sb__tenant *t, sb_store_batch *b, int64_t now);
 void sb__throttle_prune(sb_api *api);
 /* Argon2id (interactive limits) of password into out (crypto_pwhash_STRBYTES). */
 int sb__password_hash(const char *password, char *out);
@@ -256,6 +258,7 @@ struct sb_api {
  * keys too; older ones are pruned in bounded steps. */
 #define SB__RETAIN_MS (25 * 3600 * 1000LL)
 #define SB__PRUNE_EVERY_MS (5 * 60 * 1000)
+#define SB__PRUNE_FIRST_MS 2000
 #define SB__PRUNE_MAX 20000
 
 /* The API's clock: wall-clock ms, never going back within a process. */

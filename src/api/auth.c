@@ -295,6 +295,28 @@ int sb__auth_load(sb__tenant *t) {
     return SB_OK;
 }
 
+void sb__creds_prune(sb__tenant *t, sb_store_batch *b, int64_t now) {
+    enum { MAX = 10000 }; /* per pass: bounded work, the rest next time */
+    uint64_t *gone = sb_malloc(MAX * sizeof(*gone));
+    size_t n = 0;
+    uint32_t it = 0;
+    uint64_t key;
+    void *val;
+    while (n < MAX && sb_map_next(&t->creds, &it, &key, &val)) {
+        sb__cred *c = val;
+        if (c->api_key || c->expires_at == 0 || c->expires_at > now) continue;
+        char id[65];
+        hex(c->hash, 32, id);
+        sb_store_batch_delete(b, t->id, c->ix ? "chat_session" : "session", id, SB_STORE_ANY_VERSION);
+        gone[n++] = key;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sb_free(sb_map_get(&t->creds, gone[i]));
+        sb_map_del(&t->creds, gone[i]);
+    }
+    sb_free(gone);
+}
+
 void sb__auth_free(sb__tenant *t) {
     uint32_t it = 0;
     uint64_t key;
@@ -420,6 +442,7 @@ typedef struct hash_work {
     sb__req r;        /* a copy: the request outlives the handler */
     json_t *body;
     char user[72];
+    char actor[72];   /* who asked: r.who.user lives in a session, which may end meanwhile */
     char password[256];
     char hash[crypto_pwhash_STRBYTES];
     bool verify, ok, known; /* known: a real user's hash, not the stand-in */
@@ -578,11 +601,9 @@ static void after_password(uv_work_t *w, int status) {
         sb__problem(r->http, 404, "not_found", NULL, "no such user");
     } else {
         sb__txn *x = sb__txn_begin(r->t, r->http);
-        char actor[72]; /* r->who.user lives in the session, which the revoke may free */
-        snprintf(actor, sizeof(actor), "%s", r->who.user);
         sb__password_stage(x, h->user, h->hash);
         sb__sessions_revoke(x, h->user);
-        sb__audit(x, actor, "password", "users", h->user, NULL, NULL);
+        sb__audit(x, h->actor, "password", "users", h->user, NULL, NULL);
         sb__txn_respond(x, 204, NULL, 0);
         sb__txn_commit(x);
     }
@@ -615,6 +636,9 @@ void sb__user_password(sb__req *r) {
     }
     hash_work *h = sb_calloc(1, sizeof(*h));
     h->r = *r;
+    h->r.who.cred = NULL; /* may be gone when the hash is done */
+    snprintf(h->actor, sizeof(h->actor), "%s", r->who.user);
+    h->r.who.user = h->actor;
     h->body = body;
     snprintf(h->user, sizeof(h->user), "%.64s", r->id);
     snprintf(h->password, sizeof(h->password), "%s", pw);

@@ -132,7 +132,9 @@ static int load_one(void *data, const sb_store_doc *d) {
 }
 
 /* Retention: one bounded prune per tenant and kind, every few minutes
- * (a backlog after a long stop drains over several rounds). */
+ * (a backlog after a long stop drains over several rounds): journal
+ * events and idempotency keys past SB__RETAIN_MS, expired sessions and
+ * customer tokens. */
 static void on_prune(uv_timer_t *h) {
     sb_api *api = h->data;
     int64_t before = sb__now(api) - SB__RETAIN_MS;
@@ -141,6 +143,7 @@ static void on_prune(uv_timer_t *h) {
         sb_store_batch *b = sb_store_batch_new(sb__now(api));
         sb_store_batch_prune_events(b, t->id, before, SB__PRUNE_MAX);
         sb_store_batch_prune_idem(b, t->id, before, SB__PRUNE_MAX);
+        sb__creds_prune(t, b, sb__now(api));
         sb_store_submit(api->env.store, b, NULL, NULL);
     }
 }
@@ -170,7 +173,8 @@ int sb__tenants_load(sb_api *api, char *err, size_t errlen) {
     }
     uv_timer_init(api->env.loop, &api->prune);
     api->prune.data = api;
-    uv_timer_start(&api->prune, on_prune, SB__PRUNE_EVERY_MS, SB__PRUNE_EVERY_MS);
+    /* the first round soon after start: what expired while stopped goes */
+    uv_timer_start(&api->prune, on_prune, SB__PRUNE_FIRST_MS, SB__PRUNE_EVERY_MS);
     api->started = true;
     return SB_OK;
 }

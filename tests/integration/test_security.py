@@ -166,3 +166,39 @@ def test_tenant_command_line(tmp_path):
     assert r.returncode == 2
     r = subprocess.run([BINARY, "tenant", "list", "--data", str(data)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and r.stdout.split() == ["1", "acme"]
+
+
+def test_expired_sessions_are_forgotten(tmp_path):
+    """Expired sessions leave the store (and memory) in the first prune
+    round after a start; live ones stay."""
+    import sqlite3
+    import time as _time
+    from conftest import Server
+    s = Server(tmp_path, "--session-ttl-ms", "1500")
+    db = tmp_path / "data" / "switchboard.db"
+
+    def sessions():
+        c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            return c.execute("SELECT count(*) FROM documents WHERE kind = 'session'").fetchone()[0]
+        finally:
+            c.close()
+
+    before = sessions()
+    s.login("admin", "admin-password-1")
+    s.login("admin", "admin-password-1")
+    assert sessions() == before + 2
+    _time.sleep(1.6)  # both expired
+    assert s.stop() == 0
+    s2 = Server(tmp_path)  # 12 h sessions again
+    try:
+        fresh = s2.login("admin", "admin-password-1")
+        deadline = _time.monotonic() + 10
+        while sessions() != before + 1 and _time.monotonic() < deadline:
+            _time.sleep(0.2)
+        # the template's session (12 h) and the fresh one stay; the two expired ones are gone
+        assert sessions() == before + 1, sessions()
+        r = s2.http.get(s2.url + "/v1/auth/me", headers={"Authorization": "Bearer " + fresh}, timeout=5)
+        assert r.status_code == 200
+    finally:
+        assert s2.stop() == 0, s2.output()
