@@ -420,6 +420,9 @@ void sb__expr_check(sb__req *r);
 void sb__chat_free(sb_api *api);
 /* A customer's stream opened (+1) or closed (-1). */
 void sb__chat_connected(sb__tenant *t, uint64_t ix, int delta);
+/* After a restart every waiting chat's customer counts as gone from now:
+ * its widget reconnects, or the chat is abandoned in time. */
+void sb__chat_restored(sb__tenant *t);
 /* Every second: waiting chats whose customer is gone too long abandon. */
 void sb__chat_tick(sb__tenant *t, int64_t now);
 

@@ -422,6 +422,17 @@ void sb__chat_connected(sb__tenant *t, uint64_t ix, int delta) {
         sb_map_put(&t->chat_gone, ix, (void *)(uintptr_t)sb__now(t->api));
 }
 
+void sb__chat_restored(sb__tenant *t) {
+    int64_t now = sb__now(t->api);
+    uint32_t it = 0;
+    uint64_t ix;
+    void *v;
+    while (sb_map_next(&t->live, &it, &ix, &v)) {
+        const sb__rec *x = v;
+        if (x->contact && x->state <= SB_IX_OFFERED) sb_map_put(&t->chat_gone, ix, (void *)(uintptr_t)now);
+    }
+}
+
 void sb__chat_tick(sb__tenant *t, int64_t now) {
     if (sb_map_len(&t->chat_gone) == 0) return;
     int64_t limit = t->api->env.chat_abandon_ms ? t->api->env.chat_abandon_ms : 60000;

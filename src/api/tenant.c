@@ -168,6 +168,7 @@ int sb__tenants_load(sb_api *api, char *err, size_t errlen) {
         }
         sb__tstats_replay_prepare(t); /* from here on, new events wait for the replay */
         if ((rc = sb__restore(t, err, errlen))) return rc;
+        sb__chat_restored(t);
         sb__tstats_replay_start(t, t->published); /* the journal as it was at start */
         sb__tenant_arm(t);
     }

@@ -308,6 +308,23 @@ def test_a_gone_customer_abandons_and_a_reload_does_not(start):
     assert ok(s, "GET", f"/v1/interactions/{q['interaction']}")["state"] == "queued"
 
 
+def test_after_a_restart_a_customer_who_does_not_come_back_abandons(tmp_path):
+    s = Server(tmp_path, "--chat-abandon-ms", "1000")
+    configure(s)
+    gone, g = start_chat(s, queue="idle")
+    back, b = start_chat(s, queue="idle")
+    assert s.stop() == 0
+    s2 = Server(tmp_path, "--chat-abandon-ms", "1000")
+    try:
+        with back.__class__(s2, back.token).stream() as w:
+            w.subscribe([f"interaction:{b['interaction']}"])
+            wait_for(lambda: ok(s2, "GET", f"/v1/interactions/{g['interaction']}")["state"] == "abandoned",
+                     timeout=6, what="the chat whose customer did not come back abandoned")
+            assert ok(s2, "GET", f"/v1/interactions/{b['interaction']}")["state"] == "queued"
+    finally:
+        assert s2.stop() == 0, s2.output()
+
+
 def test_transcript_and_token_survive_kill9(tmp_path):
     s = Server(tmp_path)
     configure(s)
