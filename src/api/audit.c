@@ -45,9 +45,19 @@ static int one(void *data, const sb_store_doc *d) {
     return json_array_size(l->items) == l->limit;
 }
 
-/* GET /v1/audit?actor=&collection=&limit=&cursor= : oldest first. */
+/* GET /v1/audit?actor=&collection=&limit=&cursor=&order=asc|desc :
+ * oldest first, or newest first with order=desc. */
 void sb__audit_list(sb__req *r) {
-    char actor[72], coll[64], cursor[48];
+    char actor[72], coll[64], cursor[48], order[64];
+    bool desc = false;
+    if (sb__query(r, "order", order, sizeof(order))) {
+        if (strcmp(order, "asc") && strcmp(order, "desc")) {
+            sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "order"),
+                        "order: asc or desc");
+            return;
+        }
+        desc = !strcmp(order, "desc");
+    }
     list_ctx l = {.limit = 100};
     l.actor = sb__query(r, "actor", actor, sizeof(actor)) ? actor : NULL;
     l.collection = sb__query(r, "collection", coll, sizeof(coll)) ? coll : NULL;
@@ -55,8 +65,8 @@ void sb__audit_list(sb__req *r) {
     bool has_cursor = sb__query(r, "cursor", cursor, sizeof(cursor));
     l.items = json_array();
     int more = 0;
-    int rc = sb_store_doc_list(r->api->env.store, r->t->id, "audit", has_cursor ? cursor : NULL,
-                               20 * l.limit + 1000, one, &l, &more);
+    int rc = (desc ? sb_store_doc_list_desc : sb_store_doc_list)(
+        r->api->env.store, r->t->id, "audit", has_cursor ? cursor : NULL, 20 * l.limit + 1000, one, &l, &more);
     if (rc < 0) {
         json_decref(l.items);
         sb__problem(r->http, 503, "storage_error", NULL, "%s", sb_store_errmsg(r->api->env.store));

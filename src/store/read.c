@@ -24,6 +24,10 @@ const char *const sb__store_rsql[SB__R_COUNT] = {
                       " WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
     [SB__R_DOC_LIST] = "SELECT id, version, updated_at, body FROM documents"
                        " WHERE tenant = ?1 AND kind = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
+    /* newest first: before ?3, or from the end when it is empty */
+    [SB__R_DOC_LIST_DESC] = "SELECT id, version, updated_at, body FROM documents"
+                            " WHERE tenant = ?1 AND kind = ?2 AND (?3 = '' OR id < ?3)"
+                            " ORDER BY id DESC LIMIT ?4",
     [SB__R_IDEM_GET] = "SELECT status, created_at, body FROM idempotency"
                        " WHERE tenant = ?1 AND key = ?2",
 };
@@ -162,12 +166,12 @@ void sb_store_doc_free(sb_store_doc *d) {
     memset(d, 0, sizeof(*d));
 }
 
-int sb_store_doc_list(sb_store *s, uint64_t tenant, const char *kind, const char *after,
-                      size_t limit, sb_store_doc_cb cb, void *data, int *more) {
+static int doc_list(sb_store *s, sb__store_rstmt which, uint64_t tenant, const char *kind,
+                    const char *after, size_t limit, sb_store_doc_cb cb, void *data, int *more) {
     if (more) *more = 0;
     int st = check_args(s, tenant, kind, "");
     if (st != SB_OK) return st;
-    sqlite3_stmt *q = begin(s, SB__R_DOC_LIST);
+    sqlite3_stmt *q = begin(s, which);
     if (q == NULL) return SB_ESTATE;
     sqlite3_bind_int64(q, 1, (int64_t)tenant);
     sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
@@ -192,7 +196,17 @@ int sb_store_doc_list(sb_store *s, uint64_t tenant, const char *kind, const char
         d.body = blob(q, 3, &d.len);
         if ((ret = cb(data, &d)) != 0) break;
     }
-    return finish(s, SB__R_DOC_LIST, rc, ret);
+    return finish(s, which, rc, ret);
+}
+
+int sb_store_doc_list(sb_store *s, uint64_t tenant, const char *kind, const char *after,
+                      size_t limit, sb_store_doc_cb cb, void *data, int *more) {
+    return doc_list(s, SB__R_DOC_LIST, tenant, kind, after, limit, cb, data, more);
+}
+
+int sb_store_doc_list_desc(sb_store *s, uint64_t tenant, const char *kind, const char *before,
+                           size_t limit, sb_store_doc_cb cb, void *data, int *more) {
+    return doc_list(s, SB__R_DOC_LIST_DESC, tenant, kind, before, limit, cb, data, more);
 }
 
 int sb_store_idem_get(sb_store *s, uint64_t tenant, const char *key, sb_store_idem *out) {

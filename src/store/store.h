@@ -211,6 +211,11 @@ typedef int (*sb_store_doc_cb)(void *data, const sb_store_doc *doc);
 int sb_store_doc_list(sb_store *s, uint64_t tenant, const char *kind, const char *after,
                       size_t limit, sb_store_doc_cb cb, void *data, int *more);
 
+/* The same newest first: ids < before (NULL or "": from the last one), in
+ * descending id order. */
+int sb_store_doc_list_desc(sb_store *s, uint64_t tenant, const char *kind, const char *before,
+                           size_t limit, sb_store_doc_cb cb, void *data, int *more);
+
 /* A stored idempotent response, a copy: body in `owned` followed by a NUL
  * byte; release with sb_store_idem_free. */
 typedef struct sb_store_idem {

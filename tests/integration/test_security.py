@@ -132,6 +132,16 @@ def test_audit_records_who_did_what_and_cannot_be_changed(server):
     for m in ("POST", "PUT", "PATCH", "DELETE"):
         assert call(server, m, "/v1/audit", {}).status_code == 405
     assert call(server, "PUT", f"/v1/audit/{items[0]['id']}", {}).status_code == 404
+    # newest first, page by page towards the oldest
+    for i in range(5):
+        ok(server, "POST", "/v1/teams", {"id": f"t{i}"}, expect=201)
+    page1 = ok(server, "GET", "/v1/audit?collection=teams&order=desc&limit=3")
+    assert [i["object"] for i in page1["items"]] == ["t4", "t3", "t2"] and page1["next_cursor"]
+    page2 = ok(server, "GET", f"/v1/audit?collection=teams&order=desc&limit=3&cursor={page1['next_cursor']}")
+    assert [i["object"] for i in page2["items"]] == ["t1", "t0"]
+    asc = ok(server, "GET", "/v1/audit?collection=teams&order=asc")["items"]
+    assert [i["object"] for i in asc] == ["t0", "t1", "t2", "t3", "t4"]
+    problem(call(server, "GET", "/v1/audit?order=sideways"), 400, "invalid_field")
 
 
 def test_security_headers_on_every_answer(server):

@@ -1,8 +1,7 @@
 // admin/audit.js: the audit log, newest first, filtered by actor and
-// collection.  The server lists it oldest first (GET /v1/audit, pages
-// linked by next_cursor), so the page follows next_cursor to the end and
-// then shows the entries newest first, 50 to a page.  Each change opens
-// to a compact diff of before and after and the objects themselves.
+// collection: GET /v1/audit?order=desc, 50 to a page, the next (older)
+// page fetched by next_cursor only when asked for.  Each change opens to a
+// compact diff of before and after and the objects themselves.
 import { api, h, listAll } from '../api.js';
 import { field, fmtTime, problemNode, select, textInput, uid } from './ui.js';
 
@@ -81,6 +80,7 @@ export const audit = {
     const pager = h('div', { class: 'pager', role: 'navigation', 'aria-label': 'Audit pages' }, newer, h('span', { class: 'page-info' }), older);
     const pageInfo = pager.querySelector('.page-info');
     let entries = [];
+    let cursor = null; // towards older entries; null: none left
     let page = 0;
     let loading = 0;
 
@@ -95,47 +95,53 @@ export const audit = {
         h('td', {}, e.collection, h('span', { class: 'muted' }, '/'), e.object),
         h('td', { class: 'change' }, changeCell(e)))));
       pageInfo.textContent = entries.length
-        ? `Entries ${page * PAGE + 1}–${page * PAGE + shown.length} of ${entries.length}, newest first (page ${page + 1} of ${pages})`
+        ? `Entries ${page * PAGE + 1}–${page * PAGE + shown.length}${cursor ? '' : ` of ${entries.length}`}, newest first (page ${page + 1})`
         : '';
       newer.disabled = page === 0;
-      older.disabled = page >= pages - 1;
-      pager.hidden = entries.length <= PAGE;
+      older.disabled = page >= pages - 1 && !cursor;
+      pager.hidden = entries.length <= PAGE && !cursor;
       status.textContent = entries.length ? '' : 'No entries.';
     }
 
-    async function load() {
+    // One more page of older entries (or the first page after a reset).
+    async function fetchPage(reset) {
       const mine = ++loading;
       error.replaceChildren();
       status.textContent = 'Loading…';
-      const q = new URLSearchParams();
+      const q = new URLSearchParams({ order: 'desc', limit: String(PAGE) });
       if (actor.value.trim()) q.set('actor', actor.value.trim());
       if (collection.value) q.set('collection', collection.value);
-      q.set('limit', '1000');
-      const got = [];
-      let cursor = null;
+      if (!reset && cursor) q.set('cursor', cursor);
       try {
-        do {
-          const res = await api('GET', `/v1/audit?${q}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-          if (mine !== loading) return;
-          got.push(...res.items);
-          cursor = res.next_cursor;
-          if (cursor) status.textContent = `Loading… ${got.length} entries so far`;
-        } while (cursor);
+        const res = await api('GET', `/v1/audit?${q}`);
+        if (mine !== loading) return;
+        if (reset) {
+          entries = [];
+          page = 0;
+        }
+        entries.push(...res.items);
+        cursor = res.next_cursor;
       } catch (e) {
         if (mine !== loading) return;
         status.textContent = '';
         error.replaceChildren(problemNode(e));
         return;
       }
-      entries = got.reverse();
-      page = 0;
+      render();
+    }
+
+    const load = () => fetchPage(true);
+
+    async function showOlder() {
+      page += 1;
+      if (page * PAGE >= entries.length && cursor) await fetchPage(false);
       render();
     }
 
     filters.addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
     collection.addEventListener('change', () => load());
     newer.addEventListener('click', () => { page -= 1; render(); (newer.disabled ? older : newer).focus(); });
-    older.addEventListener('click', () => { page += 1; render(); (older.disabled ? newer : older).focus(); });
+    older.addEventListener('click', async () => { await showOlder(); (older.disabled ? newer : older).focus(); });
     listAll('/v1/users').then((us) => actors.replaceChildren(...us.map((u) => h('option', { value: u.id })))).catch(() => {});
 
     container.append(h('section', { class: 'admin-section', 'aria-labelledby': headingId },
