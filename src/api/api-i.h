@@ -298,6 +298,9 @@ void sb__txn_respond(sb__txn *x, int status, json_t *doc, int64_t etag);
 /* Answer with interaction id's document as this transaction puts it
  * (the last state, even when it has just ended), with its ETag. */
 void sb__txn_respond_rec(sb__txn *x, int status, uint64_t id);
+/* Interaction id's document as this transaction puts it (or, untouched,
+ * as it is live); NULL if neither.  Caller frees. */
+json_t *sb__txn_rec_doc(sb__txn *x, uint64_t id);
 /* Remember the response under an Idempotency-Key (in the same batch). */
 void sb__txn_idem(sb__txn *x, const char *key);
 /* Hand the transaction to the store. */

@@ -223,7 +223,7 @@ void sb__chat_session(sb__req *r) {
         sb__problem(r->http, 400, "invalid_field", json_pack("{s:s}", "field", "tenant"), "tenant: a tenant's name");
         goto out;
     }
-    if (tn) r->t = sb__tenant_find(r->api, json_string_value(tn));
+    r->t = sb__tenant_find(r->api, tn ? json_string_value(tn) : "default");
     if (r->t == NULL) {
         sb__problem(r->http, 404, "not_found", NULL, "no such tenant");
         goto out;
@@ -276,15 +276,9 @@ void sb__chat_session(sb__req *r) {
     if ((x = sb_map_get(&r->t->live, id)) != NULL && text)
         json_array_append_new(pending, say(tx, x, "customer", name, text));
     sb__txn_drain(tx);
-    x = sb_map_get(&r->t->live, id);
-    json_t *ixdoc = x ? sb__rec_json(r->t, x) : NULL;
-    if (ixdoc == NULL) { /* ended at once: as this transaction stored it */
-        sb__txn_respond_rec(tx, 201, id);
-        sb__txn_commit(tx); /* answers with the interaction document */
-        json_decref(pending);
-        goto out;
-    }
-    json_t *conv = conversation(r->t, ixdoc, pending);
+    /* as this transaction stores it: it may have ended at once (an overflow
+     * chain that ends), and the customer is told so */
+    json_t *conv = conversation(r->t, sb__txn_rec_doc(tx, id), pending);
     json_decref(pending);
     sb__txn_respond(tx, 201, json_pack("{s:s, s:o}", "token", token, "conversation", conv), 0);
     sb__txn_commit(tx);

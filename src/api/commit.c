@@ -243,6 +243,13 @@ void sb__txn_respond_rec(sb__txn *x, int status, uint64_t id) {
     sb__txn_respond(x, status, json_pack("{s:s}", "id", sid), 0);
 }
 
+json_t *sb__txn_rec_doc(sb__txn *x, uint64_t id) {
+    for (size_t i = x->nrecs; i-- > 0;)
+        if (x->recs[i].id == id) return json_loads(x->recs[i].text, 0, NULL);
+    sb__rec *r = sb_map_get(&x->t->live, id);
+    return r ? sb__rec_json(x->t, r) : NULL;
+}
+
 void sb__txn_idem(sb__txn *x, const char *key) {
     x->idem_key = sb_strdup(key);
     sb_map_put(&x->t->idem_pending, sb__idem_hash(key), x);

@@ -120,6 +120,10 @@ def test_session_errors(chat):
     r = chat.http.post(chat.url + "/v1/chat/sessions", json={"tenant": "nosuch", "queue": "q1", "name": "x"},
                        headers={"Authorization": ""}, timeout=5)
     problem(r, 404, "not_found")
+    # no tenant named: "default", which this installation does not have
+    r = chat.http.post(chat.url + "/v1/chat/sessions", json={"queue": "q1", "name": "x"},
+                       headers={"Authorization": ""}, timeout=5)
+    problem(r, 404, "not_found")
     assert problem(session(chat, expect=400, name=""), 400, "invalid_field")["field"] == "name"
     assert problem(session(chat, expect=400, name="   "), 400, "invalid_field")["field"] == "name"
     assert problem(session(chat, expect=400, email="no-at-sign"), 400, "invalid_field")["field"] == "email"
