@@ -117,8 +117,8 @@ static json_t *documents_of(sb__tenant *t, const char *kind, uint64_t ix) {
 
 /* The customer's view of its conversation: ix its interaction's document
  * (stolen); pending: messages staged but not yet committed (borrowed, may
- * be NULL). */
-static json_t *conversation(sb__tenant *t, json_t *ix, json_t *pending) {
+ * be NULL); seq: the last event it reflects (a stream resumes after it). */
+static json_t *conversation(sb__tenant *t, json_t *ix, json_t *pending, uint64_t seq) {
     const char *state = json_string_value(json_object_get(ix, "state"));
     const char *queue = json_string_value(json_object_get(ix, "queue"));
     const char *agent = json_string_value(json_object_get(ix, "agent"));
@@ -145,7 +145,7 @@ static json_t *conversation(sb__tenant *t, json_t *ix, json_t *pending) {
                             state ? state : "", "position", position, "estimated_wait_ms", wait,
                             "agent", joined ? agent_json(t, agent) : json_null(), "contact",
                             contact ? contact : json_null(), "messages", messages, "seq",
-                            (json_int_t)t->published);
+                            (json_int_t)seq);
     json_decref(ix);
     return doc;
 }
@@ -278,7 +278,9 @@ void sb__chat_session(sb__req *r) {
     sb__txn_drain(tx);
     /* as this transaction stores it: it may have ended at once (an overflow
      * chain that ends), and the customer is told so */
-    json_t *conv = conversation(r->t, sb__txn_rec_doc(tx, id), pending);
+    /* the answer goes out once this transaction's events are published:
+     * the stream resumes after the last of them */
+    json_t *conv = conversation(r->t, sb__txn_rec_doc(tx, id), pending, sb_core_next_seq(r->t->core) - 1);
     json_decref(pending);
     sb__txn_respond(tx, 201, json_pack("{s:s, s:o}", "token", token, "conversation", conv), 0);
     sb__txn_commit(tx);
@@ -294,7 +296,7 @@ void sb__chat_conversation(sb__req *r) {
         sb__problem(r->http, 404, "not_found", NULL, "no such conversation");
         return;
     }
-    sb__send(r->http, 200, conversation(r->t, ix, NULL), 0);
+    sb__send(r->http, 200, conversation(r->t, ix, NULL, r->t->published), 0);
 }
 
 /* The customer's live interaction for a change; NULL after answering 409
@@ -367,7 +369,7 @@ void sb__chat_end(sb__req *r) {
     if (x == NULL || x->state >= SB_IX_WRAP_UP) { /* already over: say how */
         json_t *ix = customer_ix(r);
         if (ix == NULL) sb__problem(r->http, 404, "not_found", NULL, "no such conversation");
-        else sb__send(r->http, 200, conversation(t, ix, NULL), 0);
+        else sb__send(r->http, 200, conversation(t, ix, NULL, t->published), 0);
         return;
     }
     uint64_t id = x->id;
@@ -395,7 +397,7 @@ void sb__chat_end(sb__req *r) {
     }
     x = sb_map_get(&t->live, id);
     json_object_set_new(snapshot, "state", json_string(sb_ix_state_name(x ? x->state : final)));
-    sb__txn_respond(tx, 200, conversation(t, snapshot, pending), 0);
+    sb__txn_respond(tx, 200, conversation(t, snapshot, pending, sb_core_next_seq(t->core) - 1), 0);
     json_decref(pending);
     sb__txn_commit(tx);
 }

@@ -220,6 +220,23 @@ static bool customer_type_named(const char *name) {
     return false;
 }
 
+/* Send an event's text; a customer gets only its kind, time, interaction,
+ * queue, agent and message: never codes, reasons or other members. */
+static void send_event(sb__sub *s, const char *text, size_t len) {
+    static const char *const keep[] = {"type", "seq", "at", "event", "interaction", "queue", "agent", "message", NULL};
+    if (s->who.role != SB__ROLE_CUSTOMER) {
+        sb_ws_send_text(s->ws, text, len);
+        return;
+    }
+    json_t *o = json_loadb(text, len, 0, NULL), *out = json_object();
+    for (const char *const *k = keep; o && *k; k++) {
+        json_t *v = json_object_get(o, *k);
+        if (v) json_object_set(out, *k, v);
+    }
+    json_decref(o);
+    send_json(s, out);
+}
+
 /* Topics, then the authorization point: may this subscriber see it? */
 static bool deliver(const sb__sub *s, uint64_t ix, sb_id agent, sb_id target, sb_id queue, sb_id queue2) {
     return wants(s, ix, agent, target, queue, queue2) &&
@@ -254,7 +271,7 @@ void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const ch
             if (expired(s, now)) continue; /* closing: it leaves the index in on_close */
             if (sb__see_event(t, &s->who, e->ix, e->agent, e->target, e->queue, e->queue2) &&
                 (s->who.role != SB__ROLE_CUSTOMER || customer_type(e->type)))
-                sb_ws_send_text(s->ws, text, len);
+                send_event(s, text, len);
         }
     }
 }
@@ -316,7 +333,7 @@ static int replay_one(void *data, const sb_store_event *ev) {
               id_member(s->t, o, "target_agent"), id_member(s->t, o, "queue"),
               id_member(s->t, o, "from_queue")) &&
         (s->who.role != SB__ROLE_CUSTOMER || customer_type_named(ev->type)))
-        sb_ws_send_text(s->ws, ev->body, ev->len);
+        send_event(s, ev->body, ev->len);
     json_decref(o);
     return 0;
 }

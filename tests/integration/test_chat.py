@@ -84,6 +84,8 @@ def test_a_session_creates_a_chat_interaction(server):
     d = r.json()
     conv = d["conversation"]
     assert conv["state"] == "queued" and conv["position"] == 1  # nobody logged in yet
+    # the stream resumes after this answer's own events (created, queued, the message)
+    assert conv["seq"] >= 3
     ix = ok(server, "GET", f"/v1/interactions/{conv['interaction']}")
     assert ix["channel"] == "chat" and ix["queue"] == "q1"
     assert ix["customer"] == "zoe@example.com"
@@ -265,7 +267,14 @@ def test_who_may_write_and_when(chat):
     problem(alice.request("POST", f"/v1/interactions/{ix_id}/messages", json={"text": "bye"}), 409, "invalid_state")
     # notes are still welcome during wrap-up
     assert alice.request("POST", f"/v1/interactions/{ix_id}/notes", json={"text": "done"}).status_code == 201
+    # the customer's events carry no internal code: after the wrap-up, replay them all
     alice.request("POST", f"/v1/interactions/{ix_id}/wrapup", json={"code": "resolved"})
+    with c.stream() as cw:
+        cw.subscribe([f"interaction:{ix_id}"], after=0)
+        seen = cw.until(lambda m: m.get("event") == "interaction.completed")
+        assert all(set(m) <= {"type", "seq", "at", "event", "interaction", "queue", "agent", "message"}
+                   for m in seen), seen
+        assert "resolved" not in json.dumps(seen)
     problem(alice.request("POST", f"/v1/interactions/{ix_id}/notes", json={"text": "late"}), 409, "invalid_state")
     assert len(alice.request("GET", f"/v1/interactions/{ix_id}/notes").json()["items"]) == 2
     assert ok(c, "GET", "/v1/chat/conversation")["state"] == "completed"
@@ -343,6 +352,7 @@ def test_transcript_and_token_survive_kill9(tmp_path):
     try:
         c2 = Customer(s2, c.token)
         got = ok(c2, "GET", "/v1/chat/conversation")
+        assert got["seq"] > 0
         assert [m["text"] for m in got["messages"]] == ["first", "second", "third"]
         assert got["state"] == "connected" and got["agent"]["id"] == "alice"
         r = ok(c2, "POST", "/v1/chat/messages", {"text": "fourth"}, expect=201)
