@@ -451,13 +451,25 @@ void sb__chat_tick(sb__tenant *t, int64_t now) {
 
 /* ---- the staff's side ----------------------------------------------------------------- */
 
-/* GET /v1/interactions/{id}/messages */
-void sb__ix_messages(sb__req *r) {
+/* The messages ("chat") or notes ("note") of the path's interaction. */
+static void list_of(sb__req *r, const char *kind) {
     uint64_t id;
     json_t *doc = sb__ix_seen(r, &id);
     if (doc == NULL) return;
     json_decref(doc);
-    sb__send(r->http, 200, json_pack("{s:o}", "items", documents_of(r->t, "chat", id)), 0);
+    sb__send(r->http, 200, json_pack("{s:o}", "items", documents_of(r->t, kind, id)), 0);
+}
+
+/* GET /v1/interactions/{id}/messages */
+void sb__ix_messages(sb__req *r) { list_of(r, "chat"); }
+
+/* Messages and typing go to a connected conversation, from its agent (or
+ * a supervisor or an administrator who sees it); false after answering 409. */
+static bool may_talk(sb__req *r, const sb__rec *x) {
+    if (x->state == SB_IX_CONNECTED && (r->who.role != SB__ROLE_AGENT || x->agent == r->who.agent)) return true;
+    sb__problem(r->http, 409, "invalid_state", json_pack("{s:s}", "state", sb_ix_state_name(x->state)),
+                "messages and typing go to a connected conversation, from its agent");
+    return false;
 }
 
 /* POST /v1/interactions/{id}/messages {text}: the agent connected to it,
@@ -468,18 +480,12 @@ void sb__ix_say(sb__req *r) {
     bool absent;
     const char *text;
     sb__rec *x;
-    if (body == NULL || !sb__check_fields(r, body, "", fields) ||
-        !(text = text_member(r, body, "text", TEXT_MAX, true, &absent)) || !(x = sb__ix_live(r)))
-        goto out;
-    if (x->state != SB_IX_CONNECTED || (r->who.role == SB__ROLE_AGENT && x->agent != r->who.agent)) {
-        sb__problem(r->http, 409, "invalid_state", json_pack("{s:s}", "state", sb_ix_state_name(x->state)),
-                    "messages go to a connected conversation, by its agent");
-        goto out;
+    if (body && sb__check_fields(r, body, "", fields) &&
+        (text = text_member(r, body, "text", TEXT_MAX, true, &absent)) && (x = sb__ix_live(r)) && may_talk(r, x)) {
+        sb__txn *tx = sb__txn_begin(r->t, r->http);
+        sb__txn_respond(tx, 201, say(tx, x, "agent", display_name(r->t, &r->who), text), 0);
+        sb__txn_commit(tx);
     }
-    sb__txn *tx = sb__txn_begin(r->t, r->http);
-    sb__txn_respond(tx, 201, say(tx, x, "agent", display_name(r->t, &r->who), text), 0);
-    sb__txn_commit(tx);
-out:
     json_decref(body);
 }
 
@@ -488,26 +494,15 @@ void sb__ix_typing(sb__req *r) {
     json_t *body = sb__body(r);
     bool typing;
     sb__rec *x;
-    if (body && typing_member(r, body, &typing) && (x = sb__ix_live(r))) {
-        if (x->state != SB_IX_CONNECTED || (r->who.role == SB__ROLE_AGENT && x->agent != r->who.agent))
-            sb__problem(r->http, 409, "invalid_state", json_pack("{s:s}", "state", sb_ix_state_name(x->state)),
-                        "typing is for a connected conversation");
-        else {
-            sb__stream_typing(r->t, x->id, x->agent, false, typing);
-            no_content(r);
-        }
+    if (body && typing_member(r, body, &typing) && (x = sb__ix_live(r)) && may_talk(r, x)) {
+        sb__stream_typing(r->t, x->id, x->agent, false, typing);
+        no_content(r);
     }
     json_decref(body);
 }
 
 /* GET /v1/interactions/{id}/notes */
-void sb__ix_notes(sb__req *r) {
-    uint64_t id;
-    json_t *doc = sb__ix_seen(r, &id);
-    if (doc == NULL) return;
-    json_decref(doc);
-    sb__send(r->http, 200, json_pack("{s:o}", "items", documents_of(r->t, "note", id)), 0);
-}
+void sb__ix_notes(sb__req *r) { list_of(r, "note"); }
 
 /* POST /v1/interactions/{id}/notes {text}: while it is not finished. */
 void sb__ix_note(sb__req *r) {
