@@ -111,9 +111,12 @@ WEB_VENDOR := $(BUILD)/web/vendor/uPlot.esm.js $(BUILD)/web/vendor/uPlot.min.css
 $(BUILD)/web/%: web/%
 	@mkdir -p $(dir $@)
 	cp $< $@
-$(BUILD)/web/vendor/%: node_modules/uplot/dist/%
+# (npm gives package files an old fixed time: the lockfile dates the copy)
+$(BUILD)/web/vendor/%: node_modules/uplot/dist/% package-lock.json
 	@mkdir -p $(dir $@)
 	cp $< $@
+node_modules/uplot/dist/%:
+	@scripts/deps
 web: $(WEB_OUT) $(WEB_VENDOR)
 
 # The server on ./data with the demo tenant (scripts/demo-tenant.json);
