@@ -214,10 +214,21 @@ static bool customer_type(int type) {
     return false;
 }
 
-static bool customer_type_named(const char *name) {
-    for (size_t i = 0; name && i < sizeof(customer_types) / sizeof(customer_types[0]); i++)
-        if (!strcmp(sb__event_name(customer_types[i]), name)) return true;
-    return false;
+/* The type of a journaled event's name (0 if unknown). */
+static int type_named(const char *name) {
+    if (!strcmp(name, sb__event_name(SB__EV_CHAT_MESSAGE))) return SB__EV_CHAT_MESSAGE;
+    for (int i = 1; i < SB_EV_COUNT; i++)
+        if (!strcmp(name, sb_event_type_name(i))) return i;
+    return 0;
+}
+
+/* Beyond who may see the interaction: a customer is told only some kinds
+ * of event; an agent gets a conversation's messages only as its agent (a
+ * waiting chat's messages are not every agent's of the queue). */
+static bool kind_ok(const sb__sub *s, int type, sb_id agent) {
+    if (s->who.role == SB__ROLE_CUSTOMER) return customer_type(type);
+    if (s->who.role == SB__ROLE_AGENT && type == SB__EV_CHAT_MESSAGE) return agent && agent == s->who.agent;
+    return true;
 }
 
 /* Send an event's text; a customer gets only its kind, time, interaction,
@@ -270,7 +281,7 @@ void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const ch
             s->sent = seq;
             if (expired(s, now)) continue; /* closing: it leaves the index in on_close */
             if (sb__see_event(t, &s->who, e->ix, e->agent, e->target, e->queue, e->queue2) &&
-                (s->who.role != SB__ROLE_CUSTOMER || customer_type(e->type)))
+                kind_ok(s, e->type, e->agent))
                 send_event(s, text, len);
         }
     }
@@ -329,10 +340,10 @@ static int replay_one(void *data, const sb_store_event *ev) {
     json_t *o = json_loadb(ev->body, ev->len, 0, NULL);
     if (o == NULL) return 0;
     const char *ix = json_string_value(json_object_get(o, "interaction"));
-    if (deliver(s, ix ? strtoull(ix, NULL, 10) : 0, id_member(s->t, o, "agent"),
-              id_member(s->t, o, "target_agent"), id_member(s->t, o, "queue"),
-              id_member(s->t, o, "from_queue")) &&
-        (s->who.role != SB__ROLE_CUSTOMER || customer_type_named(ev->type)))
+    sb_id agent = id_member(s->t, o, "agent");
+    if (deliver(s, ix ? strtoull(ix, NULL, 10) : 0, agent, id_member(s->t, o, "target_agent"),
+                id_member(s->t, o, "queue"), id_member(s->t, o, "from_queue")) &&
+        kind_ok(s, type_named(ev->type), agent))
         send_event(s, ev->body, ev->len);
     json_decref(o);
     return 0;

@@ -231,6 +231,20 @@ def test_messages_both_ways_with_typing_on_both_streams(chat):
         "Hi, anyone?", "Alice here <b>hi</b>", "Thanks!"]
 
 
+def test_agents_are_not_streamed_a_waiting_chats_messages(chat):
+    alice = agent_session(chat, "alice")
+    with WS(chat, headers={"Authorization": "Bearer " + alice.token}) as aw:
+        aw.subscribe(["queue:q1"], after=0)
+        c, conv = start_chat(chat, text="private words")  # waits in q1, which alice serves
+        got = aw.until(lambda m: m.get("event") == "interaction.queued")
+        aw.quiet(0.4)
+        assert "private words" not in json.dumps(got)
+    # a supervisor (here the admin) sees them
+    with WS(chat) as w:
+        w.subscribe(["queue:q1"], after=0)
+        assert w.until(lambda m: m.get("event") == "chat.message")[-1]["message"]["text"] == "private words"
+
+
 def test_who_may_write_and_when(chat):
     alice, bob = agent_session(chat, "alice"), agent_session(chat, "bob")
     c, conv = start_chat(chat)
