@@ -137,6 +137,7 @@
     byN: {},
     notices: {},
     endedByUs: false,
+    lastJoined: null, // the agent whose joining the transcript says last
     typingOn: false,
     typingAt: 0,
     idle: null,
@@ -344,6 +345,7 @@
     ui.transcript.textContent = '';
     S.byN = {};
     S.notices = {};
+    S.lastJoined = null;
   }
 
   function setTheirTyping(on) {
@@ -358,8 +360,7 @@
     var prev = S.conv;
     S.conv = conv;
     (conv.messages || []).forEach(addMessage);
-    // (the 201 of a new session says seq 0: then only new events, and the
-    // conversation is read again once subscribed)
+    // (seq: the last event the conversation reflects; the stream resumes after it)
     if (conv.seq && (S.seq === null || conv.seq > S.seq)) S.seq = conv.seq;
     var st = conv.state;
     if (ENDED[st]) {
@@ -384,7 +385,8 @@
     } else if (st === 'connected') {
       stopPolling();
       if (conv.agent) {
-        if (prev && (!prev.agent || prev.agent.id !== conv.agent.id)) notice('joined-' + conv.agent.id + '-' + conv.seq, (conv.agent.name || conv.agent.id) + ' joined the chat.');
+        // (the stream's interaction.accepted usually says it first, in its place)
+        if (prev && S.lastJoined !== conv.agent.id) joined(conv.agent.id, conv.agent.name, 'conv-' + conv.seq);
         setStatus('You are chatting with ' + (conv.agent.name || conv.agent.id) + '.');
       }
     }
@@ -489,12 +491,22 @@
     }
   }
 
+  function joined(agent, name, key) {
+    S.lastJoined = agent;
+    notice('joined-' + key, (name || agent) + ' joined the chat.');
+  }
+
   function onEvent(msg) {
     switch (msg.event) {
       case 'chat.message':
         addMessage(msg.message);
         break;
+      case 'interaction.accepted':
+        if (msg.agent && S.lastJoined !== msg.agent) joined(msg.agent, msg.agent_name, msg.seq);
+        refresh();
+        break;
       case 'interaction.transferred':
+        S.lastJoined = null;
         notice('transfer-' + msg.seq, agentName() + ' transferred the chat. Please wait for the next person.');
         setStatus('You are being transferred. Please wait…');
         refresh();

@@ -232,7 +232,8 @@ static bool kind_ok(const sb__sub *s, int type, sb_id agent) {
 }
 
 /* Send an event's text; a customer gets only its kind, time, interaction,
- * queue, agent and message: never codes, reasons or other members. */
+ * queue, agent (and its display name) and message: never codes, reasons
+ * or other members. */
 static void send_event(sb__sub *s, const char *text, size_t len) {
     static const char *const keep[] = {"type", "seq", "at", "event", "interaction", "queue", "agent", "message", NULL};
     if (s->who.role != SB__ROLE_CUSTOMER) {
@@ -244,6 +245,12 @@ static void send_event(sb__sub *s, const char *text, size_t len) {
         json_t *v = json_object_get(o, *k);
         if (v) json_object_set(out, *k, v);
     }
+    /* the agent as the customer should see it: by its display name */
+    const char *agent = json_string_value(json_object_get(o, "agent"));
+    const char *name = agent ? json_string_value(json_object_get(json_object_get(s->t->res[SB__RES_AGENT], agent),
+                                                                  "display_name"))
+                             : NULL;
+    if (agent) json_object_set_new(out, "agent_name", json_string(name ? name : agent));
     json_decref(o);
     send_json(s, out);
 }

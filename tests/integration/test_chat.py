@@ -286,8 +286,9 @@ def test_who_may_write_and_when(chat):
     with c.stream() as cw:
         cw.subscribe([f"interaction:{ix_id}"], after=0)
         seen = cw.until(lambda m: m.get("event") == "interaction.completed")
-        assert all(set(m) <= {"type", "seq", "at", "event", "interaction", "queue", "agent", "message"}
-                   for m in seen), seen
+        assert all(set(m) <= {"type", "seq", "at", "event", "interaction", "queue", "agent", "agent_name",
+                              "message"} for m in seen), seen
+        assert [m["agent_name"] for m in seen if m["event"] == "interaction.accepted"] == ["Alice Agent"]
         assert "resolved" not in json.dumps(seen)
     problem(alice.request("POST", f"/v1/interactions/{ix_id}/notes", json={"text": "late"}), 409, "invalid_state")
     assert len(alice.request("GET", f"/v1/interactions/{ix_id}/notes").json()["items"]) == 2
