@@ -1,5 +1,6 @@
 /* agents.c: /v1/agents/{id}/...: an agent's runtime state and actions
  * (login, logout, ready, not-ready, accept, reject). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,4 +127,43 @@ void sb__agent_action(sb__req *r) {
     sb__txn_commit(x);
 out:
     json_decref(body);
+}
+
+static int by_key(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* The ids of a resource collection, sorted (for stable lists). */
+static const char **sorted_ids(json_t *coll, size_t *n) {
+    const char **ids = malloc((json_object_size(coll) + 1) * sizeof(*ids));
+    const char *id;
+    json_t *o;
+    *n = 0;
+    json_object_foreach(coll, id, o) ids[(*n)++] = id;
+    qsort(ids, *n, sizeof(*ids), by_key);
+    return ids;
+}
+
+/* GET /v1/directory: whom work may be transferred to, for whoever may
+ * transfer: every queue and agent of the tenant by id and name, and each
+ * agent's state; no configuration and no work. */
+void sb__directory(sb__req *r) {
+    sb__tenant *t = r->t;
+    json_t *queues = json_array(), *agents = json_array();
+    size_t n;
+    const char **ids = sorted_ids(t->res[SB__RES_QUEUE], &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = json_string_value(json_object_get(json_object_get(t->res[SB__RES_QUEUE], ids[i]), "name"));
+        json_array_append_new(queues, json_pack("{s:s, s:s}", "id", ids[i], "name", name ? name : ids[i]));
+    }
+    free(ids);
+    ids = sorted_ids(t->res[SB__RES_AGENT], &n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *a = json_object_get(t->res[SB__RES_AGENT], ids[i]);
+        const char *name = json_string_value(json_object_get(a, "display_name"));
+        sb_agent_info in;
+        int state = sb_agent_info_get(t->core, sb__id_of(t, ids[i]), &in) == SB_OK ? in.state : SB_AGENT_LOGGED_OUT;
+        json_array_append_new(agents, json_pack("{s:s, s:s, s:s}", "id", ids[i], "name", name ? name : ids[i],
+                                                "state", sb_agent_state_name(state)));
+    }
+    free(ids);
+    sb__send(r->http, 200, json_pack("{s:o, s:o}", "queues", queues, "agents", agents), 0);
 }

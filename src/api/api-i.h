@@ -404,6 +404,7 @@ void sb__ix_explain(sb__req *r);
 
 void sb__agent_state(sb__req *r);
 void sb__agent_action(sb__req *r);
+void sb__directory(sb__req *r);
 
 void sb__stream_open(sb__req *r);
 

@@ -307,6 +307,7 @@ static const route routes[] = {
     IX_ACTION("wrapup"),
     IX_ACTION("abandon"),
     {"GET", "/v1/agents/{id}/state", sb__agent_state, NULL, SB__RULE_AGENT_READ},
+    {"GET", "/v1/directory", sb__directory, NULL, SB__RULE_IX_WRITE},
     AGENT_ACTION("login"),
     AGENT_ACTION("logout"),
     AGENT_ACTION("ready"),

@@ -407,3 +407,15 @@ def test_expression_check(chat):
     assert p["position"] > 0
     problem(call(chat, "POST", "/v1/expressions/check", {"expression": ""}), 400, "invalid_field")
     problem(call(chat, "POST", "/v1/expressions/check", {"expr": "x"}), 400, "unknown_field")
+
+
+def test_directory_lists_transfer_targets(chat):
+    alice = agent_session(chat, "alice")
+    ok(chat, "POST", "/v1/agents/bob/login")
+    r = alice.request("GET", "/v1/directory")
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert [q["id"] for q in d["queues"]] == ["idle", "q1"]  # every queue, even one alice does not serve
+    assert d["agents"] == [{"id": "alice", "name": "Alice Agent", "state": "logged_out"},
+                           {"id": "bob", "name": "Bob Agent", "state": "not_ready"}]
+    assert set(d) == {"queues", "agents"}  # names and presence, nothing else

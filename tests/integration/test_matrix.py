@@ -661,6 +661,7 @@ def build_rows(w):
                          ("POST", "/v1/chat/typing"), ("POST", "/v1/chat/end"), ("GET", "/v1/chat/stream")):
         add(Row(method, path, explicit=not_customer,
                 prep=lambda i, m=method: {"body": {"text": "hi"} if m == "POST" else None}))
+    add(Row("GET", "/v1/directory", scope="interactions:write"))
     add(Row("POST", "/v1/expressions/check", scope="config:read", oadm=(200,),
             prep=lambda i: {"body": {"expression": "interaction.priority >= 0"}}))
 

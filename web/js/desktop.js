@@ -9,7 +9,7 @@ import { AgentBar } from './desktop/agentbar.js';
 import { IxView } from './desktop/ixview.js';
 import { DeskStream } from './desktop/live.js';
 import { Offers } from './desktop/offers.js';
-import { customerOf, debounce, measureSkew } from './desktop/util.js';
+import { STATE_NAMES, customerOf, debounce, measureSkew } from './desktop/util.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -271,11 +271,22 @@ function setupTransfer() {
     $('transfer-agent-row').hidden = kind() !== 'agent';
   };
   form.querySelectorAll('input[name="kind"]').forEach((r) => r.addEventListener('change', show));
-  desk.transfer = (v) => {
+  // Whom to: every queue and the other agents, with their presence
+  // (GET /v1/directory), read each time the dialog opens.
+  desk.transfer = async (v) => {
     view = v;
     err.textContent = '';
-    agentIn.value = '';
-    queueSel.replaceChildren(...[...desk.queues.keys()].map((q) => h('option', { value: q, selected: q === v.ix.queue ? true : undefined }, q)));
+    let dir = { queues: [...desk.queues.keys()].map((id) => ({ id, name: id })), agents: [] };
+    try {
+      dir = await api('GET', '/v1/directory');
+    } catch (e) {
+      err.textContent = `The list of agents is not available: ${errorText(e)}`;
+    }
+    queueSel.replaceChildren(...dir.queues.map((q) =>
+      h('option', { value: q.id, selected: q.id === v.ix.queue ? true : undefined }, q.name === q.id ? q.id : `${q.name} (${q.id})`)));
+    const others = dir.agents.filter((a) => a.id !== desk.agentId);
+    agentIn.replaceChildren(h('option', { value: '' }, others.length ? 'Choose an agent…' : 'No other agent'),
+      ...others.map((a) => h('option', { value: a.id }, `${a.name} — ${STATE_NAMES[a.state] || a.state}`)));
     show();
     dialog.showModal();
     (kind() === 'queue' ? queueSel : agentIn).focus();
@@ -286,9 +297,9 @@ function setupTransfer() {
       dialog.close();
       return;
     }
-    const body = kind() === 'queue' ? { queue: queueSel.value } : { agent: agentIn.value.trim() };
+    const body = kind() === 'queue' ? { queue: queueSel.value } : { agent: agentIn.value };
     if (!body.queue && !body.agent) {
-      err.textContent = kind() === 'queue' ? 'Choose a queue.' : 'Type the id of an agent.';
+      err.textContent = kind() === 'queue' ? 'Choose a queue.' : 'Choose an agent.';
       return;
     }
     const ok = $('transfer-ok');
