@@ -10,12 +10,24 @@
  * straight into the store as `switchboard tenant create` does
  * (src/app/tenant.c), with an Argon2id hash made once here at the lowest
  * cost; one logs in (POST /v1/auth/login) and its bearer token is used by
- * every input.  A small configuration is made once through the API: a
- * skill, a team, a wrap-up code, a not-ready reason, custom fields, a
- * capacity profile, a queue, an agent (logged in and ready), a user, an
- * API key and an interaction, so that routes have something to act on.
- * State carries over from input to input (what one input creates, the
- * next may change); the server outlives inputs.
+ * every input but the customer's (below).  A small configuration is made
+ * once through the API: a skill, a team, a wrap-up code, a not-ready
+ * reason, custom fields, a capacity profile, a queue, an agent (logged in
+ * and ready), a user, an API key and an interaction, so that routes have
+ * something to act on; then a web chat in queue "billing" (POST
+ * /v1/chat/sessions, as the widget starts one), whose customer token
+ * ("sbc....") is used by the customer's routes: every /v1/chat/ route but
+ * /v1/chat/sessions (which is public and gets the administrator's token,
+ * ignored).  That chat is made again, before the next customer route, once
+ * it has ended: a customer route answered 409, POST /v1/chat/end answered
+ * 200, or the health check below saw it over (an input completed it, or
+ * the customer's stream closed while it waited and it was abandoned after
+ * ABANDON_MS, short here so that this happens).  The harness makes
+ * its chats from addresses no input uses (127.3.x.y; inputs come from
+ * 127.0.0.1), the next one whenever one has had its 20 new sessions a
+ * minute, so it is never kept out; a fuzzed POST /v1/chat/sessions may
+ * well answer 429.  State carries over from input to input (what one
+ * input creates, the next may change); the server outlives inputs.
  *
  * Input:
  *   d[0]  the route: sb_api_route_at(d[0] % sb_api_route_count()); 0xFF:
@@ -26,19 +38,23 @@
  *           bits 0-1  {id}: 0 the object made at start in the collection
  *                     named before {id} ("x" if none); 1 the last one a
  *                     fuzzed POST made there (else the first); 2, 3
- *                     fuzzed: the next byte % 65 bytes from
- *                     the input (the administrators' names excepted),
- *                     percent-encoded in the path
- *           bit 2     If-Match: "1"
+ *                     fuzzed: the next byte % 65 bytes from the input,
+ *                     "$ix" and "$cx" in them replaced as in the body
+ *                     (then at most 64 bytes; the administrators' names
+ *                     excepted), percent-encoded in the path
+ *           bit 2     If-Match: "1"; on GET /v1/chat/stream, the token in
+ *                     the Authorization header instead of the query
  *           bit 3     Idempotency-Key: k<bits 4-5>
  *           bits 6-7  Content-Type: 0, 1 application/json; 2
  *                     application/json; charset=utf-8; 3 text/plain
  *   rest  the request body, sent as is; "$ix" in it becomes the id of the
- *         last interaction made.  A GET has no body: the bytes (at most
- *         1024, percent-encoded where the request line needs it) are its
- *         query string.  GET /v1/stream upgrades (a WebSocket on a
- *         connection of its own) and sends the bytes as one text message,
- *         then a close frame.
+ *         last interaction made, "$cx" that of the harness's chat.  A GET
+ *         has no body: the bytes (at most 1024, percent-encoded where the
+ *         request line needs it) are its query string.  GET /v1/stream
+ *         and GET /v1/chat/stream upgrade (a WebSocket on a connection of
+ *         its own) and send the bytes as one text message, then a close
+ *         frame; the chat stream's customer token goes in the query
+ *         (?token=, as a browser sends it) unless bit 2 says otherwise.
  * The administrators are never an {id} (a fuzzed password or deletion
  * would lock the run out); POST /v1/auth/logout ends a session of the second administrator made
  * for it (logged in from 127.0.0.2, so that fuzzed logins, throttled per
@@ -49,10 +65,12 @@
  * 500, with a well-formed JSON body when it says it has one (problems with
  * a "code" and the same status); on the stream, well-formed frames,
  * every text message a JSON object with a "type", a close frame last;
- * every HEALTH_EVERY inputs GET /v1/health answers 200 and the token
- * still works (GET /v1/auth/me).  Everything an input allocates in this
- * file is freed by its end (libFuzzer's leak detection); the server's own
- * state grows with what the inputs make, as it would in service. */
+ * every HEALTH_EVERY inputs GET /v1/health answers 200, the token
+ * still works (GET /v1/auth/me) and so does the customer token (GET
+ * /v1/chat/conversation answers 200, whether the chat is over or not).
+ * Everything an input allocates in this file is freed by its end
+ * (libFuzzer's leak detection); the server's own state grows with what
+ * the inputs make, as it would in service. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -83,6 +101,7 @@
 #define HEALTH_EVERY 64
 #define RESEED_EVERY 512
 #define MAX_QUERY    1024
+#define ABANDON_MS   3000 /* --chat-abandon-ms (see the top) */
 #define ADMIN        "fz-root-admin"
 #define OPS          "fz-ops-admin"
 #define PASSWORD     "fuzz-password-0123"
@@ -117,9 +136,15 @@ static struct {
     sb_http_server *srv;
     uv_timer_t watchdog; /* unreferenced */
     llhttp_settings_t rs;
-    client main, ctl, ws;
+    client main, ctl, ws, chat;
     char auth[200]; /* "Bearer ..." */
-    char *req;      /* the request being built */
+    /* the harness's chat session: its customer token, its interaction */
+    char cust_token[160], cust[200], cust_ix[32];
+    int cust_over;      /* it has ended: a new one before the next use */
+    unsigned chat_addr; /* the address it is made from: 127.3.x.y */
+    char chat_from[20];
+    unsigned long sessions; /* made so far */
+    char *req;              /* the request being built */
     size_t req_len, req_cap;
     unsigned long inputs;
     int verbose;
@@ -470,11 +495,11 @@ static void ws_frame(int op, const void *p, size_t n) {
     req_add(p, n);
 }
 
-/* GET /v1/stream: upgrade, one text message, a close frame; read until
- * the server closes. */
-static int stream_input(const char *target, const uint8_t *body, size_t len) {
+/* GET /v1/stream, GET /v1/chat/stream: upgrade, one text message, a
+ * close frame; read until the server closes. */
+static int stream_input(const char *target, const char *auth, const uint8_t *body, size_t len) {
     client *c = &G.ws;
-    req_start("GET", target, G.auth);
+    req_start("GET", target, auth);
     req_add(
         "Upgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
@@ -638,6 +663,50 @@ static void reseed(void) {
     call(&G.main, "POST", "/v1/agents/alice/ready", G.auth, NULL);
 }
 
+/* A chat session of the harness's own (POST /v1/chat/sessions, as the
+ * widget does): the customer token the /v1/chat/ routes are called with.
+ * It is made from an address no input uses (127.3.x.y), and from the next
+ * one whenever that one has spent its allowance of new sessions a minute,
+ * so that neither fuzzed sessions nor its own keep it out. */
+static void new_session(void) {
+    static const char body[] = "{\"queue\":\"billing\",\"name\":\"Fuzz\"}";
+    int st = 0;
+    for (int tries = 0; tries < 8; tries++) {
+        if (!G.chat.open) {
+            snprintf(G.chat_from, sizeof(G.chat_from), "127.3.%u.%u", (G.chat_addr / 254) % 256,
+                     G.chat_addr % 254 + 1);
+            G.chat.from = G.chat_from;
+        }
+        st = call(&G.chat, "POST", "/v1/chat/sessions", NULL, body);
+        if (st == 201) break;
+        if (st == 404) { /* an input deleted the queue: PUT it back */
+            reseed();
+        } else if (st == 429 && G.chat.from) { /* that address has had its sessions */
+            G.chat_addr++;
+            client_close(&G.chat);
+            while (G.chat.open)
+                uv_run(&G.loop, UV_RUN_ONCE);
+        } else {
+            break;
+        }
+    }
+    json_t *doc = st == 201 ? json_loadb(G.chat.body, G.chat.body_len, 0, NULL) : NULL;
+    const char *token = json_string_value(json_object_get(doc, "token"));
+    const char *ix =
+        json_string_value(json_object_get(json_object_get(doc, "conversation"), "interaction"));
+    if (token == NULL || ix == NULL || strlen(token) >= sizeof(G.cust_token) ||
+        strlen(ix) >= sizeof(G.cust_ix))
+        sb_panic("fuzz_api: cannot make a chat session (%d, from %s) after %lu inputs: %.300s", st,
+                 G.chat.from ? G.chat.from : "any address", G.inputs,
+                 G.chat.body ? G.chat.body : "");
+    snprintf(G.cust_token, sizeof(G.cust_token), "%s", token);
+    snprintf(G.cust, sizeof(G.cust), "Bearer %s", token);
+    snprintf(G.cust_ix, sizeof(G.cust_ix), "%s", ix);
+    json_decref(doc);
+    G.cust_over = 0;
+    G.sessions++;
+}
+
 static void setup_api(void) {
     char target[96], id[72];
     if (login(ADMIN, G.auth, sizeof(G.auth)) != 200)
@@ -666,6 +735,7 @@ static void setup_api(void) {
     coll_add("/v1/queues/", "billing");
     coll_add("/v1/agents/", "alice");
     coll_add("/v1/users/", "sam");
+    new_session();
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -702,7 +772,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                       .started_ms = uv_now(&G.loop),
                       .loop = &G.loop,
                       .openapi = openapi,
-                      .openapi_len = sizeof(openapi) - 1};
+                      .openapi_len = sizeof(openapi) - 1,
+                      .chat_abandon_ms = ABANDON_MS};
     G.api = sb_api_new(&env);
     if (sb_api_start(G.api, err, sizeof(err)) != SB_OK) sb_panic("fuzz_api: start: %s", err);
     sb_http_options ho = {.max_body = 65536};
@@ -770,6 +841,42 @@ static void health(void) {
     if (st != 200)
         sb_panic("fuzz_api: the token no longer works (%d) after %lu inputs: %.300s", st, G.inputs,
                  G.main.body ? G.main.body : "");
+    /* the customer's token opens its conversation, over or not */
+    st = call(&G.main, "GET", "/v1/chat/conversation", G.cust, NULL);
+    if (st != 200)
+        sb_panic("fuzz_api: the customer token no longer works (%d) after %lu inputs: %.300s", st,
+                 G.inputs, G.main.body ? G.main.body : "");
+    json_t *doc = json_loadb(G.main.body, G.main.body_len, 0, NULL);
+    const char *state = json_string_value(json_object_get(doc, "state"));
+    CHECK(state != NULL);
+    if (strcmp(state, "queued") && strcmp(state, "offered") && strcmp(state, "connected"))
+        G.cust_over = 1; /* ended (abandoned, an input completed it, ...) */
+    json_decref(doc);
+}
+
+/* p[0..n) with "$ix" made the id of the last interaction made and "$cx"
+ * that of the harness's chat session; a new buffer of *len bytes. */
+static char *expand(const uint8_t *p, size_t n, size_t *len) {
+    const char *ixid = G.ix->last[0] ? G.ix->last : G.ix->first;
+    size_t most = strlen(ixid) > strlen(G.cust_ix) ? strlen(ixid) : strlen(G.cust_ix);
+    char *out = malloc(n + (n / 3 + 1) * most + 1);
+    CHECK(out != NULL);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = NULL;
+        if (i + 3 <= n && memcmp(p + i, "$ix", 3) == 0) v = ixid;
+        if (i + 3 <= n && memcmp(p + i, "$cx", 3) == 0) v = G.cust_ix;
+        if (v) {
+            memcpy(out + o, v, strlen(v));
+            o += strlen(v);
+            i += 2;
+        } else {
+            out[o++] = (char)p[i];
+        }
+    }
+    out[o] = '\0';
+    *len = o;
+    return out;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -803,15 +910,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (hole) {
         size_t o = 0;
         if ((opt & 3) >= 2 && n > 0) {
-            size_t len = p[0] % 65;
+            size_t len = p[0] % 65, elen;
             p++, n--;
             if (len > n) len = n;
-            add_encoded(id, &o, p, len, 0);
+            char *e = expand(p, len, &elen); /* "$cx": the chat session's interaction */
+            if (elen > 64) elen = 64;
+            add_encoded(id, &o, (const uint8_t *)e, elen, 0);
             /* the administrators are never the object */
             if (k && strcmp(k->prefix, "/v1/users/") == 0 && /* any route on users */
-                ((len == strlen(ADMIN) && memcmp(p, ADMIN, len) == 0) ||
-                 (len == strlen(OPS) && memcmp(p, OPS, len) == 0)))
+                ((elen == strlen(ADMIN) && memcmp(e, ADMIN, elen) == 0) ||
+                 (elen == strlen(OPS) && memcmp(e, OPS, elen) == 0)))
                 snprintf(id, sizeof(id), "sam");
+            free(e);
             p += len, n -= len;
         } else if (k) {
             snprintf(id, sizeof(id), "%s", (opt & 3) == 1 && k->last[0] ? k->last : k->first);
@@ -830,31 +940,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         t = (size_t)snprintf(target, sizeof(target), "%s", path);
     }
 
-    /* the body, "$ix" made the last interaction's id */
-    const char *ixid = G.ix->last[0] ? G.ix->last : G.ix->first;
-    char *body = malloc(n + (n / 3 + 1) * strlen(ixid) + 1);
-    CHECK(body != NULL);
-    size_t blen = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 3 <= n && memcmp(p + i, "$ix", 3) == 0) {
-            size_t l = strlen(ixid);
-            memcpy(body + blen, ixid, l);
-            blen += l;
-            i += 2;
-        } else {
-            body[blen++] = (char)p[i];
-        }
-    }
+    /* the body, "$ix" and "$cx" made interactions' ids */
+    size_t blen;
+    char *body = expand(p, n, &blen);
 
     int get = strcmp(method, "GET") == 0;
+    /* the customer's routes go with the customer token */
+    int customer = strncmp(path, "/v1/chat/", 9) == 0 && strcmp(path, "/v1/chat/sessions") != 0;
+    if (customer && G.cust_over) new_session();
     int status;
     client *c = &G.main;
     if (get && strcmp(path, "/v1/stream") == 0) {
-        status = stream_input(target, (const uint8_t *)body, blen);
+        status = stream_input(target, G.auth, (const uint8_t *)body, blen);
+        c = NULL;
+    } else if (get && strcmp(path, "/v1/chat/stream") == 0) {
+        /* as a browser sends it, in the query; with option bit 2, in the header */
+        if (opt & 4) {
+            status = stream_input(target, G.cust, (const uint8_t *)body, blen);
+        } else {
+            t += (size_t)snprintf(target + t, sizeof(target) - t, "?token=");
+            add_encoded(target, &t, (const uint8_t *)G.cust_token, strlen(G.cust_token), 1);
+            status = stream_input(target, NULL, (const uint8_t *)body, blen);
+        }
         c = NULL;
     } else {
         char auth[200];
-        snprintf(auth, sizeof(auth), "%s", G.auth);
+        snprintf(auth, sizeof(auth), "%s", customer ? G.cust : G.auth);
         if (strcmp(path, "/v1/auth/logout") == 0 && login(OPS, auth, sizeof(auth)) != 200)
             auth[0] = '\0'; /* throttled: anonymous (401) */
         if (get && n > 0) { /* the bytes as the query */
@@ -876,6 +987,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fprintf(stderr, "fuzz_api: %s %.120s -> %d %.160s\n", method, target, status,
                 c && c->body_len ? c->body : "");
 
+    /* the conversation has ended: a new one for the next input */
+    if (customer && (status == 409 || (status == 200 && strcmp(path, "/v1/chat/end") == 0)))
+        G.cust_over = 1;
+
     /* remember what a POST made */
     if (c && status == 201 && strcmp(method, "POST") == 0) {
         char made[72];
@@ -891,7 +1006,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     if (G.inputs % HEALTH_EVERY == 0) health();
     if (G.verbose && G.inputs % 4096 == 0)
-        fprintf(stderr, "fuzz_api: %lu inputs, %zu bytes in sb_malloc\n", G.inputs, sb_mem_used());
+        fprintf(stderr, "fuzz_api: %lu inputs, %zu bytes in sb_malloc, %lu chats of its own\n",
+                G.inputs, sb_mem_used(), G.sessions);
     if (G.inputs % RESEED_EVERY == 0) reseed();
     return 0;
 }
