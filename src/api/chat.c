@@ -128,7 +128,7 @@ static json_t *conversation(sb__tenant *t, json_t *ix, json_t *pending, uint64_t
     sb_explain e;
     int64_t now = sb__now(t->api);
     if (waiting && sb_interaction_explain(t->core, now, id, &e) == SB_OK) {
-        position = json_integer(e.position);
+        position = json_integer(e.position ? e.position : 1); /* offered: it is next */
         json_t *qs = sb__tstats_queue_json(t, sb__id_of(t, queue), now);
         json_t *ew = json_object_get(qs, "estimated_wait_ms");
         if (json_is_integer(ew)) wait = json_integer(json_integer_value(ew));

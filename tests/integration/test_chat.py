@@ -253,6 +253,8 @@ def test_who_may_write_and_when(chat):
         who.request("POST", f"/v1/agents/{'alice' if who is alice else 'bob'}/login")
     alice.request("POST", "/v1/agents/alice/ready")
     wait_for(lambda: ok(chat, "GET", f"/v1/interactions/{ix_id}")["state"] == "offered")
+    got = ok(c, "GET", "/v1/chat/conversation")
+    assert got["state"] == "offered" and got["position"] == 1  # being offered: next
     # offered, not yet connected: no message yet, not even by the agent it is offered to
     r = alice.request("POST", f"/v1/interactions/{ix_id}/messages", json={"text": "too early"})
     problem(r, 409, "invalid_state")
