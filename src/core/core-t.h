@@ -13,7 +13,9 @@
  *  - queue->ready[step]: tournament trees of the members (agent x queue)
  *    whose lowest possibly-eligible step is `step`; a member is in
  *    contention while its agent is routable, keyed by the queue's
- *    selection key.
+ *    selection key.  Longest-idle and broadcast queues keep rings
+ *    instead (queue->rings[step][band]), whose entries name agents by a
+ *    dense slot and go stale together when their agent's epoch moves.
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
  *  - one timer heap holds offer leases and each interaction's next
@@ -67,10 +69,28 @@ typedef struct sb_qbest {
     uint64_t c;
 } sb_qbest;
 
-/* A longest-idle ready list: members in key order. */
-typedef struct sb_mlist {
-    sb_member *head, *tail;
-} sb_mlist;
+/* A longest-idle ready ring: entries in key order (k2, then the agent's
+ * id), live from v[head] to v[end - 1].  An entry names the agent by its
+ * slot and is current only while the slot's epoch is the entry's: taking
+ * an agent out of contention (or re-keying it) bumps one counter instead
+ * of touching every queue it serves, and stale entries are dropped when
+ * they reach the head or when the ring is compacted (see queue.c). */
+typedef struct sb_rent {
+    int64_t k2;
+    uint32_t slot, epoch;
+} sb_rent;
+
+typedef struct sb_ring {
+    sb_rent *v;
+    uint32_t head, end, cap;
+} sb_ring;
+
+/* Per agent slot, in one dense array: what a ready ring's reader checks
+ * before it touches the agent. */
+typedef struct sb_aslot {
+    uint32_t epoch;  /* entries with another epoch are stale */
+    uint8_t avail;   /* the agent's avail_mask */
+} sb_aslot;
 
 struct sb_queue {
     /* Line 0: what the routing path reads of every queue it meets, with
@@ -84,7 +104,7 @@ struct sb_queue {
     uint32_t max_length; /* def's */
     uint8_t nsteps;
     uint8_t selection;   /* def's */
-    bool fifo;           /* ready members in lists (below), not trees */
+    bool fifo;           /* ready members in rings (below), not trees */
     bool open;
     bool any_mixed;
     /* Line 1: when each step applies (steps[s].after_ms). */
@@ -96,33 +116,27 @@ struct sb_queue {
      * order itself). */
     _Alignas(64) int64_t aging_milli; /* milli-points per second */
     sb_qbest best[SB_MAX_STEPS][SB_CH_COUNT];
-    /* Longest idle (and broadcast) keep ready members in two lists per
+    /* Longest idle (and broadcast) keep ready members in two rings per
      * step instead of a tree: band 0 idle, band 1 with work in progress,
      * each by idle time.  A member becoming ready is nearly always the
-     * most recently idle, so it goes to the tail in O(1); taking one out
-     * is O(1) too, where a tree would replay a root path. */
-    sb_mlist lists[SB_MAX_STEPS][2];
+     * most recently idle, so it goes to the end in O(1); taking an agent
+     * out of contention is one epoch bump for all its queues. */
+    sb_ring rings[SB_MAX_STEPS][2];
     /* Cold from here. */
     sb_queue_def def;  /* steps/order_by pointers not kept: see below */
     sb_step steps[SB_MAX_STEPS];
     sb_expr *order_by;
     sb_heap waiting[SB_MAX_STEPS][SB_CH_COUNT];
-    sb_ttree ready[SB_MAX_STEPS]; /* other selections than the lists' */
+    sb_ttree ready[SB_MAX_STEPS]; /* other selections than the rings' */
     sb_member **members;
     uint32_t nmembers, cap_members;
     uint64_t rr_clock;
 };
 
 struct sb_member {
-    /* First what the ready lists touch: a member is usually cold, and
-     * linking reads the tail's key, so the key (agent id included) and
-     * the links share the first bytes. */
-    sb_member *prev, *next; /* in queue->lists[hstep][band] (fifo queues) */
-    int64_t k1, k2;     /* selection key: less is better */
+    int64_t k1, k2;     /* selection key, less is better (tree queues) */
     sb_id aid;          /* the agent's id, the key's last part */
     sb_queue *queue;
-    uint8_t band;
-    bool in_fifo;
     uint8_t hstep;      /* lowest step whose expression may hold; SB_NO_STEP if none */
     uint8_t maybe_mask; /* steps whose expression is true or unknown for this agent */
     uint8_t sure_mask;  /* steps whose expression is true whatever the interaction */
@@ -138,6 +152,7 @@ typedef struct sb_mref {
     sb_queue *queue;
     uint8_t hstep;     /* as the member's */
     uint8_t sure_mask; /* as the member's */
+    bool fifo;         /* as the queue's: its ready members are in rings */
 } sb_mref;
 
 struct sb_agent {
@@ -154,6 +169,9 @@ struct sb_agent {
     bool routable;       /* ready and with capacity: may be offered work */
     bool linked;         /* its members are in contention in the ready trees */
     bool link_pending;   /* routable, waiting for sb__settle to link it */
+    uint32_t slot;       /* in core->aslots, core->aptrs */
+    uint8_t fband;       /* the key of its current ring entries (while linked) */
+    int64_t fk2;
     uint8_t avail_mask;  /* channels it could take now (ignoring state) */
     uint16_t count[SB_CH_COUNT];
     uint32_t units;      /* units in use (not counting interruptible ignores) */
@@ -222,12 +240,20 @@ struct sb_core {
     /* Matching deferred to the end of a batch (see sb__batch_begin). */
     uint32_t batch;
     sb_interaction **pend_ix; /* pointers: see sb__batch_end */
-    sb_id *pend_agents, *tolink;
+    sb_id *pend_agents;
+    uint32_t *tolink; /* agent slots */
     uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents, ntolink, cap_tolink;
     sb_interaction *free_ix; /* recycled interactions and offers: the hot */
     sb_offer *free_offers;   /* path allocates nothing in steady state */
     struct sb_cand *cands; /* match.c's scratch */
     uint32_t cap_cands;
+    /* Agents by slot (dense, reused after a removal): the ready rings
+     * name agents by slot. */
+    sb_aslot *aslots;
+    sb_agent **aptrs;
+    uint32_t naslots, cap_aslots;
+    uint32_t *free_aslots;
+    uint32_t nfree_aslots, cap_free_aslots;
 };
 
 #endif

@@ -51,6 +51,9 @@ void sb_core_free(sb_core *c) {
     sb_free(c->pend_agents);
     sb_free(c->tolink);
     sb_free(c->cands);
+    sb_free(c->aslots);
+    sb_free(c->aptrs);
+    sb_free(c->free_aslots);
     sb_free(c);
 }
 

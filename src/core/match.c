@@ -31,6 +31,35 @@ static bool agent_may_take(const void *v, void *arg) {
            !sb__ix_offered_to(x->ix, a) && sb__member_eligible(m, x->ix, x->ix->step);
 }
 
+/* The first agent in a ring that may take ix, or NULL; *key its member's
+ * selection key.  Stale entries at the head are dropped on the way, the
+ * others passed over; a current entry is checked against the dense slot
+ * array before its agent is read. */
+static sb_member *ring_best(sb_core *c, sb_ring *r, uint8_t band, const sb_interaction *ix,
+                            sb_hkey *key) {
+    uint32_t bit = SB_CH_BIT(ix->channel);
+    uint8_t upto = (uint8_t)((2u << ix->step) - 1);
+    for (uint32_t i = r->head; i < r->end; i++) {
+        const sb_rent *e = &r->v[i];
+        const sb_aslot *as = &c->aslots[e->slot];
+        if (as->epoch != e->epoch) {
+            if (i == r->head) r->head++;
+            continue;
+        }
+        if (!(as->avail & bit)) continue;
+        const sb_agent *a = c->aptrs[e->slot];
+        if (sb__ix_excludes(ix, a) || sb__ix_offered_to(ix, a)) continue;
+        uint32_t k = 0;
+        while (a->mrefs[k].queue != ix->queue) k++;
+        sb_member *m = a->members[k];
+        if (!(a->mrefs[k].sure_mask & upto) && !sb__member_eligible(m, ix, ix->step)) continue;
+        *key = (sb_hkey){band, e->k2, a->id};
+        return m;
+    }
+    if (r->head == r->end) r->head = r->end = 0;
+    return NULL;
+}
+
 /* The best member that may take ix now, or NULL. */
 static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
     sb_queue *q = ix->queue;
@@ -41,13 +70,8 @@ static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
         sb_member *m = NULL;
         if (q->fifo) {
             /* Bands in order, each in key order: the first that may take it. */
-            for (int band = 0; band < 2 && m == NULL; band++)
-                for (sb_member *f = q->lists[s][band].head; f; f = f->next)
-                    if (agent_may_take(f, &x)) {
-                        m = f;
-                        break;
-                    }
-            if (m) key = sb__member_key(m);
+            m = ring_best(c, &q->rings[s][0], 0, ix, &key);
+            if (m == NULL) m = ring_best(c, &q->rings[s][1], 1, ix, &key);
         } else {
             m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
         }
@@ -197,6 +221,7 @@ static void cand_arrival(sb_cand *k) {
 static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     sb_cand best = {0}, k = {0};
     bool have = false;
+    if (c->nwaiting == 0) return NULL; /* none queued, parked or not */
     for (uint32_t i = 0; i < a->nparked; i++) {
         sb_interaction *ix = a->parked[i];
         if (!(a->avail_mask & SB_CH_BIT(ix->channel))) continue;

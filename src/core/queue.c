@@ -81,82 +81,110 @@ bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t s
 
 sb_hkey sb__member_key(const sb_member *m) { return (sb_hkey){m->k1, m->k2, m->aid}; }
 
-static void fifo_out(sb_member *m) {
-    sb_queue *q = m->queue;
-    if (!m->in_fifo) return;
-    sb_mlist *l = &q->lists[m->hstep][m->band];
-    if (m->prev) m->prev->next = m->next; else l->head = m->next;
-    if (m->next) m->next->prev = m->prev; else l->tail = m->prev;
-    m->prev = m->next = NULL;
-    m->in_fifo = false;
+/* ---- longest-idle ready rings ----
+ *
+ * Invariant: a ring's entries are in k2 order, stale ones included, and
+ * among current entries of one k2 in agent id order.  So every current
+ * entry is where a key-ordered list would have it, and a stale one is
+ * passed over by readers wherever it sits. */
+
+static bool rent_current(const sb_core *c, const sb_rent *e) {
+    return c->aslots[e->slot].epoch == e->epoch;
 }
 
-/* In key order: from the tail, since a new key is usually the largest. */
-static void fifo_in(sb_member *m) {
-    sb_queue *q = m->queue;
-    sb_hkey key = sb__member_key(m);
-    m->band = m->k1 != 0;
-    sb_member **head = &q->lists[m->hstep][m->band].head, **tail = &q->lists[m->hstep][m->band].tail;
-    sb_member *after = *tail;
-    while (after) {
-        sb_hkey k = sb__member_key(after);
-        if (!sb_hkey_less(&key, &k)) break;
-        after = after->prev;
+/* Make room at the end: drop the stale entries (and the popped head),
+ * and grow when the ring stays more than half full.  An entry is written
+ * once and moved O(1) times amortized. */
+static void ring_room(sb_core *c, sb_ring *r) {
+    uint32_t w = 0;
+    for (uint32_t i = r->head; i < r->end; i++)
+        if (rent_current(c, &r->v[i])) r->v[w++] = r->v[i];
+    r->head = 0;
+    r->end = w;
+    if (w >= r->cap / 2) {
+        r->cap = r->cap ? r->cap * 2 : 8;
+        r->v = sb_realloc(r->v, r->cap * sizeof(*r->v));
     }
-    m->prev = after;
-    m->next = after ? after->next : *head;
-    if (m->prev) m->prev->next = m; else *head = m;
-    if (m->next) m->next->prev = m; else *tail = m;
-    m->in_fifo = true;
+}
+
+void sb__ring_insert(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot) {
+    if (r->end == r->cap) ring_room(c, r);
+    /* From the end: a new key is nearly always the greatest. */
+    uint32_t i = r->end;
+    sb_id aid = 0;
+    while (i > r->head) {
+        const sb_rent *e = &r->v[i - 1];
+        if (e->k2 < k2) break;
+        if (e->k2 == k2 && rent_current(c, e)) {
+            if (aid == 0) aid = c->aptrs[slot]->id;
+            if (c->aptrs[e->slot]->id < aid) break;
+        }
+        i--;
+    }
+    if (i < r->end) memmove(&r->v[i + 1], &r->v[i], (r->end - i) * sizeof(*r->v));
+    r->v[i] = (sb_rent){k2, slot, c->aslots[slot].epoch};
+    r->end++;
+}
+
+void sb__ring_clear(sb_ring *r) { r->head = r->end = 0; }
+
+static void ring_free(sb_ring *r) {
+    sb_free(r->v);
+    *r = (sb_ring){0};
+}
+
+/* Link a member of a fifo queue with its agent's ring key. */
+static void ring_link(sb_core *c, sb_member *m) {
+    const sb_agent *a = m->agent;
+    sb__ring_push(c, &m->queue->rings[m->hstep][a->fband], a->fk2, a->slot);
 }
 
 void sb__member_setkey(sb_member *m, int64_t k1, int64_t k2) {
+    SB_ASSERT_HOT(!m->queue->fifo);
     m->k1 = k1;
     m->k2 = k2;
-    if (m->queue->fifo) {
-        fifo_out(m);
-        fifo_in(m);
-    } else {
-        sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
-    }
+    sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
 }
 
+/* A fifo member is linked with its agent's current ring key (see
+ * sb__settle); the caller made sure it has no current entry. */
 void sb__member_link(sb_core *c, sb_member *m) {
     if (m->hstep == SB_NO_STEP) return;
-    sb__member_rekey(c, m);
     if (m->queue->fifo) {
-        fifo_out(m);
-        fifo_in(m);
-    } else {
-        sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
+        ring_link(c, m);
+        return;
     }
+    sb__member_rekey(c, m);
+    sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
 }
 
+/* Fifo members leave contention with their agent (its epoch bump): here
+ * only tree members do. */
 void sb__member_unlink(sb_member *m) {
-    if (m->hstep == SB_NO_STEP) return;
-    if (m->queue->fifo)
-        fifo_out(m);
-    else
-        sb_ttree_clear(&m->queue->ready[m->hstep], m->slot);
+    if (m->hstep == SB_NO_STEP || m->queue->fifo) return;
+    sb_ttree_clear(&m->queue->ready[m->hstep], m->slot);
 }
 
 bool sb__member_linked(const sb_member *m) {
     if (m->hstep == SB_NO_STEP) return false;
-    return m->queue->fifo ? m->in_fifo : sb_ttree_present(&m->queue->ready[m->hstep], m->slot);
+    return m->queue->fifo ? m->agent->linked : sb_ttree_present(&m->queue->ready[m->hstep], m->slot);
 }
 
 /* Copy what best_ix reads of the member into its agent's packed array. */
 static void mref_sync(const sb_member *m) {
     const sb_agent *a = m->agent;
     for (uint32_t i = 0; i < a->nmembers; i++)
-        if (a->members[i] == m) a->mrefs[i] = (sb_mref){m->queue, m->hstep, m->sure_mask};
+        if (a->members[i] == m)
+            a->mrefs[i] = (sb_mref){m->queue, m->hstep, m->sure_mask, m->queue->fifo};
 }
 
+/* Out of its place in the ready structure.  A fifo member's ring entry,
+ * if current, is the caller's to retire: every caller has either taken
+ * its agent out of contention (an epoch bump) or is clearing the rings of
+ * the whole queue. */
 static void release_slot(sb_member *m) {
     if (m->hstep == SB_NO_STEP) return;
-    if (m->queue->fifo) {
-        fifo_out(m);
-    } else {
+    if (!m->queue->fifo) {
         sb_member *moved = sb_ttree_del(&m->queue->ready[m->hstep], m->slot);
         if (moved) moved->slot = m->slot;
     }
@@ -233,6 +261,8 @@ void sb__queue_destroy(sb_queue *q) {
     for (int s = 0; s < SB_MAX_STEPS; s++) {
         for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_free(&q->waiting[s][ch]);
         sb_ttree_free(&q->ready[s]);
+        ring_free(&q->rings[s][0]);
+        ring_free(&q->rings[s][1]);
     }
     sb_free(q->members);
     sb_free(q);
@@ -312,8 +342,13 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
                     sb__ix_unwait(c, ix);
                     moved[nmoved++] = ix;
                 }
-        /* The selection may change how ready members are kept. */
+        /* The selection may change how ready members are kept: every
+         * member leaves, to be linked again below. */
         for (uint32_t i = 0; i < q->nmembers; i++) release_slot(q->members[i]);
+        for (int s = 0; s < SB_MAX_STEPS; s++) {
+            sb__ring_clear(&q->rings[s][0]);
+            sb__ring_clear(&q->rings[s][1]);
+        }
         free_steps(q);
     }
     q->def = *def;
