@@ -32,18 +32,19 @@ static bool agent_may_take(const void *v, void *arg) {
 }
 
 /* The first agent in a ring that may take ix, or NULL; *key its member's
- * selection key.  Stale entries at the head are dropped on the way, the
- * others passed over; a current entry is checked against the dense slot
- * array before its agent is read. */
+ * selection key.  A current entry is checked against the dense slot
+ * array before its agent is read; the stale entries passed on the way
+ * are dropped, so a later search does not pass them again. */
 static sb_member *ring_best(sb_core *c, sb_ring *r, uint8_t band, const sb_interaction *ix,
                             sb_hkey *key) {
-    uint32_t bit = SB_CH_BIT(ix->channel);
+    uint32_t bit = SB_CH_BIT(ix->channel), i = r->head, stale = 0;
     uint8_t upto = (uint8_t)((2u << ix->step) - 1);
-    for (uint32_t i = r->head; i < r->end; i++) {
+    sb_member *found = NULL;
+    for (; i < r->end; i++) {
         const sb_rent *e = &r->v[i];
         const sb_aslot *as = &c->aslots[e->slot];
         if (as->epoch != e->epoch) {
-            if (i == r->head) r->head++;
+            stale++;
             continue;
         }
         if (!(as->avail & bit)) continue;
@@ -54,10 +55,18 @@ static sb_member *ring_best(sb_core *c, sb_ring *r, uint8_t band, const sb_inter
         sb_member *m = a->members[k];
         if (!(a->mrefs[k].sure_mask & upto) && !sb__member_eligible(m, ix, ix->step)) continue;
         *key = (sb_hkey){band, e->k2, a->id};
-        return m;
+        found = m;
+        break;
+    }
+    if (stale) {
+        /* Pack the current entries of the part passed toward its end. */
+        uint32_t w = i < r->end ? i + 1 : r->end;
+        for (uint32_t j = w; j-- > r->head;)
+            if (c->aslots[r->v[j].slot].epoch == r->v[j].epoch) r->v[--w] = r->v[j];
+        r->head = w;
     }
     if (r->head == r->end) r->head = r->end = 0;
-    return NULL;
+    return found;
 }
 
 /* The best member that may take ix now, or NULL. */
@@ -70,8 +79,9 @@ static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
         sb_member *m = NULL;
         if (q->fifo) {
             /* Bands in order, each in key order: the first that may take it. */
-            m = ring_best(c, &q->rings[s][0], 0, ix, &key);
-            if (m == NULL) m = ring_best(c, &q->rings[s][1], 1, ix, &key);
+            sb_ring *r0 = &q->rings[s][0], *r1 = &q->rings[s][1];
+            if (r0->head != r0->end) m = ring_best(c, r0, 0, ix, &key);
+            if (m == NULL && r1->head != r1->end) m = ring_best(c, r1, 1, ix, &key);
         } else {
             m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
         }
