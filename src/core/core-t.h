@@ -93,11 +93,20 @@ typedef struct sb_aslot {
 } sb_aslot;
 
 struct sb_queue {
-    /* Line 0: what the routing path reads of every queue it meets, with
-     * copies of the definition's hot fields (the queue is allocated on a
-     * cache line, and the rest of it is large and mostly cold). */
+    /* Line 0: what a freed agent reads of every queue it serves
+     * (best_ix): which summary entries exist, the aging rate, and the
+     * entries of the first step for the first three channels (voice,
+     * chat, email).  best[s][ch] is the best top among the heaps
+     * waiting[s..][ch] (orders are unique, so its `c` compares as the
+     * order itself).  The queue is allocated on a cache line; past the
+     * summary (12 lines), the routing path's other fields, then the cold
+     * part. */
+    _Alignas(64) uint64_t reach; /* bit s*SB_CH_COUNT+ch: best[s][ch] exists */
+    int64_t aging_milli;         /* milli-points per second */
+    sb_qbest best[SB_MAX_STEPS][SB_CH_COUNT];
+    /* What the routing path reads of a queue it meets, with copies of the
+     * definition's hot fields. */
     _Alignas(64) sb_id id;
-    uint64_t reach;      /* bit s*SB_CH_COUNT+ch: best[s][ch] (below) exists */
     int64_t max_wait_ms, offer_timeout_ms; /* def's */
     uint32_t nwaiting;   /* queued: in the heaps or parked for a preferred agent */
     uint32_t nlive;      /* non-terminal interactions whose queue this is */
@@ -107,15 +116,8 @@ struct sb_queue {
     bool fifo;           /* ready members in rings (below), not trees */
     bool open;
     bool any_mixed;
-    /* Line 1: when each step applies (steps[s].after_ms). */
+    /* When each step applies (steps[s].after_ms). */
     _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
-    /* Line 2 on: what a freed agent reads of each queue it serves
-     * (best_ix) after `reach`, the summary for the first step in the same
-     * line as the aging rate: best[s][ch] is the best top among the heaps
-     * waiting[s..][ch] (orders are unique, so its `c` compares as the
-     * order itself). */
-    _Alignas(64) int64_t aging_milli; /* milli-points per second */
-    sb_qbest best[SB_MAX_STEPS][SB_CH_COUNT];
     /* Longest idle (and broadcast) keep ready members in two rings per
      * step instead of a tree: band 0 idle, band 1 with work in progress,
      * each by idle time.  A member becoming ready is nearly always the
@@ -218,8 +220,10 @@ struct sb_interaction {
     bool parked;
     sb_id *excluded;
     uint32_t nexcluded;
-    sb_offer **offers;
+    sb_offer **offers; /* offer_buf until more are needed */
     uint32_t noffers, cap_offers, cap_excluded;
+    uint32_t cap_attrs; /* room in attrs.items, kept while recycled */
+    sb_offer *offer_buf[2];
     sb_interaction *next_free; /* in the core's pool while recycled */
 };
 

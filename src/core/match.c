@@ -228,10 +228,22 @@ static void cand_arrival(sb_cand *k) {
     k->lazy = false;
 }
 
-static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
+/* Does summary entry e (of queue q, channel ch) beat f (of fq, fch) at
+ * an equal score?  Earlier arrival, read from the heaps' tops, then
+ * enqueue order. */
+static bool entry_tie_better(const sb_queue *q, int ch, const sb_qbest *e, const sb_queue *fq,
+                             int fch, const sb_qbest *f) {
+    int64_t ae = sb_heap_top_key(&q->waiting[(uint8_t)e->c][ch])->b;
+    int64_t af = sb_heap_top_key(&fq->waiting[(uint8_t)f->c][fch])->b;
+    if (ae != af) return ae < af;
+    return (e->c >> 8) < (f->c >> 8);
+}
+
+/* With interactions parked for the agent: they compete with the queues'
+ * summary entries as candidates of their own. */
+static sb_interaction *best_ix_parked(sb_core *c, const sb_agent *a) {
     sb_cand best = {0}, k = {0};
     bool have = false;
-    if (c->nwaiting == 0) return NULL; /* none queued, parked or not */
     for (uint32_t i = 0; i < a->nparked; i++) {
         sb_interaction *ix = a->parked[i];
         if (!(a->avail_mask & SB_CH_BIT(ix->channel))) continue;
@@ -274,6 +286,51 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     uint8_t upto = (uint8_t)((2u << best.step) - 1);
     if ((a->mrefs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;
     ix_ctx x = {a->members[wi], best.step};
+    return ix_may_go(&ix->qnode, &x) ? ix : best_ix_full(c, a);
+}
+
+static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
+    if (c->nwaiting == 0) return NULL; /* none queued, parked or not */
+    if (a->nparked) return best_ix_parked(c, a);
+    /* The same comparison as best_ix_parked's, on scalars: the winner's
+     * score, entry, queue and channel. */
+    const int64_t now = c->now;
+    const uint32_t avail = a->avail_mask, n = a->nmembers;
+    const sb_mref *refs = a->mrefs;
+    const sb_qbest *be = NULL;
+    const sb_queue *bq = NULL;
+    int64_t bscore = 0;
+    int bch = 0;
+    uint32_t wi = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t h = refs[i].hstep;
+        if (h == SB_NO_STEP) continue;
+        const sb_queue *q = refs[i].queue;
+        uint32_t chans = avail & (uint32_t)(q->reach >> (h * SB_CH_COUNT)) & 0x3f;
+        if (chans == 0) continue;
+        const int64_t aged = q->aging_milli * now;
+        for (; chans; chans &= chans - 1) {
+            int ch = __builtin_ctz(chans);
+            const sb_qbest *e = &q->best[h][ch];
+            int64_t score = aged - e->a;
+            if (be) {
+                if (score < bscore) continue;
+                if (score == bscore && !entry_tie_better(q, ch, e, bq, bch, be)) continue;
+            }
+            bscore = score;
+            be = e;
+            bq = q;
+            bch = ch;
+            wi = i;
+        }
+    }
+    if (be == NULL) return NULL;
+    uint8_t step = (uint8_t)be->c;
+    sb_interaction *ix = sb_container_of(sb_heap_top(&bq->waiting[step][bch]), sb_interaction, qnode);
+    SB_ASSERT_HOT(ix->order == be->c >> 8);
+    uint8_t upto = (uint8_t)((2u << step) - 1);
+    if ((refs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;
+    ix_ctx x = {a->members[wi], step};
     return ix_may_go(&ix->qnode, &x) ? ix : best_ix_full(c, a);
 }
 
