@@ -112,7 +112,7 @@ struct sb_queue {
     uint32_t nlive;      /* non-terminal interactions whose queue this is */
     uint32_t max_length; /* def's */
     uint8_t nsteps;
-    uint8_t selection;   /* def's */
+    uint8_t selection, wrapup; /* def's */
     bool fifo;           /* ready members in rings (below), not trees */
     bool open;
     bool any_mixed;
@@ -223,6 +223,7 @@ struct sb_interaction {
     sb_offer **offers; /* offer_buf until more are needed */
     uint32_t noffers, cap_offers, cap_excluded;
     uint32_t cap_attrs; /* room in attrs.items, kept while recycled */
+    bool attr_sets;     /* some attribute is a set (an array to free) */
     sb_offer *offer_buf[2];
     sb_interaction *next_free; /* in the core's pool while recycled */
 };

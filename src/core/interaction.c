@@ -52,7 +52,10 @@ static void destroy(sb_core *c, sb_interaction *ix) {
     sb__timer_disarm(c, &ix->timer);
     sb_map_del(&c->interactions, ix->id);
     ix->queue->nlive--;
-    sb_attrs_clear(&ix->attrs); /* the array stays for the next one */
+    /* The array stays for the next one; without sets in it, it need not
+     * even be read (it is usually cold by now). */
+    if (ix->attr_sets) sb_attrs_clear(&ix->attrs);
+    ix->attrs.len = 0;
     ix->next_free = c->free_ix;
     c->free_ix = ix;
 }
@@ -232,6 +235,7 @@ sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
     ix->priority = d->priority;
     ix->customer = d->customer;
     ix->attrs = attrs;
+    ix->attr_sets = sb_attrs_has_sets(&attrs);
     ix->view.channel = c->ch_sym[d->channel];
     ix->view.priority = d->priority;
     ix->view.attrs = &ix->attrs;
@@ -526,8 +530,7 @@ int sb_interaction_end(sb_core *c, int64_t now, sb_id id) {
     sb_interaction *ix = find_ix(c, id);
     if (ix == NULL) return SB_ENOENT;
     if (ix->state != SB_IX_CONNECTED) return SB_ESTATE;
-    const sb_queue_def *qd = &ix->queue->def;
-    if (qd->wrapup == SB_WRAPUP_NONE) {
+    if (ix->queue->wrapup == SB_WRAPUP_NONE) { /* the hot copy of the def's */
         complete(c, ix, 0, SB_REASON_NONE);
         return SB_OK;
     }
@@ -659,6 +662,7 @@ int sb_interaction_set_attrs(sb_core *c, int64_t now, sb_id id, const sb_attr *a
     sb_attrs_free(&ix->attrs);
     ix->attrs = copy;
     ix->cap_attrs = n;
+    ix->attr_sets = sb_attrs_has_sets(&copy);
     sb_event *e = sb__emit(c, SB_EV_IX_ATTRS);
     e->ix = ix->id;
     e->queue = ix->queue->id;

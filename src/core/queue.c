@@ -353,6 +353,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     }
     q->def = *def;
     q->selection = def->selection;
+    q->wrapup = def->wrapup;
     q->max_length = def->max_length;
     q->max_wait_ms = def->max_wait_ms;
     q->offer_timeout_ms = def->offer_timeout_ms;

@@ -93,6 +93,12 @@ void sb_attrs_clear(sb_attrs *a) {
     a->len = 0;
 }
 
+bool sb_attrs_has_sets(const sb_attrs *a) {
+    for (uint32_t i = 0; i < a->len; i++)
+        if (a->items[i].val.type == SB_VAL_SET) return true;
+    return false;
+}
+
 void sb_attrs_free(sb_attrs *a) {
     sb_attrs_clear(a);
     sb_free(a->items);

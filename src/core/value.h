@@ -74,6 +74,7 @@ int sb_attrs_copy_into(sb_attrs *out, const sb_attr *in, uint32_t n, sb_attr *bu
 void sb_attrs_free(sb_attrs *a);
 /* Free what the values own and empty the list, keeping its array. */
 void sb_attrs_clear(sb_attrs *a);
+bool sb_attrs_has_sets(const sb_attrs *a);
 /* The value for key, or NULL. O(log n). */
 const sb_value *sb_attrs_get(const sb_attrs *a, sb_sym key);
 /* Membership in a sorted symbol array. O(log n). */
