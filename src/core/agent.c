@@ -177,16 +177,8 @@ static void link_fifo(sb_core *c, sb_agent *a) {
     const sb_mref *refs = a->mrefs;
     for (uint32_t i = 0; i < n; i++) {
         const sb_mref *r = &refs[i];
-        if (!r->fifo || r->hstep == SB_NO_STEP) continue;
-        sb_ring *ring = &r->queue->rings[r->hstep][band];
-        uint32_t end = ring->end;
-        /* The usual case: room at the end, and the greatest key. */
-        if (end < ring->cap && (end == ring->head || ring->v[end - 1].k2 < k2)) {
-            ring->v[end] = (sb_rent){k2, slot, epoch};
-            ring->end = end + 1;
-        } else {
-            sb__ring_insert(c, ring, k2, slot);
-        }
+        if (r->fifo && r->hstep != SB_NO_STEP)
+            sb__ring_push(c, &r->queue->rings[r->hstep][band], k2, slot, epoch);
     }
 }
 

@@ -49,14 +49,20 @@ void sb__member_eval(sb_member *m);
  * retires all its entries). */
 void sb__member_link(sb_core *c, sb_member *m);
 void sb__member_unlink(sb_member *m);
-/* A ring entry for the agent in `slot` with key k2, in key order. */
+/* A ring entry for the agent in `slot` (whose epoch is `epoch`) with key
+ * k2, in key order. */
 void sb__ring_insert(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot);
-static inline void sb__ring_push(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot) {
+static inline void sb__ring_push(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot,
+                                 uint32_t epoch) {
     /* The usual case: room at the end, and the greatest key. */
-    if (r->end < r->cap && (r->end == r->head || r->v[r->end - 1].k2 < k2))
-        r->v[r->end++] = (sb_rent){k2, slot, c->aslots[slot].epoch};
-    else
+    uint32_t end = r->end;
+    if (end < r->cap && (end == r->head || r->last < k2)) {
+        r->v[end] = (sb_rent){k2, slot, epoch};
+        r->end = end + 1;
+        r->last = k2;
+    } else {
         sb__ring_insert(c, r, k2, slot);
+    }
 }
 void sb__ring_clear(sb_ring *r);
 bool sb__member_linked(const sb_member *m);

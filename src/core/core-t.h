@@ -83,6 +83,8 @@ typedef struct sb_rent {
 typedef struct sb_ring {
     sb_rent *v;
     uint32_t head, end, cap;
+    int64_t last; /* >= every k2 in it (its last's when appended): the usual
+                   * append needs not read the cold last entry */
 } sb_ring;
 
 /* Per agent slot, in one dense array: what a ready ring's reader checks

@@ -33,13 +33,17 @@ static bool agent_may_take(const void *v, void *arg) {
 
 /* The first agent in a ring that may take ix, or NULL; *key its member's
  * selection key.  A current entry is checked against the dense slot
- * array before its agent is read; the stale entries passed on the way
- * are dropped, so a later search does not pass them again. */
-static sb_member *ring_best(sb_core *c, sb_ring *r, uint8_t band, const sb_interaction *ix,
-                            sb_hkey *key) {
+ * array before its agent is read, and its member only when the queue has
+ * steps that depend on the interaction (otherwise being in a ring of a
+ * step the interaction has reached makes the member eligible).  The stale
+ * entries passed on the way are dropped, so a later search does not pass
+ * them again. */
+static sb_agent *ring_best(sb_core *c, sb_ring *r, uint8_t band, const sb_interaction *ix,
+                           sb_hkey *key) {
     uint32_t bit = SB_CH_BIT(ix->channel), i = r->head, stale = 0;
     uint8_t upto = (uint8_t)((2u << ix->step) - 1);
-    sb_member *found = NULL;
+    const sb_queue *q = ix->queue;
+    sb_agent *found = NULL;
     for (; i < r->end; i++) {
         const sb_rent *e = &r->v[i];
         const sb_aslot *as = &c->aslots[e->slot];
@@ -48,14 +52,16 @@ static sb_member *ring_best(sb_core *c, sb_ring *r, uint8_t band, const sb_inter
             continue;
         }
         if (!(as->avail & bit)) continue;
-        const sb_agent *a = c->aptrs[e->slot];
+        sb_agent *a = c->aptrs[e->slot];
         if (sb__ix_excludes(ix, a) || sb__ix_offered_to(ix, a)) continue;
-        uint32_t k = 0;
-        while (a->mrefs[k].queue != ix->queue) k++;
-        sb_member *m = a->members[k];
-        if (!(a->mrefs[k].sure_mask & upto) && !sb__member_eligible(m, ix, ix->step)) continue;
+        if (q->any_mixed) {
+            uint32_t k = 0;
+            while (a->mrefs[k].queue != q) k++;
+            if (!(a->mrefs[k].sure_mask & upto) && !sb__member_eligible(a->members[k], ix, ix->step))
+                continue;
+        }
         *key = (sb_hkey){band, e->k2, a->id};
-        found = m;
+        found = a;
         break;
     }
     if (stale) {
@@ -69,24 +75,25 @@ static sb_member *ring_best(sb_core *c, sb_ring *r, uint8_t band, const sb_inter
     return found;
 }
 
-/* The best member that may take ix now, or NULL. */
-static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
+/* The agent of the best member that may take ix now, or NULL. */
+static sb_agent *best_agent(sb_core *c, sb_interaction *ix) {
     sb_queue *q = ix->queue;
     agent_ctx x = {ix};
-    sb_member *best = NULL;
+    sb_agent *best = NULL;
     sb_hkey best_key = {0, 0, 0}, key;
     for (uint32_t s = 0; s <= ix->step; s++) {
-        sb_member *m = NULL;
+        sb_agent *a = NULL;
         if (q->fifo) {
             /* Bands in order, each in key order: the first that may take it. */
             sb_ring *r0 = &q->rings[s][0], *r1 = &q->rings[s][1];
-            if (r0->head != r0->end) m = ring_best(c, r0, 0, ix, &key);
-            if (m == NULL && r1->head != r1->end) m = ring_best(c, r1, 1, ix, &key);
+            if (r0->head != r0->end) a = ring_best(c, r0, 0, ix, &key);
+            if (a == NULL && r1->head != r1->end) a = ring_best(c, r1, 1, ix, &key);
         } else {
-            m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
+            sb_member *m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
+            a = m ? m->agent : NULL;
         }
-        if (m && (best == NULL || sb_hkey_less(&key, &best_key))) {
-            best = m;
+        if (a && (best == NULL || sb_hkey_less(&key, &best_key))) {
+            best = a;
             best_key = key;
         }
     }
@@ -104,9 +111,9 @@ static void match_ix_now(sb_core *c, sb_interaction *ix) {
     const sb_queue *q = ix->queue;
     uint32_t n = q->selection == SB_SEL_BROADCAST ? q->def.broadcast_n : 1;
     for (uint32_t i = 0; i < n; i++) {
-        sb_member *m = best_agent(c, ix);
-        if (m == NULL) break;
-        sb__ix_offer(c, ix, m->agent);
+        sb_agent *a = best_agent(c, ix);
+        if (a == NULL) break;
+        sb__ix_offer(c, ix, a);
     }
 }
 

@@ -122,6 +122,7 @@ void sb__ring_insert(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot) {
         i--;
     }
     if (i < r->end) memmove(&r->v[i + 1], &r->v[i], (r->end - i) * sizeof(*r->v));
+    else r->last = k2;
     r->v[i] = (sb_rent){k2, slot, c->aslots[slot].epoch};
     r->end++;
 }
@@ -136,7 +137,8 @@ static void ring_free(sb_ring *r) {
 /* Link a member of a fifo queue with its agent's ring key. */
 static void ring_link(sb_core *c, sb_member *m) {
     const sb_agent *a = m->agent;
-    sb__ring_push(c, &m->queue->rings[m->hstep][a->fband], a->fk2, a->slot);
+    sb__ring_push(c, &m->queue->rings[m->hstep][a->fband], a->fk2, a->slot,
+                  c->aslots[a->slot].epoch);
 }
 
 void sb__member_setkey(sb_member *m, int64_t k1, int64_t k2) {
