@@ -186,7 +186,7 @@ static void link_fifo(sb_core *c, sb_agent *a) {
  * in every fifo queue; tree members leave their trees one by one. */
 static void unlink_all(sb_core *c, sb_agent *a) {
     c->aslots[a->slot].epoch++;
-    for (uint32_t i = 0; i < a->nmembers; i++) {
+    for (uint32_t i = 0; a->ntree && i < a->nmembers; i++) {
         const sb_mref *r = &a->mrefs[i];
         if (!r->fifo && r->hstep != SB_NO_STEP) sb__member_unlink(a->members[i]);
     }
@@ -226,7 +226,7 @@ void sb__agent_sync(sb_core *c, sb_agent *a) {
             c->aslots[a->slot].epoch++;
             link_fifo(c, a);
         }
-        for (uint32_t i = 0; i < a->nmembers; i++) {
+        for (uint32_t i = 0; a->ntree && i < a->nmembers; i++) {
             if (a->mrefs[i].fifo || a->mrefs[i].hstep == SB_NO_STEP) continue;
             sb_member *m = a->members[i];
             int64_t k1;
@@ -247,7 +247,7 @@ void sb__settle(sb_core *c) {
         a->keyed_idle = a->idle_since;
         a->keyed_load = a->load_since;
         link_fifo(c, a);
-        for (uint32_t k = 0; k < a->nmembers; k++)
+        for (uint32_t k = 0; a->ntree && k < a->nmembers; k++)
             if (!a->mrefs[k].fifo) sb__member_link(c, a->members[k]);
     }
     c->ntolink = 0;
@@ -257,8 +257,16 @@ void sb__settle(sb_core *c) {
 
 void sb__agent_add_offer(sb_agent *a, sb_offer *o) {
     if (a->noffers == a->cap_offers) {
-        a->cap_offers = a->cap_offers ? a->cap_offers * 2 : 4;
-        a->offers = sb_realloc(a->offers, a->cap_offers * sizeof(*a->offers));
+        if (a->cap_offers == 0) { /* four inline, in the agent's own lines */
+            a->offers = a->offer_buf;
+            a->cap_offers = 4;
+        } else {
+            sb_offer **more = sb_malloc(a->cap_offers * 2 * sizeof(*more));
+            memcpy(more, a->offers, a->noffers * sizeof(*more));
+            if (a->offers != a->offer_buf) sb_free(a->offers);
+            a->offers = more;
+            a->cap_offers *= 2;
+        }
     }
     o->apos = a->noffers;
     a->offers[a->noffers++] = o;
@@ -488,7 +496,7 @@ void sb__agent_destroy(sb_agent *a) {
     free_view(a);
     sb_free(a->members);
     sb_free(a->mrefs);
-    sb_free(a->offers);
+    if (a->offers != a->offer_buf) sb_free(a->offers);
     sb_free(a->parked);
     sb_free(a);
 }

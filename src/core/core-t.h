@@ -113,6 +113,7 @@ struct sb_queue {
     uint32_t nwaiting;   /* queued: in the heaps or parked for a preferred agent */
     uint32_t nlive;      /* non-terminal interactions whose queue this is */
     uint32_t max_length; /* def's */
+    int64_t aging;       /* aging_milli again, beside what arrivals read */
     uint8_t nsteps;
     uint8_t selection, wrapup; /* def's */
     bool fifo;           /* ready members in rings (below), not trees */
@@ -167,6 +168,7 @@ struct sb_agent {
     sb_member **members;
     sb_mref *mrefs;      /* mrefs[i] mirrors members[i] */
     uint32_t nmembers;
+    uint32_t ntree;      /* members of queues with ready trees (not rings) */
     uint8_t state;       /* sb_agent_state */
     uint8_t after_wrap;  /* state to take when wrap-up ends */
     sb_id reason, after_wrap_reason;
@@ -185,8 +187,9 @@ struct sb_agent {
     int64_t load_since;   /* when its capacity in use last changed */
     uint32_t keyed_units; /* what the linked keys were made from */
     int64_t keyed_idle, keyed_load;
-    sb_offer **offers;   /* outstanding offers to this agent */
+    sb_offer **offers;   /* outstanding offers to this agent: offer_buf, or more */
     uint32_t noffers, cap_offers;
+    sb_offer *offer_buf[4];
     sb_interaction **parked; /* waiting for this agent as preferred */
     uint32_t nparked, cap_parked;
 };

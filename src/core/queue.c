@@ -19,7 +19,7 @@ bool sb__ix_before(const sb_interaction *x, const sb_interaction *y) {
 }
 
 int64_t sb__ix_score(const sb_interaction *ix, int64_t now) {
-    return (int64_t)ix->priority * PRIO_SCALE + ix->queue->aging_milli * (now - ix->arrived_at);
+    return (int64_t)ix->priority * PRIO_SCALE + ix->queue->aging * (now - ix->arrived_at);
 }
 
 uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now) {
@@ -29,7 +29,7 @@ uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now) {
 }
 
 int64_t sb__ix_key(const sb_interaction *ix) {
-    return (int64_t)ix->priority * PRIO_SCALE - ix->queue->aging_milli * ix->arrived_at;
+    return (int64_t)ix->priority * PRIO_SCALE - ix->queue->aging * ix->arrived_at;
 }
 
 /* The top of waiting[s][ch] changed: redo the summary of channel ch
@@ -173,11 +173,17 @@ bool sb__member_linked(const sb_member *m) {
 }
 
 /* Copy what best_ix reads of the member into its agent's packed array. */
+static void count_tree(sb_agent *a) {
+    a->ntree = 0;
+    for (uint32_t i = 0; i < a->nmembers; i++) a->ntree += !a->mrefs[i].fifo;
+}
+
 static void mref_sync(const sb_member *m) {
-    const sb_agent *a = m->agent;
+    sb_agent *a = m->agent;
     for (uint32_t i = 0; i < a->nmembers; i++)
         if (a->members[i] == m)
             a->mrefs[i] = (sb_mref){m->queue, m->hstep, m->sure_mask, m->queue->fifo};
+    count_tree(a);
 }
 
 /* Out of its place in the ready structure.  A fifo member's ring entry,
@@ -247,6 +253,7 @@ void sb__member_del(sb_member *m) {
             a->mrefs[i] = a->mrefs[a->nmembers];
             break;
         }
+    count_tree(a);
     sb_free(m);
 }
 
@@ -366,7 +373,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     q->nsteps = (uint8_t)def->nsteps;
     for (uint32_t s = 0; s < q->nsteps; s++) q->after_ms[s] = q->steps[s].after_ms;
     q->order_by = order_by;
-    q->aging_milli = (int64_t)(def->aging_per_s * 1000 + 0.5);
+    q->aging_milli = q->aging = (int64_t)(def->aging_per_s * 1000 + 0.5);
     q->any_mixed = false;
     for (uint32_t s = 0; s < q->nsteps; s++) q->any_mixed |= q->steps[s].mixed;
 
