@@ -62,12 +62,16 @@ typedef struct sb_step {
 
 /* An entry of a queue's summary (see sb_queue): the best top of some of
  * its heaps, as the first part of its heap key and (its enqueue order <<
- * 8 | the step of its heap).  The arrival, the key's second part, is
- * read from that heap in the rare case it decides. */
+ * 8 | the channel of its heap << 4 | the step of its heap).  The
+ * arrival, the key's second part, is read from that heap in the rare
+ * case it decides. */
 typedef struct sb_qbest {
     int64_t a;
     uint64_t c;
 } sb_qbest;
+
+static inline uint8_t sb_qbest_step(const sb_qbest *e) { return (uint8_t)(e->c & 0xf); }
+static inline int sb_qbest_ch(const sb_qbest *e) { return (int)((e->c >> 4) & 0xf); }
 
 /* A longest-idle ready ring: entries in key order (k2, then the agent's
  * id), live from v[head] to v[end - 1].  An entry names the agent by its
@@ -97,14 +101,15 @@ typedef struct sb_aslot {
 struct sb_queue {
     /* Line 0: what a freed agent reads of every queue it serves
      * (best_ix): which summary entries exist, the aging rate, and the
-     * entries of the first step for the first three channels (voice,
-     * chat, email).  best[s][ch] is the best top among the heaps
-     * waiting[s..][ch] (orders are unique, so its `c` compares as the
-     * order itself).  The queue is allocated on a cache line; past the
-     * summary (12 lines), the routing path's other fields, then the cold
-     * part. */
+     * entries over all channels of the first three steps.  best[s][ch] is
+     * the best top among the heaps waiting[s..][ch], ball[s] the best of
+     * best[s][*] (orders are unique, so `c` compares as the order
+     * itself): an agent with room for every channel there is reads ball
+     * alone.  The queue is allocated on a cache line; past the summary
+     * (14 lines), the routing path's other fields, then the cold part. */
     _Alignas(64) uint64_t reach; /* bit s*SB_CH_COUNT+ch: best[s][ch] exists */
     int64_t aging_milli;         /* milli-points per second */
+    sb_qbest ball[SB_MAX_STEPS]; /* exists when some best[s][*] does */
     sb_qbest best[SB_MAX_STEPS][SB_CH_COUNT];
     /* What the routing path reads of a queue it meets, with copies of the
      * definition's hot fields. */

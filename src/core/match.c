@@ -238,10 +238,10 @@ static void cand_arrival(sb_cand *k) {
 /* Does summary entry e (of queue q, channel ch) beat f (of fq, fch) at
  * an equal score?  Earlier arrival, read from the heaps' tops, then
  * enqueue order. */
-static bool entry_tie_better(const sb_queue *q, int ch, const sb_qbest *e, const sb_queue *fq,
-                             int fch, const sb_qbest *f) {
-    int64_t ae = sb_heap_top_key(&q->waiting[(uint8_t)e->c][ch])->b;
-    int64_t af = sb_heap_top_key(&fq->waiting[(uint8_t)f->c][fch])->b;
+static bool entry_tie_better(const sb_queue *q, const sb_qbest *e, const sb_queue *fq,
+                             const sb_qbest *f) {
+    int64_t ae = sb_heap_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
+    int64_t af = sb_heap_top_key(&fq->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
     if (ae != af) return ae < af;
     return (e->c >> 8) < (f->c >> 8);
 }
@@ -272,7 +272,7 @@ static sb_interaction *best_ix_parked(sb_core *c, const sb_agent *a) {
             k.score = -e->a + q->aging_milli * c->now;
             if (have && k.score < best.score) continue;
             k.order = e->c >> 8;
-            k.step = (uint8_t)e->c;
+            k.step = sb_qbest_step(e);
             k.heap = &q->waiting[k.step][ch];
             k.ix = NULL;
             k.lazy = true;
@@ -307,33 +307,33 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     const sb_qbest *be = NULL;
     const sb_queue *bq = NULL;
     int64_t bscore = 0;
-    int bch = 0;
     uint32_t wi = 0;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t h = refs[i].hstep;
         if (h == SB_NO_STEP) continue;
         const sb_queue *q = refs[i].queue;
-        uint32_t chans = avail & (uint32_t)(q->reach >> (h * SB_CH_COUNT)) & 0x3f;
-        if (chans == 0) continue;
+        uint32_t row = (uint32_t)(q->reach >> (h * SB_CH_COUNT)) & 0x3f;
+        if (row == 0) continue;
         const int64_t aged = q->aging_milli * now;
-        for (; chans; chans &= chans - 1) {
-            int ch = __builtin_ctz(chans);
-            const sb_qbest *e = &q->best[h][ch];
+        /* Room for every channel that has work here: one entry decides. */
+        const sb_qbest *one = (row & ~avail) == 0 ? &q->ball[h] : NULL;
+        for (uint32_t chans = one ? 1 : row & avail; chans; chans &= chans - 1) {
+            const sb_qbest *e = one ? one : &q->best[h][__builtin_ctz(chans)];
             int64_t score = aged - e->a;
             if (be) {
                 if (score < bscore) continue;
-                if (score == bscore && !entry_tie_better(q, ch, e, bq, bch, be)) continue;
+                if (score == bscore && !entry_tie_better(q, e, bq, be)) continue;
             }
             bscore = score;
             be = e;
             bq = q;
-            bch = ch;
             wi = i;
         }
     }
     if (be == NULL) return NULL;
-    uint8_t step = (uint8_t)be->c;
-    sb_interaction *ix = sb_container_of(sb_heap_top(&bq->waiting[step][bch]), sb_interaction, qnode);
+    uint8_t step = sb_qbest_step(be);
+    sb_interaction *ix =
+        sb_container_of(sb_heap_top(&bq->waiting[step][sb_qbest_ch(be)]), sb_interaction, qnode);
     SB_ASSERT_HOT(ix->order == be->c >> 8);
     uint8_t upto = (uint8_t)((2u << step) - 1);
     if ((refs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;

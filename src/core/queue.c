@@ -32,25 +32,62 @@ int64_t sb__ix_key(const sb_interaction *ix) {
     return (int64_t)ix->priority * PRIO_SCALE - ix->queue->aging * ix->arrived_at;
 }
 
+/* Is summary entry e better than f (both of q)?  By key, then arrival
+ * (read from the heaps' tops), then enqueue order. */
+static bool qbest_less(const sb_queue *q, const sb_qbest *e, const sb_qbest *f) {
+    if (e->a != f->a) return e->a < f->a;
+    int64_t ae = sb_heap_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
+    int64_t af = sb_heap_top_key(&q->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
+    if (ae != af) return ae < af;
+    return (e->c >> 8) < (f->c >> 8);
+}
+
 /* The top of waiting[s][ch] changed: redo the summary of channel ch
- * (best top from each step on) for steps s down to 0. */
+ * (best top from each step on) for steps s down to 0, and the entry over
+ * all channels of those steps.  A step whose entry comes out unchanged
+ * leaves the steps below unchanged too. */
 static void summarize(sb_queue *q, int s, int ch) {
     for (; s >= 0; s--) {
         const sb_heap *h = &q->waiting[s][ch];
         uint64_t bit = 1ull << (s * SB_CH_COUNT + ch);
         bool above = s + 1 < SB_MAX_STEPS && (q->reach & (bit << SB_CH_COUNT));
+        bool had = q->reach & bit;
+        sb_qbest old = q->best[s][ch], *e = &q->best[s][ch];
         /* Compared by whole keys, read from the heaps the entries name. */
-        const sb_hkey *up = above ? sb_heap_top_key(&q->waiting[(uint8_t)q->best[s + 1][ch].c][ch]) : NULL;
+        const sb_hkey *up =
+            above ? sb_heap_top_key(&q->waiting[sb_qbest_step(&q->best[s + 1][ch])][ch]) : NULL;
         if (sb_heap_len(h) && (!above || sb_hkey_less(sb_heap_top_key(h), up))) {
             const sb_hkey *top = sb_heap_top_key(h);
-            q->best[s][ch] = (sb_qbest){top->a, top->c << 8 | (uint64_t)s};
+            *e = (sb_qbest){top->a, top->c << 8 | (uint64_t)ch << 4 | (uint64_t)s};
+            q->reach |= bit;
         } else if (above) {
-            q->best[s][ch] = q->best[s + 1][ch];
+            *e = q->best[s + 1][ch];
+            q->reach |= bit;
         } else {
             q->reach &= ~bit;
+        }
+        bool has = q->reach & bit;
+        if (has == had && (!has || (e->a == old.a && e->c == old.c))) break;
+        /* ball[s]: the new entry if it beats it, else a new search when
+         * it came from this channel (which got worse or went). */
+        uint32_t row = (uint32_t)(q->reach >> (s * SB_CH_COUNT)) & 0x3f;
+        uint32_t was = row ^ (had != has ? (uint32_t)1 << ch : 0);
+        if (row == 0) continue;
+        sb_qbest *b = &q->ball[s];
+        if (was != 0 && sb_qbest_ch(b) != ch) {
+            if (has && qbest_less(q, e, b)) *b = *e;
             continue;
         }
-        q->reach |= bit;
+        if (was != 0 && has && e->a < b->a) { /* (a tie would read b's gone top) */
+            *b = *e;
+            continue;
+        }
+        const sb_qbest *w = &q->best[s][__builtin_ctz(row)];
+        for (row &= row - 1; row; row &= row - 1) {
+            const sb_qbest *f = &q->best[s][__builtin_ctz(row)];
+            if (qbest_less(q, f, w)) w = f;
+        }
+        *b = *w;
     }
 }
 
