@@ -29,6 +29,7 @@
 #include "base/map.h"
 #include "base/rand.h"
 #include "base/ttree.h"
+#include "base/wq.h"
 #include "core/core.h"
 
 typedef struct sb_agent sb_agent;
@@ -136,7 +137,7 @@ struct sb_queue {
     sb_queue_def def;  /* steps/order_by pointers not kept: see below */
     sb_step steps[SB_MAX_STEPS];
     sb_expr *order_by;
-    sb_heap waiting[SB_MAX_STEPS][SB_CH_COUNT];
+    sb_wq waiting[SB_MAX_STEPS][SB_CH_COUNT];
     sb_ttree ready[SB_MAX_STEPS]; /* other selections than the rings' */
     sb_member **members;
     uint32_t nmembers, cap_members;
@@ -221,7 +222,7 @@ struct sb_interaction {
     int64_t arrived_at, queued_at, wrap_deadline;
     int64_t key;      /* priority*1e6 - aging_milli*arrived_at: greater is better */
     uint64_t order;   /* enqueue order, the last tie-break; kept on requeue */
-    sb_heap_node qnode;
+    sb_wq_node qnode;  /* in queue->waiting[hstep][channel] */
     sb_timer timer;
     sb_agent *agent;  /* connected or wrap-up */
     sb_agent *preferred;

@@ -48,7 +48,7 @@ void sb__ix_free(sb_interaction *ix) {
 /* A terminal interaction leaves the core: its events are its record.
  * Its memory goes to the core's pool, arrays kept for the next one. */
 static void destroy(sb_core *c, sb_interaction *ix) {
-    SB_ASSERT(ix->noffers == 0 && !ix->parked && !sb_heap_node_linked(&ix->qnode));
+    SB_ASSERT(ix->noffers == 0 && !ix->parked && !sb_wq_node_linked(&ix->qnode));
     sb__timer_disarm(c, &ix->timer);
     sb_map_del(&c->interactions, ix->id);
     ix->queue->nlive--;
@@ -142,7 +142,7 @@ void sb__ix_wait(sb_core *c, sb_interaction *ix) {
 void sb__ix_unwait(sb_core *c, sb_interaction *ix) {
     if (ix->parked)
         sb__agent_unpark(ix->preferred, ix);
-    else if (sb_heap_node_linked(&ix->qnode)) /* not placed: see sb__ix_enqueue */
+    else if (sb_wq_node_linked(&ix->qnode)) /* not placed: see sb__ix_enqueue */
         sb__queue_erase(ix->queue, ix);
     ix->queue->nwaiting--;
     c->nwaiting--;
@@ -242,7 +242,7 @@ sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
     ix->arrived_at = d->arrived_at ? d->arrived_at : c->now;
     ix->queued_at = c->now;
     ix->order = ++c->order_seq;
-    sb_heap_node_init(&ix->qnode);
+    sb_wq_node_init(&ix->qnode);
     sb_heap_node_init(&ix->timer.node);
     ix->timer.kind = SB_TIMER_IX;
     sb_map_put(&c->interactions, ix->id, ix);

@@ -122,7 +122,7 @@ typedef struct ix_ctx {
     uint8_t step;
 } ix_ctx;
 
-static bool ix_may_go(const sb_heap_node *n, void *arg) {
+static bool ix_may_go(const sb_wq_node *n, void *arg) {
     const ix_ctx *x = arg;
     const sb_interaction *ix = sb_container_of(n, sb_interaction, qnode);
     return !sb__ix_excludes(ix, x->m->agent) && sb__member_eligible(x->m, ix, x->step);
@@ -142,7 +142,7 @@ static bool better(const sb_interaction *x, const sb_interaction *y, int64_t now
 typedef struct sb_cand {
     int64_t score, arrived;
     uint64_t order;
-    const sb_heap *heap;
+    const sb_wq *heap;
     const sb_member *m;
     sb_interaction *ix; /* checked against the agent (NULL: not yet) */
     uint8_t step;
@@ -188,9 +188,9 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
         if (m->maybe_mask == 0 || q->reach == 0) continue;
         for (uint8_t s = (uint8_t)__builtin_ctz(m->maybe_mask); s < q->nsteps; s++) {
             for (uint32_t chans = a->avail_mask; chans; chans &= chans - 1) {
-                const sb_heap *h = &q->waiting[s][__builtin_ctz(chans)];
-                if (sb_heap_len(h) == 0) continue;
-                const sb_hkey *key = sb_heap_top_key(h);
+                const sb_wq *h = &q->waiting[s][__builtin_ctz(chans)];
+                if (sb_wq_len(h) == 0) continue;
+                const sb_hkey *key = sb_wq_top_key(h);
                 sb_cand *k = cand_slot(c, n++);
                 k->score = -key->a + q->aging_milli * c->now;
                 k->arrived = key->b;
@@ -211,8 +211,8 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
         sb_cand *k = &c->cands[b];
         if (k->ix) return k->ix;
         ix_ctx x = {k->m, k->step};
-        sb_heap_node *top = sb_heap_top(k->heap);
-        sb_heap_node *node = ix_may_go(top, &x) ? top : sb_heap_find(k->heap, ix_may_go, &x, &c->scratch);
+        sb_wq_node *top = sb_wq_top(k->heap);
+        sb_wq_node *node = ix_may_go(top, &x) ? top : sb_wq_find(k->heap, ix_may_go, &x, &c->scratch);
         if (node == top) return sb_container_of(node, sb_interaction, qnode);
         if (node == NULL) {
             c->cands[b] = c->cands[--n];
@@ -231,7 +231,7 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
  * may take does the full search run. */
 /* A summary candidate's arrival is read from its heap only for a tie. */
 static void cand_arrival(sb_cand *k) {
-    if (k->lazy) k->arrived = sb_heap_top_key(k->heap)->b;
+    if (k->lazy) k->arrived = sb_wq_top_key(k->heap)->b;
     k->lazy = false;
 }
 
@@ -240,8 +240,8 @@ static void cand_arrival(sb_cand *k) {
  * enqueue order. */
 static bool entry_tie_better(const sb_queue *q, const sb_qbest *e, const sb_queue *fq,
                              const sb_qbest *f) {
-    int64_t ae = sb_heap_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
-    int64_t af = sb_heap_top_key(&fq->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
+    int64_t ae = sb_wq_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
+    int64_t af = sb_wq_top_key(&fq->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
     if (ae != af) return ae < af;
     return (e->c >> 8) < (f->c >> 8);
 }
@@ -288,7 +288,7 @@ static sb_interaction *best_ix_parked(sb_core *c, const sb_agent *a) {
     }
     if (!have) return NULL;
     if (best.ix) return best.ix;
-    sb_interaction *ix = sb_container_of(sb_heap_top(best.heap), sb_interaction, qnode);
+    sb_interaction *ix = sb_container_of(sb_wq_top(best.heap), sb_interaction, qnode);
     SB_ASSERT_HOT(ix->order == best.order);
     uint8_t upto = (uint8_t)((2u << best.step) - 1);
     if ((a->mrefs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;
@@ -333,7 +333,7 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     if (be == NULL) return NULL;
     uint8_t step = sb_qbest_step(be);
     sb_interaction *ix =
-        sb_container_of(sb_heap_top(&bq->waiting[step][sb_qbest_ch(be)]), sb_interaction, qnode);
+        sb_container_of(sb_wq_top(&bq->waiting[step][sb_qbest_ch(be)]), sb_interaction, qnode);
     SB_ASSERT_HOT(ix->order == be->c >> 8);
     uint8_t upto = (uint8_t)((2u << step) - 1);
     if ((refs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;

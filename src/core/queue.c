@@ -36,8 +36,8 @@ int64_t sb__ix_key(const sb_interaction *ix) {
  * (read from the heaps' tops), then enqueue order. */
 static bool qbest_less(const sb_queue *q, const sb_qbest *e, const sb_qbest *f) {
     if (e->a != f->a) return e->a < f->a;
-    int64_t ae = sb_heap_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
-    int64_t af = sb_heap_top_key(&q->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
+    int64_t ae = sb_wq_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
+    int64_t af = sb_wq_top_key(&q->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
     if (ae != af) return ae < af;
     return (e->c >> 8) < (f->c >> 8);
 }
@@ -48,16 +48,16 @@ static bool qbest_less(const sb_queue *q, const sb_qbest *e, const sb_qbest *f) 
  * leaves the steps below unchanged too. */
 static void summarize(sb_queue *q, int s, int ch) {
     for (; s >= 0; s--) {
-        const sb_heap *h = &q->waiting[s][ch];
+        const sb_wq *h = &q->waiting[s][ch];
         uint64_t bit = 1ull << (s * SB_CH_COUNT + ch);
         bool above = s + 1 < SB_MAX_STEPS && (q->reach & (bit << SB_CH_COUNT));
         bool had = q->reach & bit;
         sb_qbest old = q->best[s][ch], *e = &q->best[s][ch];
         /* Compared by whole keys, read from the heaps the entries name. */
         const sb_hkey *up =
-            above ? sb_heap_top_key(&q->waiting[sb_qbest_step(&q->best[s + 1][ch])][ch]) : NULL;
-        if (sb_heap_len(h) && (!above || sb_hkey_less(sb_heap_top_key(h), up))) {
-            const sb_hkey *top = sb_heap_top_key(h);
+            above ? sb_wq_top_key(&q->waiting[sb_qbest_step(&q->best[s + 1][ch])][ch]) : NULL;
+        if (sb_wq_len(h) && (!above || sb_hkey_less(sb_wq_top_key(h), up))) {
+            const sb_hkey *top = sb_wq_top_key(h);
             *e = (sb_qbest){top->a, top->c << 8 | (uint64_t)ch << 4 | (uint64_t)s};
             q->reach |= bit;
         } else if (above) {
@@ -94,15 +94,13 @@ static void summarize(sb_queue *q, int s, int ch) {
 void sb__queue_insert(sb_queue *q, sb_interaction *ix) {
     ix->key = sb__ix_key(ix);
     ix->hstep = ix->step;
-    sb_heap_push(&q->waiting[ix->step][ix->channel], &ix->qnode, ix_hkey(ix));
-    if (ix->qnode.index == 0) summarize(q, ix->step, ix->channel);
+    if (sb_wq_push(&q->waiting[ix->step][ix->channel], &ix->qnode, ix_hkey(ix)))
+        summarize(q, ix->step, ix->channel);
 }
 
 void sb__queue_erase(sb_queue *q, sb_interaction *ix) {
-    sb_heap *h = &q->waiting[ix->hstep][ix->channel];
-    bool top = ix->qnode.index == 0;
-    sb_heap_remove(h, &ix->qnode);
-    if (top) summarize(q, ix->hstep, ix->channel);
+    if (sb_wq_remove(&q->waiting[ix->hstep][ix->channel], &ix->qnode))
+        summarize(q, ix->hstep, ix->channel);
 }
 
 bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t step) {
@@ -305,7 +303,7 @@ void sb__queue_destroy(sb_queue *q) {
     while (q->nmembers) sb__member_del(q->members[0]);
     free_steps(q);
     for (int s = 0; s < SB_MAX_STEPS; s++) {
-        for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_free(&q->waiting[s][ch]);
+        for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_wq_free(&q->waiting[s][ch]);
         sb_ttree_free(&q->ready[s]);
         ring_free(&q->rings[s][0]);
         ring_free(&q->rings[s][1]);
@@ -373,7 +371,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         q->id = id;
         q->open = true;
         for (int s = 0; s < SB_MAX_STEPS; s++) {
-            for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_init(&q->waiting[s][ch]);
+            for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_wq_init(&q->waiting[s][ch]);
             sb_ttree_init(&q->ready[s]);
         }
         sb_map_put(&c->queues, id, q);
@@ -382,8 +380,8 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         moved = sb_malloc((q->nwaiting + 1) * sizeof(*moved));
         for (int s = 0; s < SB_MAX_STEPS; s++)
             for (int ch = 0; ch < SB_CH_COUNT; ch++)
-                while (sb_heap_len(&q->waiting[s][ch])) {
-                    sb_interaction *ix = sb_container_of(sb_heap_top(&q->waiting[s][ch]),
+                while (sb_wq_len(&q->waiting[s][ch])) {
+                    sb_interaction *ix = sb_container_of(sb_wq_top(&q->waiting[s][ch]),
                                                          sb_interaction, qnode);
                     sb__ix_unwait(c, ix);
                     moved[nmoved++] = ix;
