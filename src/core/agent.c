@@ -44,6 +44,7 @@ int sb_profile_set(sb_core *c, int64_t now, sb_id id, const sb_profile_def *def)
         sb_map_put(&c->profiles, id, p);
     }
     p->def = *def;
+    p->idle_avail = sb__profile_idle_avail(def);
     sb__batch_begin(c);
     agents_resync_profile(c, p);
     sb__batch_end(c);
@@ -74,8 +75,26 @@ bool sb__agent_can_take(const sb_agent *a, int ch) {
 /* Units in use and the channels the agent could take now.  Without
  * interruptible channels in play (the usual case) one pass decides every
  * channel; otherwise each channel is checked on its own. */
+uint8_t sb__profile_idle_avail(const sb_profile_def *p) {
+    uint8_t m = 0;
+    for (int ch = 0; ch < SB_CH_COUNT; ch++)
+        if (p->max[ch] > 0 && p->cost[ch] <= p->units) m |= (uint8_t)SB_CH_BIT(ch);
+    return m;
+}
+
 static void recount(sb_core *c, sb_agent *a) {
     const sb_profile_def *p = &a->profile->def;
+    uint64_t lo;
+    uint32_t hi;
+    _Static_assert(sizeof(a->count) == 12, "count layout");
+    memcpy(&lo, a->count, 8);
+    memcpy(&hi, (const char *)a->count + 8, 4);
+    if ((lo | hi) == 0) { /* no work at all: the profile knows */
+        a->units = 0;
+        a->avail_mask = a->profile->idle_avail;
+        c->aslots[a->slot].avail = a->avail_mask;
+        return;
+    }
     uint32_t units = 0;
     uint8_t blocked = 0, interrupt = 0;
     for (int w = 0; w < SB_CH_COUNT; w++) {

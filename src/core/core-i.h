@@ -13,6 +13,8 @@ void sb__timer_disarm(sb_core *c, sb_timer *t);
 void sb__enter(sb_core *c, int64_t now);
 
 /* agent.c */
+/* The channels an agent of this profile may take while it has no work. */
+uint8_t sb__profile_idle_avail(const sb_profile_def *p);
 bool sb__agent_can_take(const sb_agent *a, int ch);
 /* Reserve or release capacity for one interaction on ch. */
 void sb__agent_take(sb_core *c, sb_agent *a, int ch);

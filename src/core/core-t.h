@@ -52,7 +52,8 @@ typedef struct sb_timer {
 typedef struct sb_profile {
     sb_id id;
     sb_profile_def def;
-    uint32_t refs; /* agents using it */
+    uint32_t refs;      /* agents using it */
+    uint8_t idle_avail; /* the channels an agent with no work may take */
 } sb_profile;
 
 typedef struct sb_step {

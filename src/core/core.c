@@ -16,6 +16,7 @@ sb_core *sb_core_new(uint64_t seed) {
     sb_map_init(&c->interactions);
     sb_map_init(&c->last_agent);
     sb_profile_default(&c->default_profile.def);
+    c->default_profile.idle_avail = sb__profile_idle_avail(&c->default_profile.def);
     sb_heap_init(&c->timers);
     sb_rand_seed(&c->rng, seed);
     c->next_seq = 1;
