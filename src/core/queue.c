@@ -53,11 +53,14 @@ static void summarize(sb_queue *q, int s, int ch) {
         bool above = s + 1 < SB_MAX_STEPS && (q->reach & (bit << SB_CH_COUNT));
         bool had = q->reach & bit;
         sb_qbest old = q->best[s][ch], *e = &q->best[s][ch];
-        /* Compared by whole keys, read from the heaps the entries name. */
-        const sb_hkey *up =
-            above ? sb_wq_top_key(&q->waiting[sb_qbest_step(&q->best[s + 1][ch])][ch]) : NULL;
-        if (sb_wq_len(h) && (!above || sb_hkey_less(sb_wq_top_key(h), up))) {
-            const sb_hkey *top = sb_wq_top_key(h);
+        /* Compared by whole keys; the entry above has the first part, the
+         * rest is read from the heap it names only on a tie. */
+        const sb_qbest *up = above ? &q->best[s + 1][ch] : NULL;
+        const sb_hkey *top = sb_wq_top_key(h);
+        if (sb_wq_len(h) &&
+            (!above || top->a < up->a ||
+             (top->a == up->a &&
+              sb_hkey_less(top, sb_wq_top_key(&q->waiting[sb_qbest_step(up)][ch]))))) {
             *e = (sb_qbest){top->a, top->c << 8 | (uint64_t)ch << 4 | (uint64_t)s};
             q->reach |= bit;
         } else if (above) {
