@@ -3,13 +3,14 @@
  * Shared by the files of src/core; nothing outside src/core includes it.
  * How the structures index each other (see docs/architecture.md):
  *
- *  - queue->waiting[step][channel]: heaps of the interactions waiting in
- *    the queue whose current step is `step`, best first (priority with
- *    aging, then arrival, then enqueue order).  The order inside a queue
- *    never changes with time, so the heaps need no re-keying.
- *    queue->best[step][channel] summarizes them: the best top among
- *    waiting[step..][channel], what an agent eligible from `step` may
- *    take (agent->mrefs packs what it needs of each member to read it).
+ *  - queue->waiting[step][channel]: waiting queues (base/wq: a sorted
+ *    ring and a side heap) of the interactions waiting in the queue whose
+ *    current step is `step`, best first (priority with aging, then
+ *    arrival, then enqueue order).  The order inside a queue never changes
+ *    with time, so they need no re-keying.  queue->best[step][channel]
+ *    summarizes them: the best among waiting[step..][channel], what an
+ *    agent eligible from `step` may take (agent->mrefs packs what it needs
+ *    of each member to read it); queue->ball[step] the best over channels.
  *  - queue->ready[step]: tournament trees of the members (agent x queue)
  *    whose lowest possibly-eligible step is `step`; a member is in
  *    contention while its agent is routable, keyed by the queue's
@@ -18,8 +19,9 @@
  *    dense slot and go stale together when their agent's epoch moves.
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
- *  - one timer heap holds offer leases and each interaction's next
- *    deadline (step expansion, max wait, preferred wait, wrap-up).
+ *  - timer lanes (core->lanes, one sb_wq per nominal delay, and a heap of
+ *    the lanes) hold offer leases and each interaction's next deadline
+ *    (step expansion, max wait, preferred wait, wrap-up).
  */
 #ifndef SB_CORE_CORE_T_H
 #define SB_CORE_CORE_T_H
