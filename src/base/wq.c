@@ -25,7 +25,8 @@ static inline bool key_eq(const sb_hkey *x, const sb_hkey *y) {
 
 /* Is the ring's first the least member? */
 static inline bool ring_first(const sb_wq *w) {
-    return w->nring && (sb_heap_len(&w->side) == 0 ||
+    /* (len == nring: nothing in the side heap, whose header is not read) */
+    return w->nring && (w->len == w->nring ||
                         sb_hkey_less(&slot(w, w->head)->key, sb_heap_top_key(&w->side)));
 }
 

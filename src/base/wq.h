@@ -37,13 +37,15 @@ typedef struct sb_wq_slot {
 } sb_wq_slot;
 
 typedef struct sb_wq {
-    sb_wq_slot *v;
+    /* The first line holds what finding, taking and appending read (the
+     * last key's first parts too); the side heap, rarely used, follows. */
+    _Alignas(64) sb_wq_slot *v;
     uint32_t cap;        /* a power of two, or 0 */
     uint32_t head, tail; /* the ring is [head, tail) mod 2^32; v[head] is live unless empty */
     uint32_t nring;      /* live slots in the ring */
     uint32_t len;        /* members: ring and side heap */
-    sb_hkey last;        /* >= every key in the ring (the last appended) */
     sb_hkey top;         /* the least key, while len > 0 */
+    sb_hkey last;        /* >= every key in the ring (the last appended) */
     sb_heap side;
 } sb_wq;
 

@@ -17,7 +17,7 @@ sb_core *sb_core_new(uint64_t seed) {
     sb_map_init(&c->last_agent);
     sb_profile_default(&c->default_profile.def);
     c->default_profile.idle_avail = sb__profile_idle_avail(&c->default_profile.def);
-    c->lanes = sb_calloc(SB_MAX_LANES, sizeof(*c->lanes));
+    c->lanes = sb_calloc_aligned(64, SB_MAX_LANES * sizeof(*c->lanes)); /* sb_wq is line-aligned */
     c->nlanes = 1; /* lane 0: any delay */
     sb_wq_init(&c->lanes[0].q);
     sb_heap_node_init(&c->lanes[0].hn);
