@@ -7,15 +7,7 @@
 
 /* core.c: outbox and timers */
 sb_event *sb__emit(sb_core *c, int type);
-/* Arm (or re-arm) at deadline, in the lane of the nominal delay it was
- * armed with (sb__lane_for: deadline - the time it counts from). */
-void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline, uint16_t lane);
-/* The lane for timers armed with a delay (0: any other). */
-uint16_t sb__lane_for(sb_core *c, int64_t delay);
-static inline void sb__timer_init(sb_timer *t, uint8_t kind) {
-    sb_wq_node_init(&t->node);
-    t->kind = kind;
-}
+void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline);
 void sb__timer_disarm(sb_core *c, sb_timer *t);
 /* Fire due timers and move the clock; every public mutator starts here. */
 void sb__enter(sb_core *c, int64_t now);

@@ -19,9 +19,8 @@
  *    dense slot and go stale together when their agent's epoch moves.
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
- *  - timer lanes (core->lanes, one sb_wq per nominal delay, and a heap of
- *    the lanes) hold offer leases and each interaction's next deadline
- *    (step expansion, max wait, preferred wait, wrap-up).
+ *  - one timer heap holds offer leases and each interaction's next
+ *    deadline (step expansion, max wait, preferred wait, wrap-up).
  */
 #ifndef SB_CORE_CORE_T_H
 #define SB_CORE_CORE_T_H
@@ -45,26 +44,11 @@ typedef struct sb_offer sb_offer;
 enum sb_timer_kind { SB_TIMER_IX = 1, SB_TIMER_OFFER };
 
 typedef struct sb_timer {
-    sb_wq_node node;  /* in core->lanes[lane].q while armed */
+    sb_heap_node node;
     uint8_t kind;
-    uint16_t lane;
     int64_t deadline;
     uint64_t seq; /* equal deadlines fire in arming order */
 } sb_timer;
-
-/* Timers are kept in lanes, one per nominal delay (a step's after_ms, an
- * offer lease, a maximum wait...), lane 0 for the others.  Deadlines
- * armed with one delay mostly come in order, so a lane is an sb_wq whose
- * ring takes nearly all of them in O(1); a heap of the lanes by their
- * least key gives the next timer.  The order is that of one heap by
- * (deadline, arming sequence). */
-typedef struct sb_lane {
-    int64_t delay;
-    sb_wq q;
-    sb_heap_node hn; /* in core->lane_heap while q is not empty */
-} sb_lane;
-
-#define SB_MAX_LANES 64 /* distinct delays beyond this share lane 0 */
 
 typedef struct sb_profile {
     sb_id id;
@@ -143,10 +127,8 @@ struct sb_queue {
     bool fifo;           /* ready members in rings (below), not trees */
     bool open;
     bool any_mixed;
-    uint16_t lane_offer, lane_max_wait, lane_wrapup; /* timer lanes of its delays */
     /* When each step applies (steps[s].after_ms). */
     _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
-    uint16_t lane_step[SB_MAX_STEPS]; /* timer lane of after_ms[s] */
     /* Longest idle (and broadcast) keep ready members in two rings per
      * step instead of a tree: band 0 idle, band 1 with work in progress,
      * each by idle time.  A member becoming ready is nearly always the
@@ -265,10 +247,7 @@ struct sb_core {
     sb_map agents, queues, profiles, interactions;
     sb_map last_agent; /* customer symbol -> agent id */
     sb_profile default_profile;
-    sb_lane *lanes;     /* fixed array of SB_MAX_LANES; nlanes in use */
-    uint32_t nlanes;
-    sb_map lane_of;     /* delay -> lane index + 1 */
-    sb_heap lane_heap;  /* non-empty lanes by their least key */
+    sb_heap timers;
     uint64_t timer_seq, order_seq, next_seq;
     int64_t now;
     sb_event *events;

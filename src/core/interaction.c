@@ -104,23 +104,13 @@ void sb__pools_free(sb_core *c) {
 static void arm(sb_core *c, sb_interaction *ix) {
     const sb_queue *q = ix->queue;
     int64_t d = INT64_MAX;
-    uint16_t lane = 0; /* that of the delay since queued_at */
-    if (!ix->parked && ix->step + 1u < q->nsteps) {
-        d = ix->queued_at + q->after_ms[ix->step + 1];
-        lane = q->lane_step[ix->step + 1];
-    }
-    if (q->max_wait_ms && ix->queued_at + q->max_wait_ms < d) {
-        d = ix->queued_at + q->max_wait_ms;
-        lane = q->lane_max_wait;
-    }
-    if (ix->parked && ix->preferred_until && ix->preferred_until < d) {
-        d = ix->preferred_until;
-        lane = 0;
-    }
+    if (!ix->parked && ix->step + 1u < q->nsteps) d = ix->queued_at + q->after_ms[ix->step + 1];
+    if (q->max_wait_ms && ix->queued_at + q->max_wait_ms < d) d = ix->queued_at + q->max_wait_ms;
+    if (ix->parked && ix->preferred_until && ix->preferred_until < d) d = ix->preferred_until;
     if (d == INT64_MAX)
         sb__timer_disarm(c, &ix->timer);
     else
-        sb__timer_arm(c, &ix->timer, d, lane);
+        sb__timer_arm(c, &ix->timer, d);
 }
 
 /* The interaction is queued: step, order key, parked for its preferred
@@ -253,7 +243,8 @@ sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
     ix->queued_at = c->now;
     ix->order = ++c->order_seq;
     sb_wq_node_init(&ix->qnode);
-    sb__timer_init(&ix->timer, SB_TIMER_IX);
+    sb_heap_node_init(&ix->timer.node);
+    ix->timer.kind = SB_TIMER_IX;
     sb_map_put(&c->interactions, ix->id, ix);
 
     sb_event *e = sb__emit(c, SB_EV_IX_CREATED);
@@ -324,8 +315,9 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     sb_offer *o = offer_new(c);
     o->ix = ix;
     o->agent = a;
-    sb__timer_init(&o->timer, SB_TIMER_OFFER);
-    sb__timer_arm(c, &o->timer, c->now + ix->queue->offer_timeout_ms, ix->queue->lane_offer);
+    sb_heap_node_init(&o->timer.node);
+    o->timer.kind = SB_TIMER_OFFER;
+    sb__timer_arm(c, &o->timer, c->now + ix->queue->offer_timeout_ms);
     if (ix->noffers == ix->cap_offers) {
         if (ix->cap_offers == 0) { /* two inline; a broadcast may need more */
             ix->offers = ix->offer_buf;
@@ -524,7 +516,7 @@ void sb__ix_wrap_up(sb_core *c, sb_interaction *ix, int64_t deadline) {
     ix->wrap_deadline = 0;
     if (qd->wrapup == SB_WRAPUP_MANDATORY_TIMEOUT) {
         ix->wrap_deadline = deadline ? deadline : c->now + qd->wrapup_timeout_ms;
-        sb__timer_arm(c, &ix->timer, ix->wrap_deadline, ix->queue->lane_wrapup);
+        sb__timer_arm(c, &ix->timer, ix->wrap_deadline);
     }
     sb_event *e = sb__emit(c, SB_EV_IX_WRAP_UP);
     e->ix = ix->id;

@@ -404,18 +404,12 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     q->max_length = def->max_length;
     q->max_wait_ms = def->max_wait_ms;
     q->offer_timeout_ms = def->offer_timeout_ms;
-    q->lane_offer = sb__lane_for(c, def->offer_timeout_ms);
-    q->lane_max_wait = sb__lane_for(c, def->max_wait_ms);
-    q->lane_wrapup = sb__lane_for(c, def->wrapup == SB_WRAPUP_MANDATORY_TIMEOUT ? def->wrapup_timeout_ms : 0);
     q->fifo = def->selection == SB_SEL_LONGEST_IDLE || def->selection == SB_SEL_BROADCAST;
     q->def.steps = NULL;
     q->def.order_by = NULL;
     memcpy(q->steps, steps, sizeof(steps));
     q->nsteps = (uint8_t)def->nsteps;
-    for (uint32_t s = 0; s < q->nsteps; s++) {
-        q->after_ms[s] = q->steps[s].after_ms;
-        q->lane_step[s] = sb__lane_for(c, q->after_ms[s]);
-    }
+    for (uint32_t s = 0; s < q->nsteps; s++) q->after_ms[s] = q->steps[s].after_ms;
     q->order_by = order_by;
     q->aging_milli = q->aging = (int64_t)(def->aging_per_s * 1000 + 0.5);
     q->any_mixed = false;
