@@ -55,7 +55,8 @@ static void make_room(sb_wq *w) {
         return;
     }
     uint32_t ncap = w->cap ? w->cap * 2 : 8;
-    sb_wq_slot *nv = sb_malloc(ncap * sizeof(*nv));
+    /* On a cache line: no slot straddles two. */
+    sb_wq_slot *nv = sb_calloc_aligned(64, ncap * sizeof(*nv));
     for (uint32_t p = w->head; p != w->tail; p++) nv[p & (ncap - 1)] = *slot(w, p);
     sb_free(w->v);
     w->v = nv;
@@ -65,7 +66,7 @@ static void make_room(sb_wq *w) {
 bool sb_wq_push(sb_wq *w, sb_wq_node *n, sb_hkey key) {
     SB_ASSERT_HOT(n->where == SB_WQ_NONE);
     if (w->nring == 0 || !sb_hkey_less(&key, &w->last)) {
-        if (w->nring == 0) w->head = w->tail; /* drop the holes */
+        if (w->nring == 0) w->head = w->tail = 0; /* drop the holes; reuse the first line */
         if (w->tail - w->head == w->cap) make_room(w);
         uint32_t p = w->tail++;
         *slot(w, p) = (sb_wq_slot){key, n};
@@ -92,7 +93,7 @@ bool sb_wq_remove(sb_wq *w, sb_wq_node *n) {
         s->node = NULL;
         w->nring--;
         if (w->nring == 0)
-            w->head = w->tail;
+            w->head = w->tail = 0;
         else
             while (slot(w, w->head)->node == NULL) w->head++;
     } else {

@@ -82,7 +82,9 @@ uint8_t sb__profile_idle_avail(const sb_profile_def *p) {
     return m;
 }
 
-static void recount(sb_core *c, sb_agent *a) {
+/* (The slot array's copy of avail_mask is kept while the agent is
+ * linked, the only time a ring reader looks at it: see sb__agent_sync.) */
+static void recount(sb_agent *a) {
     const sb_profile_def *p = &a->profile->def;
     uint64_t lo;
     uint32_t hi;
@@ -92,7 +94,6 @@ static void recount(sb_core *c, sb_agent *a) {
     if ((lo | hi) == 0) { /* no work at all: the profile knows */
         a->units = 0;
         a->avail_mask = a->profile->idle_avail;
-        c->aslots[a->slot].avail = a->avail_mask;
         return;
     }
     uint32_t units = 0;
@@ -112,7 +113,6 @@ static void recount(sb_core *c, sb_agent *a) {
                             units + p->cost[ch] <= p->units;
         if (ok) a->avail_mask |= (uint8_t)SB_CH_BIT(ch);
     }
-    c->aslots[a->slot].avail = a->avail_mask;
 }
 
 void sb__agent_take(sb_core *c, sb_agent *a, int ch) {
@@ -218,7 +218,7 @@ static void unlink_all(sb_core *c, sb_agent *a) {
  * them).  So linking waits for sb__settle, which runs before anything
  * reads them: an agent that is busy again by then never touches them. */
 void sb__agent_sync(sb_core *c, sb_agent *a) {
-    recount(c, a);
+    recount(a);
     a->routable = a->state == SB_AGENT_READY && a->avail_mask != 0;
     if (!a->routable) {
         if (a->linked) unlink_all(c, a);
@@ -229,10 +229,13 @@ void sb__agent_sync(sb_core *c, sb_agent *a) {
                 c->cap_tolink = c->cap_tolink ? c->cap_tolink * 2 : 16;
                 c->tolink = sb_realloc(c->tolink, c->cap_tolink * sizeof(*c->tolink));
             }
-            c->tolink[c->ntolink++] = a->slot;
+            c->tolink[c->ntolink++] = a;
         }
-    } else if (a->units != a->keyed_units || a->idle_since != a->keyed_idle ||
-               a->load_since != a->keyed_load) {
+    } else {
+        c->aslots[a->slot].avail = a->avail_mask; /* linked: ring readers look */
+        if (a->units == a->keyed_units && a->idle_since == a->keyed_idle &&
+            a->load_since == a->keyed_load)
+            return;
         /* Keys follow units and idle time (round robin and random are
          * re-keyed where they change, most skilled on configuration). */
         a->keyed_units = a->units;
@@ -257,11 +260,12 @@ void sb__agent_sync(sb_core *c, sb_agent *a) {
 
 void sb__settle(sb_core *c) {
     for (uint32_t i = 0; i < c->ntolink; i++) {
-        sb_agent *a = c->aptrs[c->tolink[i]];
-        if (a == NULL || !a->link_pending) continue;
+        sb_agent *a = c->tolink[i];
+        if (!a->link_pending) continue;
         a->link_pending = false;
         if (!a->routable || a->linked) continue;
         a->linked = true;
+        c->aslots[a->slot].avail = a->avail_mask;
         a->keyed_units = a->units;
         a->keyed_idle = a->idle_since;
         a->keyed_load = a->load_since;
@@ -348,6 +352,9 @@ static void slot_new(sb_core *c, sb_agent *a) {
 /* The slot's epoch moves on, so entries made for the agent stay stale
  * for the next one in it. */
 static void slot_free(sb_core *c, sb_agent *a) {
+    /* Out of the agents waiting for sb__settle, which hold pointers. */
+    for (uint32_t i = 0; i < c->ntolink; i++)
+        if (c->tolink[i] == a) c->tolink[i--] = c->tolink[--c->ntolink];
     c->aslots[a->slot].epoch++;
     c->aslots[a->slot].avail = 0;
     c->aptrs[a->slot] = NULL;

@@ -98,7 +98,7 @@ typedef struct sb_ring {
  * before it touches the agent. */
 typedef struct sb_aslot {
     uint32_t epoch;  /* entries with another epoch are stale */
-    uint8_t avail;   /* the agent's avail_mask */
+    uint8_t avail;   /* the agent's avail_mask, while it is linked */
 } sb_aslot;
 
 struct sb_queue {
@@ -259,7 +259,7 @@ struct sb_core {
     uint32_t batch;
     sb_interaction **pend_ix; /* pointers: see sb__batch_end */
     sb_id *pend_agents;
-    uint32_t *tolink; /* agent slots */
+    sb_agent **tolink; /* waiting for sb__settle (none removed: see slot_free) */
     uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents, ntolink, cap_tolink;
     sb_interaction *free_ix; /* recycled interactions and offers: the hot */
     sb_offer *free_offers;   /* path allocates nothing in steady state */
