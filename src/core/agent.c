@@ -197,7 +197,7 @@ static void link_fifo(sb_core *c, sb_agent *a) {
     for (uint32_t i = 0; i < n; i++) {
         const sb_mref *r = &refs[i];
         if (r->fifo && r->hstep != SB_NO_STEP)
-            sb__ring_push(c, &r->queue->rings[r->hstep][band], k2, slot, epoch);
+            sb__ring_push(c, r->queue, r->hstep, band, k2, slot, epoch);
     }
 }
 

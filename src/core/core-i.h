@@ -54,10 +54,14 @@ void sb__member_unlink(sb_member *m);
 /* A ring entry for the agent in `slot` (whose epoch is `epoch`) with key
  * k2, in key order. */
 void sb__ring_insert(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot);
-static inline void sb__ring_push(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot,
-                                 uint32_t epoch) {
-    /* The usual case: room at the end, and the greatest key. */
+static inline void sb__ring_push(sb_core *c, sb_queue *q, uint8_t step, uint8_t band, int64_t k2,
+                                 uint32_t slot, uint32_t epoch) {
+    sb_ring *r = &q->rings[step][band];
     uint32_t end = r->end;
+    /* An empty ring becomes non-empty: the queue's mask says so (read by
+     * a search before any ring header). */
+    if (end == r->head) q->ring_mask |= (uint16_t)(1u << (step * 2 + band));
+    /* The usual case: room at the end, and the greatest key. */
     if (end < r->cap && (end == r->head || r->last < k2)) {
         r->v[end] = (sb_rent){k2, slot, epoch};
         r->end = end + 1;

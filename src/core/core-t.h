@@ -127,6 +127,7 @@ struct sb_queue {
     bool fifo;           /* ready members in rings (below), not trees */
     bool open;
     bool any_mixed;
+    uint16_t ring_mask; /* bit s*2+band: rings[s][band] may be non-empty */
     /* When each step applies (steps[s].after_ms). */
     _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
     /* Longest idle (and broadcast) keep ready members in two rings per

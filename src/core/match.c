@@ -38,8 +38,9 @@ static bool agent_may_take(const void *v, void *arg) {
  * step the interaction has reached makes the member eligible).  The stale
  * entries passed on the way are dropped, so a later search does not pass
  * them again. */
-static sb_agent *ring_best(sb_core *c, sb_ring *r, uint8_t band, const sb_interaction *ix,
+static sb_agent *ring_best(sb_core *c, uint32_t step, uint8_t band, const sb_interaction *ix,
                            sb_hkey *key) {
+    sb_ring *r = &ix->queue->rings[step][band];
     uint32_t bit = SB_CH_BIT(ix->channel), i = r->head, stale = 0;
     uint8_t upto = (uint8_t)((2u << ix->step) - 1);
     const sb_queue *q = ix->queue;
@@ -71,7 +72,10 @@ static sb_agent *ring_best(sb_core *c, sb_ring *r, uint8_t band, const sb_intera
             if (c->aslots[r->v[j].slot].epoch == r->v[j].epoch) r->v[--w] = r->v[j];
         r->head = w;
     }
-    if (r->head == r->end) r->head = r->end = 0;
+    if (r->head == r->end) { /* empty: start over at the front, say so in the mask */
+        r->head = r->end = 0;
+        ix->queue->ring_mask &= (uint16_t)~(1u << (step * 2 + band));
+    }
     return found;
 }
 
@@ -84,10 +88,12 @@ static sb_agent *best_agent(sb_core *c, sb_interaction *ix) {
     for (uint32_t s = 0; s <= ix->step; s++) {
         sb_agent *a = NULL;
         if (q->fifo) {
-            /* Bands in order, each in key order: the first that may take it. */
-            sb_ring *r0 = &q->rings[s][0], *r1 = &q->rings[s][1];
-            if (r0->head != r0->end) a = ring_best(c, r0, 0, ix, &key);
-            if (a == NULL && r1->head != r1->end) a = ring_best(c, r1, 1, ix, &key);
+            /* Bands in order, each in key order: the first that may take
+             * it.  The mask (beside the fields read already) spares the
+             * empty rings' headers. */
+            uint32_t mask = q->ring_mask >> (s * 2);
+            if (mask & 1) a = ring_best(c, s, 0, ix, &key);
+            if (a == NULL && (mask & 2)) a = ring_best(c, s, 1, ix, &key);
         } else {
             sb_member *m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
             a = m ? m->agent : NULL;

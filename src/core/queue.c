@@ -175,8 +175,7 @@ static void ring_free(sb_ring *r) {
 /* Link a member of a fifo queue with its agent's ring key. */
 static void ring_link(sb_core *c, sb_member *m) {
     const sb_agent *a = m->agent;
-    sb__ring_push(c, &m->queue->rings[m->hstep][a->fband], a->fk2, a->slot,
-                  c->aslots[a->slot].epoch);
+    sb__ring_push(c, m->queue, m->hstep, a->fband, a->fk2, a->slot, c->aslots[a->slot].epoch);
 }
 
 void sb__member_setkey(sb_member *m, int64_t k1, int64_t k2) {
@@ -396,6 +395,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
             sb__ring_clear(&q->rings[s][0]);
             sb__ring_clear(&q->rings[s][1]);
         }
+        q->ring_mask = 0;
         free_steps(q);
     }
     q->def = *def;
