@@ -212,34 +212,44 @@ struct sb_offer {
 };
 
 struct sb_interaction {
-    sb_id id;
+    /* Allocated on a cache line, in the order the routing path reads it:
+     * line 0 what every operation reads (an end, an offer, an accept, the
+     * choice of a freed agent), line 1 what waiting reads (its place, its
+     * timer, its order key), then the rest. */
+    _Alignas(64) sb_id id;
     sb_queue *queue;
     uint8_t channel;
     uint8_t state;    /* sb_ix_state */
     uint8_t step;
-    uint8_t hstep;    /* heap it sits in, while in one */
+    uint8_t hstep;    /* waiting queue it sits in, while in one */
+    bool parked;
+    bool attr_sets;   /* some attribute is a set (an array to free) */
     int32_t priority;
-    sb_sym customer;
-    sb_attrs attrs;
-    sb_expr_ix view;
-    int64_t arrived_at, queued_at, wrap_deadline;
-    int64_t key;      /* priority*1e6 - aging_milli*arrived_at: greater is better */
-    uint64_t order;   /* enqueue order, the last tie-break; kept on requeue */
+    uint32_t noffers, nexcluded, cap_offers;
+    union {
+        sb_agent *agent;           /* connected or wrap-up */
+        sb_interaction *next_free; /* in the core's pool while recycled */
+    };
+    sb_offer **offers; /* offer_buf until more are needed */
+    int64_t queued_at;
+    /* Line 1. */
     sb_wq_node qnode;  /* in queue->waiting[hstep][channel] */
     sb_timer timer;
-    sb_agent *agent;  /* connected or wrap-up */
+    int64_t key;      /* priority*1e6 - aging_milli*arrived_at: greater is better */
+    int64_t arrived_at;
+    uint64_t order;   /* enqueue order, the last tie-break; kept on requeue */
+    /* Line 2 on. */
+    sb_offer *offer_buf[2];
+    sb_attrs attrs;
+    sb_sym customer;
+    uint32_t ppos;    /* index in preferred->parked while parked */
+    uint32_t cap_excluded;
+    uint32_t cap_attrs; /* room in attrs.items, kept while recycled */
     sb_agent *preferred;
     int64_t preferred_until; /* 0 = no limit */
-    uint32_t ppos;    /* index in preferred->parked while parked */
-    bool parked;
+    sb_expr_ix view;
     sb_id *excluded;
-    uint32_t nexcluded;
-    sb_offer **offers; /* offer_buf until more are needed */
-    uint32_t noffers, cap_offers, cap_excluded;
-    uint32_t cap_attrs; /* room in attrs.items, kept while recycled */
-    bool attr_sets;     /* some attribute is a set (an array to free) */
-    sb_offer *offer_buf[2];
-    sb_interaction *next_free; /* in the core's pool while recycled */
+    int64_t wrap_deadline;
 };
 
 struct sb_core {

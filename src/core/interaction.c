@@ -54,15 +54,14 @@ static void destroy(sb_core *c, sb_interaction *ix) {
     ix->queue->nlive--;
     /* The array stays for the next one; without sets in it, it need not
      * even be read (it is usually cold by now). */
-    if (ix->attr_sets) sb_attrs_clear(&ix->attrs);
-    ix->attrs.len = 0;
+    if (ix->attr_sets) sb_attrs_clear(&ix->attrs); /* (len is reset by ix_new) */
     ix->next_free = c->free_ix;
     c->free_ix = ix;
 }
 
 static sb_interaction *ix_new(sb_core *c) {
     sb_interaction *ix = c->free_ix;
-    if (ix == NULL) return sb_calloc(1, sizeof(*ix));
+    if (ix == NULL) return sb_calloc_aligned(64, sizeof(*ix));
     c->free_ix = ix->next_free;
     sb_offer **offers = ix->offers;
     sb_id *excluded = ix->excluded;
