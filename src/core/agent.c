@@ -44,6 +44,7 @@ int sb_profile_set(sb_core *c, int64_t now, sb_id id, const sb_profile_def *def)
         sb_map_put(&c->profiles, id, p);
     }
     p->def = *def;
+    p->idle_avail = sb__profile_idle_avail(def);
     sb__batch_begin(c);
     agents_resync_profile(c, p);
     sb__batch_end(c);
@@ -74,8 +75,27 @@ bool sb__agent_can_take(const sb_agent *a, int ch) {
 /* Units in use and the channels the agent could take now.  Without
  * interruptible channels in play (the usual case) one pass decides every
  * channel; otherwise each channel is checked on its own. */
+uint8_t sb__profile_idle_avail(const sb_profile_def *p) {
+    uint8_t m = 0;
+    for (int ch = 0; ch < SB_CH_COUNT; ch++)
+        if (p->max[ch] > 0 && p->cost[ch] <= p->units) m |= (uint8_t)SB_CH_BIT(ch);
+    return m;
+}
+
+/* (The slot array's copy of avail_mask is kept while the agent is
+ * linked, the only time a ring reader looks at it: see sb__agent_sync.) */
 static void recount(sb_agent *a) {
     const sb_profile_def *p = &a->profile->def;
+    uint64_t lo;
+    uint32_t hi;
+    _Static_assert(sizeof(a->count) == 12, "count layout");
+    memcpy(&lo, a->count, 8);
+    memcpy(&hi, (const char *)a->count + 8, 4);
+    if ((lo | hi) == 0) { /* no work at all: the profile knows */
+        a->units = 0;
+        a->avail_mask = a->profile->idle_avail;
+        return;
+    }
     uint32_t units = 0;
     uint8_t blocked = 0, interrupt = 0;
     for (int w = 0; w < SB_CH_COUNT; w++) {
@@ -156,18 +176,52 @@ void sb__member_rekey(sb_core *c, sb_member *m) {
     }
 }
 
-/* Linking an agent into the ready trees of every queue it serves is the
- * costly part of becoming routable, and an agent that frees up usually
- * takes new work at once (from best_ix, which does not need the trees).
- * So linking waits for sb__settle, which runs before anything reads the
- * trees: an agent that is busy again by then never touches them. */
+/* The key of an agent's entries in longest-idle rings: the band (an
+ * agent with work in progress is not idle: the idle ones come first, by
+ * idle time; then those with work, by how long their load has not
+ * changed) and k2.  Every fifo member of an agent has this key. */
+static void fifo_key(const sb_agent *a, uint8_t *band, int64_t *k2) {
+    *band = a->units != 0;
+    *k2 = a->units ? a->load_since : a->idle_since;
+}
+
+/* Put the agent's fifo members in their rings with its current key
+ * (its previous entries, if any, are stale already). */
+static void link_fifo(sb_core *c, sb_agent *a) {
+    fifo_key(a, &a->fband, &a->fk2);
+    /* Locals: the stores into the rings would otherwise reload them. */
+    const uint8_t band = a->fband;
+    const int64_t k2 = a->fk2;
+    const uint32_t slot = a->slot, epoch = c->aslots[slot].epoch, n = a->nmembers;
+    const sb_mref *refs = a->mrefs;
+    for (uint32_t i = 0; i < n; i++) {
+        const sb_mref *r = &refs[i];
+        if (r->fifo && r->hstep != SB_NO_STEP)
+            sb__ring_push(c, r->queue, r->hstep, band, k2, slot, epoch);
+    }
+}
+
+/* Out of contention everywhere: one epoch bump retires its ring entries
+ * in every fifo queue; tree members leave their trees one by one. */
+static void unlink_all(sb_core *c, sb_agent *a) {
+    c->aslots[a->slot].epoch++;
+    for (uint32_t i = 0; a->ntree && i < a->nmembers; i++) {
+        const sb_mref *r = &a->mrefs[i];
+        if (!r->fifo && r->hstep != SB_NO_STEP) sb__member_unlink(a->members[i]);
+    }
+    a->linked = false;
+}
+
+/* Linking an agent into the ready structures of every queue it serves is
+ * the costly part of becoming routable, and an agent that frees up
+ * usually takes new work at once (from best_ix, which does not need
+ * them).  So linking waits for sb__settle, which runs before anything
+ * reads them: an agent that is busy again by then never touches them. */
 void sb__agent_sync(sb_core *c, sb_agent *a) {
     recount(a);
     a->routable = a->state == SB_AGENT_READY && a->avail_mask != 0;
     if (!a->routable) {
-        if (a->linked)
-            for (uint32_t i = 0; i < a->nmembers; i++) sb__member_unlink(a->members[i]);
-        a->linked = false;
+        if (a->linked) unlink_all(c, a);
     } else if (!a->linked) {
         if (!a->link_pending) {
             a->link_pending = true;
@@ -175,35 +229,49 @@ void sb__agent_sync(sb_core *c, sb_agent *a) {
                 c->cap_tolink = c->cap_tolink ? c->cap_tolink * 2 : 16;
                 c->tolink = sb_realloc(c->tolink, c->cap_tolink * sizeof(*c->tolink));
             }
-            c->tolink[c->ntolink++] = a->id;
+            c->tolink[c->ntolink++] = a;
         }
-    } else if (a->units != a->keyed_units || a->idle_since != a->keyed_idle ||
-               a->load_since != a->keyed_load) {
+    } else {
+        c->aslots[a->slot].avail = a->avail_mask; /* linked: ring readers look */
+        if (a->units == a->keyed_units && a->idle_since == a->keyed_idle &&
+            a->load_since == a->keyed_load)
+            return;
         /* Keys follow units and idle time (round robin and random are
          * re-keyed where they change, most skilled on configuration). */
         a->keyed_units = a->units;
         a->keyed_idle = a->idle_since;
         a->keyed_load = a->load_since;
-        for (uint32_t i = 0; i < a->nmembers; i++) {
+        uint8_t band;
+        int64_t k2;
+        fifo_key(a, &band, &k2);
+        if (band != a->fband || k2 != a->fk2) {
+            c->aslots[a->slot].epoch++;
+            link_fifo(c, a);
+        }
+        for (uint32_t i = 0; a->ntree && i < a->nmembers; i++) {
+            if (a->mrefs[i].fifo || a->mrefs[i].hstep == SB_NO_STEP) continue;
             sb_member *m = a->members[i];
-            int64_t k1, k2;
+            int64_t k1;
             member_key(m, &k1, &k2);
-            if (m->hstep != SB_NO_STEP && (k1 != m->k1 || k2 != m->k2)) sb__member_setkey(m, k1, k2);
+            if (k1 != m->k1 || k2 != m->k2) sb__member_setkey(m, k1, k2);
         }
     }
 }
 
 void sb__settle(sb_core *c) {
     for (uint32_t i = 0; i < c->ntolink; i++) {
-        sb_agent *a = sb_map_get(&c->agents, c->tolink[i]);
-        if (a == NULL) continue;
+        sb_agent *a = c->tolink[i];
+        if (!a->link_pending) continue;
         a->link_pending = false;
         if (!a->routable || a->linked) continue;
         a->linked = true;
+        c->aslots[a->slot].avail = a->avail_mask;
         a->keyed_units = a->units;
         a->keyed_idle = a->idle_since;
         a->keyed_load = a->load_since;
-        for (uint32_t k = 0; k < a->nmembers; k++) sb__member_link(c, a->members[k]);
+        link_fifo(c, a);
+        for (uint32_t k = 0; a->ntree && k < a->nmembers; k++)
+            if (!a->mrefs[k].fifo) sb__member_link(c, a->members[k]);
     }
     c->ntolink = 0;
 }
@@ -212,8 +280,16 @@ void sb__settle(sb_core *c) {
 
 void sb__agent_add_offer(sb_agent *a, sb_offer *o) {
     if (a->noffers == a->cap_offers) {
-        a->cap_offers = a->cap_offers ? a->cap_offers * 2 : 4;
-        a->offers = sb_realloc(a->offers, a->cap_offers * sizeof(*a->offers));
+        if (a->cap_offers == 0) { /* four inline, in the agent's own lines */
+            a->offers = a->offer_buf;
+            a->cap_offers = 4;
+        } else {
+            sb_offer **more = sb_malloc(a->cap_offers * 2 * sizeof(*more));
+            memcpy(more, a->offers, a->noffers * sizeof(*more));
+            if (a->offers != a->offer_buf) sb_free(a->offers);
+            a->offers = more;
+            a->cap_offers *= 2;
+        }
     }
     o->apos = a->noffers;
     a->offers[a->noffers++] = o;
@@ -255,6 +331,39 @@ void sb__agent_set_state(sb_core *c, sb_agent *a, int state, sb_id reason) {
 }
 
 static sb_agent *find(sb_core *c, sb_id id) { return sb_map_get(&c->agents, id); }
+
+/* A dense slot for a new agent (see sb_core.aslots), a freed one first. */
+static void slot_new(sb_core *c, sb_agent *a) {
+    if (c->nfree_aslots) {
+        a->slot = c->free_aslots[--c->nfree_aslots];
+    } else {
+        if (c->naslots == c->cap_aslots) {
+            c->cap_aslots = c->cap_aslots ? c->cap_aslots * 2 : 64;
+            c->aslots = sb_realloc(c->aslots, c->cap_aslots * sizeof(*c->aslots));
+            c->aptrs = sb_realloc(c->aptrs, c->cap_aslots * sizeof(*c->aptrs));
+        }
+        a->slot = c->naslots++;
+        c->aslots[a->slot].epoch = 0;
+    }
+    c->aslots[a->slot].avail = 0;
+    c->aptrs[a->slot] = a;
+}
+
+/* The slot's epoch moves on, so entries made for the agent stay stale
+ * for the next one in it. */
+static void slot_free(sb_core *c, sb_agent *a) {
+    /* Out of the agents waiting for sb__settle, which hold pointers. */
+    for (uint32_t i = 0; i < c->ntolink; i++)
+        if (c->tolink[i] == a) c->tolink[i--] = c->tolink[--c->ntolink];
+    c->aslots[a->slot].epoch++;
+    c->aslots[a->slot].avail = 0;
+    c->aptrs[a->slot] = NULL;
+    if (c->nfree_aslots == c->cap_free_aslots) {
+        c->cap_free_aslots = c->cap_free_aslots ? c->cap_free_aslots * 2 : 16;
+        c->free_aslots = sb_realloc(c->free_aslots, c->cap_free_aslots * sizeof(*c->free_aslots));
+    }
+    c->free_aslots[c->nfree_aslots++] = a->slot;
+}
 
 int sb_agent_login(sb_core *c, int64_t now, sb_id id) {
     sb__enter(c, now);
@@ -370,10 +479,11 @@ int sb_agent_set(sb_core *c, int64_t now, sb_id id, const sb_agent_def *d) {
         a->id = id;
         a->state = SB_AGENT_LOGGED_OUT;
         a->state_since = a->idle_since = c->now;
+        slot_new(c, a);
         sb_map_put(&c->agents, id, a);
     } else {
-        for (uint32_t i = 0; i < a->nmembers; i++) sb__member_unlink(a->members[i]);
-        a->routable = a->linked = false;
+        unlink_all(c, a);
+        a->routable = false;
         free_view(a);
         a->profile->refs--;
     }
@@ -412,7 +522,7 @@ void sb__agent_destroy(sb_agent *a) {
     free_view(a);
     sb_free(a->members);
     sb_free(a->mrefs);
-    sb_free(a->offers);
+    if (a->offers != a->offer_buf) sb_free(a->offers);
     sb_free(a->parked);
     sb_free(a);
 }
@@ -424,6 +534,7 @@ int sb_agent_remove(sb_core *c, int64_t now, sb_id id) {
     if (a->state != SB_AGENT_LOGGED_OUT) return SB_ESTATE;
     a->profile->refs--;
     sb_map_del(&c->agents, id);
+    slot_free(c, a);
     sb__agent_destroy(a);
     return SB_OK;
 }

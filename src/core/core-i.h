@@ -13,6 +13,8 @@ void sb__timer_disarm(sb_core *c, sb_timer *t);
 void sb__enter(sb_core *c, int64_t now);
 
 /* agent.c */
+/* The channels an agent of this profile may take while it has no work. */
+uint8_t sb__profile_idle_avail(const sb_profile_def *p);
 bool sb__agent_can_take(const sb_agent *a, int ch);
 /* Reserve or release capacity for one interaction on ch. */
 void sb__agent_take(sb_core *c, sb_agent *a, int ch);
@@ -43,13 +45,36 @@ uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now);
 bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t step);
 /* Re-evaluate a member's step masks from its agent's attributes. */
 void sb__member_eval(sb_member *m);
-/* Enter / leave the queue's ready heap (no-op when already so). */
+/* Enter / leave the queue's ready structure.  A tree member's link and
+ * unlink are no-ops when already so; a fifo member is linked with its
+ * agent's ring key and never unlinked alone (its agent's epoch bump
+ * retires all its entries). */
 void sb__member_link(sb_core *c, sb_member *m);
 void sb__member_unlink(sb_member *m);
+/* A ring entry for the agent in `slot` (whose epoch is `epoch`) with key
+ * k2, in key order. */
+void sb__ring_insert(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot);
+static inline void sb__ring_push(sb_core *c, sb_queue *q, uint8_t step, uint8_t band, int64_t k2,
+                                 uint32_t slot, uint32_t epoch) {
+    sb_ring *r = &q->rings[step][band];
+    uint32_t end = r->end;
+    /* An empty ring becomes non-empty: the queue's mask says so (read by
+     * a search before any ring header). */
+    if (end == r->head) q->ring_mask |= (uint16_t)(1u << (step * 2 + band));
+    /* The usual case: room at the end, and the greatest key. */
+    if (end < r->cap && (end == r->head || r->last < k2)) {
+        r->v[end] = (sb_rent){k2, slot, epoch};
+        r->end = end + 1;
+        r->last = k2;
+    } else {
+        sb__ring_insert(c, r, k2, slot);
+    }
+}
+void sb__ring_clear(sb_ring *r);
 bool sb__member_linked(const sb_member *m);
 /* The member's selection key as a tree key. */
 sb_hkey sb__member_key(const sb_member *m);
-/* Give a member in contention new key parts. */
+/* Give a tree member in contention new key parts. */
 void sb__member_setkey(sb_member *m, int64_t k1, int64_t k2);
 sb_member *sb__member_add(sb_queue *q, sb_agent *a);
 void sb__member_del(sb_member *m);

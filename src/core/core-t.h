@@ -3,17 +3,20 @@
  * Shared by the files of src/core; nothing outside src/core includes it.
  * How the structures index each other (see docs/architecture.md):
  *
- *  - queue->waiting[step][channel]: heaps of the interactions waiting in
- *    the queue whose current step is `step`, best first (priority with
- *    aging, then arrival, then enqueue order).  The order inside a queue
- *    never changes with time, so the heaps need no re-keying.
- *    queue->best[step][channel] summarizes them: the best top among
- *    waiting[step..][channel], what an agent eligible from `step` may
- *    take (agent->mrefs packs what it needs of each member to read it).
+ *  - queue->waiting[step][channel]: waiting queues (base/wq: a sorted
+ *    ring and a side heap) of the interactions waiting in the queue whose
+ *    current step is `step`, best first (priority with aging, then
+ *    arrival, then enqueue order).  The order inside a queue never changes
+ *    with time, so they need no re-keying.  queue->best[step][channel]
+ *    summarizes them: the best among waiting[step..][channel], what an
+ *    agent eligible from `step` may take (agent->mrefs packs what it needs
+ *    of each member to read it); queue->ball[step] the best over channels.
  *  - queue->ready[step]: tournament trees of the members (agent x queue)
  *    whose lowest possibly-eligible step is `step`; a member is in
  *    contention while its agent is routable, keyed by the queue's
- *    selection key.
+ *    selection key.  Longest-idle and broadcast queues keep rings
+ *    instead (queue->rings[step][band]), whose entries name agents by a
+ *    dense slot and go stale together when their agent's epoch moves.
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
  *  - one timer heap holds offer leases and each interaction's next
@@ -27,6 +30,7 @@
 #include "base/map.h"
 #include "base/rand.h"
 #include "base/ttree.h"
+#include "base/wq.h"
 #include "core/core.h"
 
 typedef struct sb_agent sb_agent;
@@ -49,7 +53,8 @@ typedef struct sb_timer {
 typedef struct sb_profile {
     sb_id id;
     sb_profile_def def;
-    uint32_t refs; /* agents using it */
+    uint32_t refs;      /* agents using it */
+    uint8_t idle_avail; /* the channels an agent with no work may take */
 } sb_profile;
 
 typedef struct sb_step {
@@ -60,69 +65,92 @@ typedef struct sb_step {
 
 /* An entry of a queue's summary (see sb_queue): the best top of some of
  * its heaps, as the first part of its heap key and (its enqueue order <<
- * 8 | the step of its heap).  The arrival, the key's second part, is
- * read from that heap in the rare case it decides. */
+ * 8 | the channel of its heap << 4 | the step of its heap).  The
+ * arrival, the key's second part, is read from that heap in the rare
+ * case it decides. */
 typedef struct sb_qbest {
     int64_t a;
     uint64_t c;
 } sb_qbest;
 
-/* A longest-idle ready list: members in key order. */
-typedef struct sb_mlist {
-    sb_member *head, *tail;
-} sb_mlist;
+static inline uint8_t sb_qbest_step(const sb_qbest *e) { return (uint8_t)(e->c & 0xf); }
+static inline int sb_qbest_ch(const sb_qbest *e) { return (int)((e->c >> 4) & 0xf); }
+
+/* A longest-idle ready ring: entries in key order (k2, then the agent's
+ * id), live from v[head] to v[end - 1].  An entry names the agent by its
+ * slot and is current only while the slot's epoch is the entry's: taking
+ * an agent out of contention (or re-keying it) bumps one counter instead
+ * of touching every queue it serves, and stale entries are dropped when
+ * they reach the head or when the ring is compacted (see queue.c). */
+typedef struct sb_rent {
+    int64_t k2;
+    uint32_t slot, epoch;
+} sb_rent;
+
+typedef struct sb_ring {
+    sb_rent *v;
+    uint32_t head, end, cap;
+    int64_t last; /* >= every k2 in it (its last's when appended): the usual
+                   * append needs not read the cold last entry */
+} sb_ring;
+
+/* Per agent slot, in one dense array: what a ready ring's reader checks
+ * before it touches the agent. */
+typedef struct sb_aslot {
+    uint32_t epoch;  /* entries with another epoch are stale */
+    uint8_t avail;   /* the agent's avail_mask, while it is linked */
+} sb_aslot;
 
 struct sb_queue {
-    /* Line 0: what the routing path reads of every queue it meets, with
-     * copies of the definition's hot fields (the queue is allocated on a
-     * cache line, and the rest of it is large and mostly cold). */
+    /* Line 0: what a freed agent reads of every queue it serves
+     * (best_ix): which summary entries exist, the aging rate, and the
+     * entries over all channels of the first three steps.  best[s][ch] is
+     * the best top among the heaps waiting[s..][ch], ball[s] the best of
+     * best[s][*] (orders are unique, so `c` compares as the order
+     * itself): an agent with room for every channel there is reads ball
+     * alone.  The queue is allocated on a cache line; past the summary
+     * (14 lines), the routing path's other fields, then the cold part. */
+    _Alignas(64) uint64_t reach; /* bit s*SB_CH_COUNT+ch: best[s][ch] exists */
+    int64_t aging_milli;         /* milli-points per second */
+    sb_qbest ball[SB_MAX_STEPS]; /* exists when some best[s][*] does */
+    sb_qbest best[SB_MAX_STEPS][SB_CH_COUNT];
+    /* What the routing path reads of a queue it meets, with copies of the
+     * definition's hot fields. */
     _Alignas(64) sb_id id;
-    uint64_t reach;      /* bit s*SB_CH_COUNT+ch: best[s][ch] (below) exists */
     int64_t max_wait_ms, offer_timeout_ms; /* def's */
     uint32_t nwaiting;   /* queued: in the heaps or parked for a preferred agent */
     uint32_t nlive;      /* non-terminal interactions whose queue this is */
     uint32_t max_length; /* def's */
+    int64_t aging;       /* aging_milli again, beside what arrivals read */
     uint8_t nsteps;
-    uint8_t selection;   /* def's */
-    bool fifo;           /* ready members in lists (below), not trees */
+    uint8_t selection, wrapup; /* def's */
+    bool fifo;           /* ready members in rings (below), not trees */
     bool open;
     bool any_mixed;
-    /* Line 1: when each step applies (steps[s].after_ms). */
+    uint16_t ring_mask; /* bit s*2+band: rings[s][band] may be non-empty */
+    /* When each step applies (steps[s].after_ms). */
     _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
-    /* Line 2 on: what a freed agent reads of each queue it serves
-     * (best_ix) after `reach`, the summary for the first step in the same
-     * line as the aging rate: best[s][ch] is the best top among the heaps
-     * waiting[s..][ch] (orders are unique, so its `c` compares as the
-     * order itself). */
-    _Alignas(64) int64_t aging_milli; /* milli-points per second */
-    sb_qbest best[SB_MAX_STEPS][SB_CH_COUNT];
-    /* Longest idle (and broadcast) keep ready members in two lists per
+    /* Longest idle (and broadcast) keep ready members in two rings per
      * step instead of a tree: band 0 idle, band 1 with work in progress,
      * each by idle time.  A member becoming ready is nearly always the
-     * most recently idle, so it goes to the tail in O(1); taking one out
-     * is O(1) too, where a tree would replay a root path. */
-    sb_mlist lists[SB_MAX_STEPS][2];
+     * most recently idle, so it goes to the end in O(1); taking an agent
+     * out of contention is one epoch bump for all its queues. */
+    sb_ring rings[SB_MAX_STEPS][2];
     /* Cold from here. */
     sb_queue_def def;  /* steps/order_by pointers not kept: see below */
     sb_step steps[SB_MAX_STEPS];
     sb_expr *order_by;
-    sb_heap waiting[SB_MAX_STEPS][SB_CH_COUNT];
-    sb_ttree ready[SB_MAX_STEPS]; /* other selections than the lists' */
+    sb_wq waiting[SB_MAX_STEPS][SB_CH_COUNT];
+    sb_ttree ready[SB_MAX_STEPS]; /* other selections than the rings' */
     sb_member **members;
     uint32_t nmembers, cap_members;
     uint64_t rr_clock;
 };
 
 struct sb_member {
-    /* First what the ready lists touch: a member is usually cold, and
-     * linking reads the tail's key, so the key (agent id included) and
-     * the links share the first bytes. */
-    sb_member *prev, *next; /* in queue->lists[hstep][band] (fifo queues) */
-    int64_t k1, k2;     /* selection key: less is better */
+    int64_t k1, k2;     /* selection key, less is better (tree queues) */
     sb_id aid;          /* the agent's id, the key's last part */
     sb_queue *queue;
-    uint8_t band;
-    bool in_fifo;
     uint8_t hstep;      /* lowest step whose expression may hold; SB_NO_STEP if none */
     uint8_t maybe_mask; /* steps whose expression is true or unknown for this agent */
     uint8_t sure_mask;  /* steps whose expression is true whatever the interaction */
@@ -138,6 +166,7 @@ typedef struct sb_mref {
     sb_queue *queue;
     uint8_t hstep;     /* as the member's */
     uint8_t sure_mask; /* as the member's */
+    bool fifo;         /* as the queue's: its ready members are in rings */
 } sb_mref;
 
 struct sb_agent {
@@ -148,12 +177,16 @@ struct sb_agent {
     sb_member **members;
     sb_mref *mrefs;      /* mrefs[i] mirrors members[i] */
     uint32_t nmembers;
+    uint32_t ntree;      /* members of queues with ready trees (not rings) */
     uint8_t state;       /* sb_agent_state */
     uint8_t after_wrap;  /* state to take when wrap-up ends */
     sb_id reason, after_wrap_reason;
     bool routable;       /* ready and with capacity: may be offered work */
     bool linked;         /* its members are in contention in the ready trees */
     bool link_pending;   /* routable, waiting for sb__settle to link it */
+    uint32_t slot;       /* in core->aslots, core->aptrs */
+    uint8_t fband;       /* the key of its current ring entries (while linked) */
+    int64_t fk2;
     uint8_t avail_mask;  /* channels it could take now (ignoring state) */
     uint16_t count[SB_CH_COUNT];
     uint32_t units;      /* units in use (not counting interruptible ignores) */
@@ -163,8 +196,9 @@ struct sb_agent {
     int64_t load_since;   /* when its capacity in use last changed */
     uint32_t keyed_units; /* what the linked keys were made from */
     int64_t keyed_idle, keyed_load;
-    sb_offer **offers;   /* outstanding offers to this agent */
+    sb_offer **offers;   /* outstanding offers to this agent: offer_buf, or more */
     uint32_t noffers, cap_offers;
+    sb_offer *offer_buf[4];
     sb_interaction **parked; /* waiting for this agent as preferred */
     uint32_t nparked, cap_parked;
 };
@@ -178,31 +212,44 @@ struct sb_offer {
 };
 
 struct sb_interaction {
-    sb_id id;
+    /* Allocated on a cache line, in the order the routing path reads it:
+     * line 0 what every operation reads (an end, an offer, an accept, the
+     * choice of a freed agent), line 1 what waiting reads (its place, its
+     * timer, its order key), then the rest. */
+    _Alignas(64) sb_id id;
     sb_queue *queue;
     uint8_t channel;
     uint8_t state;    /* sb_ix_state */
     uint8_t step;
-    uint8_t hstep;    /* heap it sits in, while in one */
+    uint8_t hstep;    /* waiting queue it sits in, while in one */
+    bool parked;
+    bool attr_sets;   /* some attribute is a set (an array to free) */
     int32_t priority;
-    sb_sym customer;
-    sb_attrs attrs;
-    sb_expr_ix view;
-    int64_t arrived_at, queued_at, wrap_deadline;
-    int64_t key;      /* priority*1e6 - aging_milli*arrived_at: greater is better */
-    uint64_t order;   /* enqueue order, the last tie-break; kept on requeue */
-    sb_heap_node qnode;
+    uint32_t noffers, nexcluded, cap_offers;
+    union {
+        sb_agent *agent;           /* connected or wrap-up */
+        sb_interaction *next_free; /* in the core's pool while recycled */
+    };
+    sb_offer **offers; /* offer_buf until more are needed */
+    int64_t queued_at;
+    /* Line 1. */
+    sb_wq_node qnode;  /* in queue->waiting[hstep][channel] */
     sb_timer timer;
-    sb_agent *agent;  /* connected or wrap-up */
+    int64_t key;      /* priority*1e6 - aging_milli*arrived_at: greater is better */
+    int64_t arrived_at;
+    uint64_t order;   /* enqueue order, the last tie-break; kept on requeue */
+    /* Line 2 on. */
+    sb_offer *offer_buf[2];
+    sb_attrs attrs;
+    sb_sym customer;
+    uint32_t ppos;    /* index in preferred->parked while parked */
+    uint32_t cap_excluded;
+    uint32_t cap_attrs; /* room in attrs.items, kept while recycled */
     sb_agent *preferred;
     int64_t preferred_until; /* 0 = no limit */
-    uint32_t ppos;    /* index in preferred->parked while parked */
-    bool parked;
+    sb_expr_ix view;
     sb_id *excluded;
-    uint32_t nexcluded;
-    sb_offer **offers;
-    uint32_t noffers, cap_offers, cap_excluded;
-    sb_interaction *next_free; /* in the core's pool while recycled */
+    int64_t wrap_deadline;
 };
 
 struct sb_core {
@@ -222,12 +269,20 @@ struct sb_core {
     /* Matching deferred to the end of a batch (see sb__batch_begin). */
     uint32_t batch;
     sb_interaction **pend_ix; /* pointers: see sb__batch_end */
-    sb_id *pend_agents, *tolink;
+    sb_id *pend_agents;
+    sb_agent **tolink; /* waiting for sb__settle (none removed: see slot_free) */
     uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents, ntolink, cap_tolink;
     sb_interaction *free_ix; /* recycled interactions and offers: the hot */
     sb_offer *free_offers;   /* path allocates nothing in steady state */
     struct sb_cand *cands; /* match.c's scratch */
     uint32_t cap_cands;
+    /* Agents by slot (dense, reused after a removal): the ready rings
+     * name agents by slot. */
+    sb_aslot *aslots;
+    sb_agent **aptrs;
+    uint32_t naslots, cap_aslots;
+    uint32_t *free_aslots;
+    uint32_t nfree_aslots, cap_free_aslots;
 };
 
 #endif

@@ -39,7 +39,7 @@ static void unexclude(sb_interaction *ix, const sb_agent *a) {
 /* Frees the interaction's memory; the caller has unlinked it. */
 void sb__ix_free(sb_interaction *ix) {
     for (uint32_t i = 0; i < ix->noffers; i++) sb_free(ix->offers[i]);
-    sb_free(ix->offers);
+    if (ix->offers != ix->offer_buf) sb_free(ix->offers);
     sb_free(ix->excluded);
     sb_attrs_free(&ix->attrs);
     sb_free(ix);
@@ -48,27 +48,32 @@ void sb__ix_free(sb_interaction *ix) {
 /* A terminal interaction leaves the core: its events are its record.
  * Its memory goes to the core's pool, arrays kept for the next one. */
 static void destroy(sb_core *c, sb_interaction *ix) {
-    SB_ASSERT(ix->noffers == 0 && !ix->parked && !sb_heap_node_linked(&ix->qnode));
+    SB_ASSERT(ix->noffers == 0 && !ix->parked && !sb_wq_node_linked(&ix->qnode));
     sb__timer_disarm(c, &ix->timer);
     sb_map_del(&c->interactions, ix->id);
     ix->queue->nlive--;
-    sb_attrs_free(&ix->attrs);
+    /* The array stays for the next one; without sets in it, it need not
+     * even be read (it is usually cold by now). */
+    if (ix->attr_sets) sb_attrs_clear(&ix->attrs); /* (len is reset by ix_new) */
     ix->next_free = c->free_ix;
     c->free_ix = ix;
 }
 
 static sb_interaction *ix_new(sb_core *c) {
     sb_interaction *ix = c->free_ix;
-    if (ix == NULL) return sb_calloc(1, sizeof(*ix));
+    if (ix == NULL) return sb_calloc_aligned(64, sizeof(*ix));
     c->free_ix = ix->next_free;
     sb_offer **offers = ix->offers;
     sb_id *excluded = ix->excluded;
-    uint32_t cap_offers = ix->cap_offers, cap_excluded = ix->cap_excluded;
+    sb_attr *attrs = ix->attrs.items;
+    uint32_t cap_offers = ix->cap_offers, cap_excluded = ix->cap_excluded, cap_attrs = ix->cap_attrs;
     memset(ix, 0, sizeof(*ix));
     ix->offers = offers;
     ix->excluded = excluded;
+    ix->attrs.items = attrs;
     ix->cap_offers = cap_offers;
     ix->cap_excluded = cap_excluded;
+    ix->cap_attrs = cap_attrs;
     return ix;
 }
 
@@ -136,7 +141,7 @@ void sb__ix_wait(sb_core *c, sb_interaction *ix) {
 void sb__ix_unwait(sb_core *c, sb_interaction *ix) {
     if (ix->parked)
         sb__agent_unpark(ix->preferred, ix);
-    else if (sb_heap_node_linked(&ix->qnode)) /* not placed: see sb__ix_enqueue */
+    else if (sb_wq_node_linked(&ix->qnode)) /* not placed: see sb__ix_enqueue */
         sb__queue_erase(ix->queue, ix);
     ix->queue->nwaiting--;
     c->nwaiting--;
@@ -216,6 +221,12 @@ static sb_member *member_of(const sb_agent *a, const sb_queue *q) {
 sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
                            const sb_queue *asked, sb_attrs attrs) {
     sb_interaction *ix = ix_new(c);
+    if (attrs.items == NULL) { /* none: its array stays for a later one */
+        attrs.items = ix->attrs.items;
+    } else if (attrs.items != ix->attrs.items) { /* not copied into its array */
+        sb_free(ix->attrs.items);
+        ix->cap_attrs = attrs.len;
+    }
     ix->id = d->id;
     ix->queue = q;
     q->nlive++;
@@ -223,13 +234,14 @@ sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
     ix->priority = d->priority;
     ix->customer = d->customer;
     ix->attrs = attrs;
+    ix->attr_sets = sb_attrs_has_sets(&attrs);
     ix->view.channel = c->ch_sym[d->channel];
     ix->view.priority = d->priority;
     ix->view.attrs = &ix->attrs;
     ix->arrived_at = d->arrived_at ? d->arrived_at : c->now;
     ix->queued_at = c->now;
     ix->order = ++c->order_seq;
-    sb_heap_node_init(&ix->qnode);
+    sb_wq_node_init(&ix->qnode);
     sb_heap_node_init(&ix->timer.node);
     ix->timer.kind = SB_TIMER_IX;
     sb_map_put(&c->interactions, ix->id, ix);
@@ -253,12 +265,19 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
     if (d->preferred_agent && (pref = sb_map_get(&c->agents, d->preferred_agent)) == NULL)
         return SB_ENOENT;
     if (d->preferred_wait_ms < 0) return SB_EINVAL;
+    /* The attributes go into the array of the interaction the pool will
+     * hand out next (sb__ix_new), when it has room. */
     sb_attrs attrs;
-    int rc = sb_attrs_copy(&attrs, d->attrs, d->nattrs), why;
+    sb_interaction *next = c->free_ix;
+    sb_attr *buf = next && next->attrs.items && d->nattrs && d->nattrs <= next->cap_attrs
+                       ? next->attrs.items
+                       : NULL;
+    int rc = sb_attrs_copy_into(&attrs, d->attrs, d->nattrs, buf), why;
     if (rc) return rc;
     sb_queue *q = admit(c, asked, &rc, &why);
     if (q == NULL) {
-        sb_attrs_free(&attrs);
+        if (buf == NULL) sb_attrs_free(&attrs);
+        else sb_attrs_clear(&attrs);
         return rc;
     }
 
@@ -299,8 +318,16 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     o->timer.kind = SB_TIMER_OFFER;
     sb__timer_arm(c, &o->timer, c->now + ix->queue->offer_timeout_ms);
     if (ix->noffers == ix->cap_offers) {
-        ix->cap_offers = ix->cap_offers ? ix->cap_offers * 2 : 2;
-        ix->offers = sb_realloc(ix->offers, ix->cap_offers * sizeof(*ix->offers));
+        if (ix->cap_offers == 0) { /* two inline; a broadcast may need more */
+            ix->offers = ix->offer_buf;
+            ix->cap_offers = 2;
+        } else {
+            sb_offer **more = sb_malloc(ix->cap_offers * 2 * sizeof(*more));
+            memcpy(more, ix->offers, ix->noffers * sizeof(*more));
+            if (ix->offers != ix->offer_buf) sb_free(ix->offers);
+            ix->offers = more;
+            ix->cap_offers *= 2;
+        }
     }
     ix->offers[ix->noffers++] = o;
     sb__agent_add_offer(a, o);
@@ -502,8 +529,7 @@ int sb_interaction_end(sb_core *c, int64_t now, sb_id id) {
     sb_interaction *ix = find_ix(c, id);
     if (ix == NULL) return SB_ENOENT;
     if (ix->state != SB_IX_CONNECTED) return SB_ESTATE;
-    const sb_queue_def *qd = &ix->queue->def;
-    if (qd->wrapup == SB_WRAPUP_NONE) {
+    if (ix->queue->wrapup == SB_WRAPUP_NONE) { /* the hot copy of the def's */
         complete(c, ix, 0, SB_REASON_NONE);
         return SB_OK;
     }
@@ -634,6 +660,8 @@ int sb_interaction_set_attrs(sb_core *c, int64_t now, sb_id id, const sb_attr *a
     if (rc) return rc;
     sb_attrs_free(&ix->attrs);
     ix->attrs = copy;
+    ix->cap_attrs = n;
+    ix->attr_sets = sb_attrs_has_sets(&copy);
     sb_event *e = sb__emit(c, SB_EV_IX_ATTRS);
     e->ix = ix->id;
     e->queue = ix->queue->id;

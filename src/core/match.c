@@ -31,28 +31,75 @@ static bool agent_may_take(const void *v, void *arg) {
            !sb__ix_offered_to(x->ix, a) && sb__member_eligible(m, x->ix, x->ix->step);
 }
 
-/* The best member that may take ix now, or NULL. */
-static sb_member *best_agent(sb_core *c, sb_interaction *ix) {
+/* The first agent in a ring that may take ix, or NULL; *key its member's
+ * selection key.  A current entry is checked against the dense slot
+ * array before its agent is read, and its member only when the queue has
+ * steps that depend on the interaction (otherwise being in a ring of a
+ * step the interaction has reached makes the member eligible).  The stale
+ * entries passed on the way are dropped, so a later search does not pass
+ * them again. */
+static sb_agent *ring_best(sb_core *c, uint32_t step, uint8_t band, const sb_interaction *ix,
+                           sb_hkey *key) {
+    sb_ring *r = &ix->queue->rings[step][band];
+    uint32_t bit = SB_CH_BIT(ix->channel), i = r->head, stale = 0;
+    uint8_t upto = (uint8_t)((2u << ix->step) - 1);
+    const sb_queue *q = ix->queue;
+    sb_agent *found = NULL;
+    for (; i < r->end; i++) {
+        const sb_rent *e = &r->v[i];
+        const sb_aslot *as = &c->aslots[e->slot];
+        if (as->epoch != e->epoch) {
+            stale++;
+            continue;
+        }
+        if (!(as->avail & bit)) continue;
+        sb_agent *a = c->aptrs[e->slot];
+        if (sb__ix_excludes(ix, a) || sb__ix_offered_to(ix, a)) continue;
+        if (q->any_mixed) {
+            uint32_t k = 0;
+            while (a->mrefs[k].queue != q) k++;
+            if (!(a->mrefs[k].sure_mask & upto) && !sb__member_eligible(a->members[k], ix, ix->step))
+                continue;
+        }
+        *key = (sb_hkey){band, e->k2, a->id};
+        found = a;
+        break;
+    }
+    if (stale) {
+        /* Pack the current entries of the part passed toward its end. */
+        uint32_t w = i < r->end ? i + 1 : r->end;
+        for (uint32_t j = w; j-- > r->head;)
+            if (c->aslots[r->v[j].slot].epoch == r->v[j].epoch) r->v[--w] = r->v[j];
+        r->head = w;
+    }
+    if (r->head == r->end) { /* empty: start over at the front, say so in the mask */
+        r->head = r->end = 0;
+        ix->queue->ring_mask &= (uint16_t)~(1u << (step * 2 + band));
+    }
+    return found;
+}
+
+/* The agent of the best member that may take ix now, or NULL. */
+static sb_agent *best_agent(sb_core *c, sb_interaction *ix) {
     sb_queue *q = ix->queue;
     agent_ctx x = {ix};
-    sb_member *best = NULL;
+    sb_agent *best = NULL;
     sb_hkey best_key = {0, 0, 0}, key;
     for (uint32_t s = 0; s <= ix->step; s++) {
-        sb_member *m = NULL;
+        sb_agent *a = NULL;
         if (q->fifo) {
-            /* Bands in order, each in key order: the first that may take it. */
-            for (int band = 0; band < 2 && m == NULL; band++)
-                for (sb_member *f = q->lists[s][band].head; f; f = f->next)
-                    if (agent_may_take(f, &x)) {
-                        m = f;
-                        break;
-                    }
-            if (m) key = sb__member_key(m);
+            /* Bands in order, each in key order: the first that may take
+             * it.  The mask (beside the fields read already) spares the
+             * empty rings' headers. */
+            uint32_t mask = q->ring_mask >> (s * 2);
+            if (mask & 1) a = ring_best(c, s, 0, ix, &key);
+            if (a == NULL && (mask & 2)) a = ring_best(c, s, 1, ix, &key);
         } else {
-            m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
+            sb_member *m = sb_ttree_find(&q->ready[s], agent_may_take, &x, &key, &c->scratch);
+            a = m ? m->agent : NULL;
         }
-        if (m && (best == NULL || sb_hkey_less(&key, &best_key))) {
-            best = m;
+        if (a && (best == NULL || sb_hkey_less(&key, &best_key))) {
+            best = a;
             best_key = key;
         }
     }
@@ -70,9 +117,9 @@ static void match_ix_now(sb_core *c, sb_interaction *ix) {
     const sb_queue *q = ix->queue;
     uint32_t n = q->selection == SB_SEL_BROADCAST ? q->def.broadcast_n : 1;
     for (uint32_t i = 0; i < n; i++) {
-        sb_member *m = best_agent(c, ix);
-        if (m == NULL) break;
-        sb__ix_offer(c, ix, m->agent);
+        sb_agent *a = best_agent(c, ix);
+        if (a == NULL) break;
+        sb__ix_offer(c, ix, a);
     }
 }
 
@@ -81,7 +128,7 @@ typedef struct ix_ctx {
     uint8_t step;
 } ix_ctx;
 
-static bool ix_may_go(const sb_heap_node *n, void *arg) {
+static bool ix_may_go(const sb_wq_node *n, void *arg) {
     const ix_ctx *x = arg;
     const sb_interaction *ix = sb_container_of(n, sb_interaction, qnode);
     return !sb__ix_excludes(ix, x->m->agent) && sb__member_eligible(x->m, ix, x->step);
@@ -101,7 +148,7 @@ static bool better(const sb_interaction *x, const sb_interaction *y, int64_t now
 typedef struct sb_cand {
     int64_t score, arrived;
     uint64_t order;
-    const sb_heap *heap;
+    const sb_wq *heap;
     const sb_member *m;
     sb_interaction *ix; /* checked against the agent (NULL: not yet) */
     uint8_t step;
@@ -147,9 +194,9 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
         if (m->maybe_mask == 0 || q->reach == 0) continue;
         for (uint8_t s = (uint8_t)__builtin_ctz(m->maybe_mask); s < q->nsteps; s++) {
             for (uint32_t chans = a->avail_mask; chans; chans &= chans - 1) {
-                const sb_heap *h = &q->waiting[s][__builtin_ctz(chans)];
-                if (sb_heap_len(h) == 0) continue;
-                const sb_hkey *key = sb_heap_top_key(h);
+                const sb_wq *h = &q->waiting[s][__builtin_ctz(chans)];
+                if (sb_wq_len(h) == 0) continue;
+                const sb_hkey *key = sb_wq_top_key(h);
                 sb_cand *k = cand_slot(c, n++);
                 k->score = -key->a + q->aging_milli * c->now;
                 k->arrived = key->b;
@@ -170,8 +217,8 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
         sb_cand *k = &c->cands[b];
         if (k->ix) return k->ix;
         ix_ctx x = {k->m, k->step};
-        sb_heap_node *top = sb_heap_top(k->heap);
-        sb_heap_node *node = ix_may_go(top, &x) ? top : sb_heap_find(k->heap, ix_may_go, &x, &c->scratch);
+        sb_wq_node *top = sb_wq_top(k->heap);
+        sb_wq_node *node = ix_may_go(top, &x) ? top : sb_wq_find(k->heap, ix_may_go, &x, &c->scratch);
         if (node == top) return sb_container_of(node, sb_interaction, qnode);
         if (node == NULL) {
             c->cands[b] = c->cands[--n];
@@ -190,11 +237,24 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
  * may take does the full search run. */
 /* A summary candidate's arrival is read from its heap only for a tie. */
 static void cand_arrival(sb_cand *k) {
-    if (k->lazy) k->arrived = sb_heap_top_key(k->heap)->b;
+    if (k->lazy) k->arrived = sb_wq_top_key(k->heap)->b;
     k->lazy = false;
 }
 
-static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
+/* Does summary entry e (of queue q, channel ch) beat f (of fq, fch) at
+ * an equal score?  Earlier arrival, read from the heaps' tops, then
+ * enqueue order. */
+static bool entry_tie_better(const sb_queue *q, const sb_qbest *e, const sb_queue *fq,
+                             const sb_qbest *f) {
+    int64_t ae = sb_wq_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
+    int64_t af = sb_wq_top_key(&fq->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
+    if (ae != af) return ae < af;
+    return (e->c >> 8) < (f->c >> 8);
+}
+
+/* With interactions parked for the agent: they compete with the queues'
+ * summary entries as candidates of their own. */
+static sb_interaction *best_ix_parked(sb_core *c, const sb_agent *a) {
     sb_cand best = {0}, k = {0};
     bool have = false;
     for (uint32_t i = 0; i < a->nparked; i++) {
@@ -218,7 +278,7 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
             k.score = -e->a + q->aging_milli * c->now;
             if (have && k.score < best.score) continue;
             k.order = e->c >> 8;
-            k.step = (uint8_t)e->c;
+            k.step = sb_qbest_step(e);
             k.heap = &q->waiting[k.step][ch];
             k.ix = NULL;
             k.lazy = true;
@@ -234,11 +294,56 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     }
     if (!have) return NULL;
     if (best.ix) return best.ix;
-    sb_interaction *ix = sb_container_of(sb_heap_top(best.heap), sb_interaction, qnode);
+    sb_interaction *ix = sb_container_of(sb_wq_top(best.heap), sb_interaction, qnode);
     SB_ASSERT_HOT(ix->order == best.order);
     uint8_t upto = (uint8_t)((2u << best.step) - 1);
     if ((a->mrefs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;
     ix_ctx x = {a->members[wi], best.step};
+    return ix_may_go(&ix->qnode, &x) ? ix : best_ix_full(c, a);
+}
+
+static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
+    if (c->nwaiting == 0) return NULL; /* none queued, parked or not */
+    if (a->nparked) return best_ix_parked(c, a);
+    /* The same comparison as best_ix_parked's, on scalars: the winner's
+     * score, entry, queue and channel. */
+    const int64_t now = c->now;
+    const uint32_t avail = a->avail_mask, n = a->nmembers;
+    const sb_mref *refs = a->mrefs;
+    const sb_qbest *be = NULL;
+    const sb_queue *bq = NULL;
+    int64_t bscore = 0;
+    uint32_t wi = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t h = refs[i].hstep;
+        if (h == SB_NO_STEP) continue;
+        const sb_queue *q = refs[i].queue;
+        uint32_t row = (uint32_t)(q->reach >> (h * SB_CH_COUNT)) & 0x3f;
+        if (row == 0) continue;
+        const int64_t aged = q->aging_milli * now;
+        /* Room for every channel that has work here: one entry decides. */
+        const sb_qbest *one = (row & ~avail) == 0 ? &q->ball[h] : NULL;
+        for (uint32_t chans = one ? 1 : row & avail; chans; chans &= chans - 1) {
+            const sb_qbest *e = one ? one : &q->best[h][__builtin_ctz(chans)];
+            int64_t score = aged - e->a;
+            if (be) {
+                if (score < bscore) continue;
+                if (score == bscore && !entry_tie_better(q, e, bq, be)) continue;
+            }
+            bscore = score;
+            be = e;
+            bq = q;
+            wi = i;
+        }
+    }
+    if (be == NULL) return NULL;
+    uint8_t step = sb_qbest_step(be);
+    sb_interaction *ix =
+        sb_container_of(sb_wq_top(&bq->waiting[step][sb_qbest_ch(be)]), sb_interaction, qnode);
+    SB_ASSERT_HOT(ix->order == be->c >> 8);
+    uint8_t upto = (uint8_t)((2u << step) - 1);
+    if ((refs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;
+    ix_ctx x = {a->members[wi], step};
     return ix_may_go(&ix->qnode, &x) ? ix : best_ix_full(c, a);
 }
 

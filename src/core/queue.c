@@ -19,7 +19,7 @@ bool sb__ix_before(const sb_interaction *x, const sb_interaction *y) {
 }
 
 int64_t sb__ix_score(const sb_interaction *ix, int64_t now) {
-    return (int64_t)ix->priority * PRIO_SCALE + ix->queue->aging_milli * (now - ix->arrived_at);
+    return (int64_t)ix->priority * PRIO_SCALE + ix->queue->aging * (now - ix->arrived_at);
 }
 
 uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now) {
@@ -29,43 +29,81 @@ uint8_t sb__queue_step_at(const sb_queue *q, int64_t queued_at, int64_t now) {
 }
 
 int64_t sb__ix_key(const sb_interaction *ix) {
-    return (int64_t)ix->priority * PRIO_SCALE - ix->queue->aging_milli * ix->arrived_at;
+    return (int64_t)ix->priority * PRIO_SCALE - ix->queue->aging * ix->arrived_at;
+}
+
+/* Is summary entry e better than f (both of q)?  By key, then arrival
+ * (read from the heaps' tops), then enqueue order. */
+static bool qbest_less(const sb_queue *q, const sb_qbest *e, const sb_qbest *f) {
+    if (e->a != f->a) return e->a < f->a;
+    int64_t ae = sb_wq_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
+    int64_t af = sb_wq_top_key(&q->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
+    if (ae != af) return ae < af;
+    return (e->c >> 8) < (f->c >> 8);
 }
 
 /* The top of waiting[s][ch] changed: redo the summary of channel ch
- * (best top from each step on) for steps s down to 0. */
+ * (best top from each step on) for steps s down to 0, and the entry over
+ * all channels of those steps.  A step whose entry comes out unchanged
+ * leaves the steps below unchanged too. */
 static void summarize(sb_queue *q, int s, int ch) {
     for (; s >= 0; s--) {
-        const sb_heap *h = &q->waiting[s][ch];
+        const sb_wq *h = &q->waiting[s][ch];
         uint64_t bit = 1ull << (s * SB_CH_COUNT + ch);
         bool above = s + 1 < SB_MAX_STEPS && (q->reach & (bit << SB_CH_COUNT));
-        /* Compared by whole keys, read from the heaps the entries name. */
-        const sb_hkey *up = above ? sb_heap_top_key(&q->waiting[(uint8_t)q->best[s + 1][ch].c][ch]) : NULL;
-        if (sb_heap_len(h) && (!above || sb_hkey_less(sb_heap_top_key(h), up))) {
-            const sb_hkey *top = sb_heap_top_key(h);
-            q->best[s][ch] = (sb_qbest){top->a, top->c << 8 | (uint64_t)s};
+        bool had = q->reach & bit;
+        sb_qbest old = q->best[s][ch], *e = &q->best[s][ch];
+        /* Compared by whole keys; the entry above has the first part, the
+         * rest is read from the heap it names only on a tie. */
+        const sb_qbest *up = above ? &q->best[s + 1][ch] : NULL;
+        const sb_hkey *top = sb_wq_top_key(h);
+        if (sb_wq_len(h) &&
+            (!above || top->a < up->a ||
+             (top->a == up->a &&
+              sb_hkey_less(top, sb_wq_top_key(&q->waiting[sb_qbest_step(up)][ch]))))) {
+            *e = (sb_qbest){top->a, top->c << 8 | (uint64_t)ch << 4 | (uint64_t)s};
+            q->reach |= bit;
         } else if (above) {
-            q->best[s][ch] = q->best[s + 1][ch];
+            *e = q->best[s + 1][ch];
+            q->reach |= bit;
         } else {
             q->reach &= ~bit;
+        }
+        bool has = q->reach & bit;
+        if (has == had && (!has || (e->a == old.a && e->c == old.c))) break;
+        /* ball[s]: the new entry if it beats it, else a new search when
+         * it came from this channel (which got worse or went). */
+        uint32_t row = (uint32_t)(q->reach >> (s * SB_CH_COUNT)) & 0x3f;
+        uint32_t was = row ^ (had != has ? (uint32_t)1 << ch : 0);
+        if (row == 0) continue;
+        sb_qbest *b = &q->ball[s];
+        if (was != 0 && sb_qbest_ch(b) != ch) {
+            if (has && qbest_less(q, e, b)) *b = *e;
             continue;
         }
-        q->reach |= bit;
+        if (was != 0 && has && e->a < b->a) { /* (a tie would read b's gone top) */
+            *b = *e;
+            continue;
+        }
+        const sb_qbest *w = &q->best[s][__builtin_ctz(row)];
+        for (row &= row - 1; row; row &= row - 1) {
+            const sb_qbest *f = &q->best[s][__builtin_ctz(row)];
+            if (qbest_less(q, f, w)) w = f;
+        }
+        *b = *w;
     }
 }
 
 void sb__queue_insert(sb_queue *q, sb_interaction *ix) {
     ix->key = sb__ix_key(ix);
     ix->hstep = ix->step;
-    sb_heap_push(&q->waiting[ix->step][ix->channel], &ix->qnode, ix_hkey(ix));
-    if (ix->qnode.index == 0) summarize(q, ix->step, ix->channel);
+    if (sb_wq_push(&q->waiting[ix->step][ix->channel], &ix->qnode, ix_hkey(ix)))
+        summarize(q, ix->step, ix->channel);
 }
 
 void sb__queue_erase(sb_queue *q, sb_interaction *ix) {
-    sb_heap *h = &q->waiting[ix->hstep][ix->channel];
-    bool top = ix->qnode.index == 0;
-    sb_heap_remove(h, &ix->qnode);
-    if (top) summarize(q, ix->hstep, ix->channel);
+    if (sb_wq_remove(&q->waiting[ix->hstep][ix->channel], &ix->qnode))
+        summarize(q, ix->hstep, ix->channel);
 }
 
 bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t step) {
@@ -81,82 +119,117 @@ bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t s
 
 sb_hkey sb__member_key(const sb_member *m) { return (sb_hkey){m->k1, m->k2, m->aid}; }
 
-static void fifo_out(sb_member *m) {
-    sb_queue *q = m->queue;
-    if (!m->in_fifo) return;
-    sb_mlist *l = &q->lists[m->hstep][m->band];
-    if (m->prev) m->prev->next = m->next; else l->head = m->next;
-    if (m->next) m->next->prev = m->prev; else l->tail = m->prev;
-    m->prev = m->next = NULL;
-    m->in_fifo = false;
+/* ---- longest-idle ready rings ----
+ *
+ * Invariant: a ring's entries are in k2 order, stale ones included, and
+ * among current entries of one k2 in agent id order.  So every current
+ * entry is where a key-ordered list would have it, and a stale one is
+ * passed over by readers wherever it sits. */
+
+static bool rent_current(const sb_core *c, const sb_rent *e) {
+    return c->aslots[e->slot].epoch == e->epoch;
 }
 
-/* In key order: from the tail, since a new key is usually the largest. */
-static void fifo_in(sb_member *m) {
-    sb_queue *q = m->queue;
-    sb_hkey key = sb__member_key(m);
-    m->band = m->k1 != 0;
-    sb_member **head = &q->lists[m->hstep][m->band].head, **tail = &q->lists[m->hstep][m->band].tail;
-    sb_member *after = *tail;
-    while (after) {
-        sb_hkey k = sb__member_key(after);
-        if (!sb_hkey_less(&key, &k)) break;
-        after = after->prev;
+/* Make room at the end: drop the stale entries (and the popped head),
+ * and grow when the ring stays more than half full.  An entry is written
+ * once and moved O(1) times amortized. */
+static void ring_room(sb_core *c, sb_ring *r) {
+    uint32_t w = 0;
+    for (uint32_t i = r->head; i < r->end; i++)
+        if (rent_current(c, &r->v[i])) r->v[w++] = r->v[i];
+    r->head = 0;
+    r->end = w;
+    if (w >= r->cap / 2) {
+        r->cap = r->cap ? r->cap * 2 : 8;
+        r->v = sb_realloc(r->v, r->cap * sizeof(*r->v));
     }
-    m->prev = after;
-    m->next = after ? after->next : *head;
-    if (m->prev) m->prev->next = m; else *head = m;
-    if (m->next) m->next->prev = m; else *tail = m;
-    m->in_fifo = true;
+}
+
+void sb__ring_insert(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot) {
+    if (r->end == r->cap) ring_room(c, r);
+    /* From the end: a new key is nearly always the greatest. */
+    uint32_t i = r->end;
+    sb_id aid = 0;
+    while (i > r->head) {
+        const sb_rent *e = &r->v[i - 1];
+        if (e->k2 < k2) break;
+        if (e->k2 == k2 && rent_current(c, e)) {
+            if (aid == 0) aid = c->aptrs[slot]->id;
+            if (c->aptrs[e->slot]->id < aid) break;
+        }
+        i--;
+    }
+    if (i < r->end) memmove(&r->v[i + 1], &r->v[i], (r->end - i) * sizeof(*r->v));
+    else r->last = k2;
+    r->v[i] = (sb_rent){k2, slot, c->aslots[slot].epoch};
+    r->end++;
+}
+
+void sb__ring_clear(sb_ring *r) { r->head = r->end = 0; }
+
+static void ring_free(sb_ring *r) {
+    sb_free(r->v);
+    *r = (sb_ring){0};
+}
+
+/* Link a member of a fifo queue with its agent's ring key. */
+static void ring_link(sb_core *c, sb_member *m) {
+    const sb_agent *a = m->agent;
+    sb__ring_push(c, m->queue, m->hstep, a->fband, a->fk2, a->slot, c->aslots[a->slot].epoch);
 }
 
 void sb__member_setkey(sb_member *m, int64_t k1, int64_t k2) {
+    SB_ASSERT_HOT(!m->queue->fifo);
     m->k1 = k1;
     m->k2 = k2;
-    if (m->queue->fifo) {
-        fifo_out(m);
-        fifo_in(m);
-    } else {
-        sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
-    }
+    sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
 }
 
+/* A fifo member is linked with its agent's current ring key (see
+ * sb__settle); the caller made sure it has no current entry. */
 void sb__member_link(sb_core *c, sb_member *m) {
     if (m->hstep == SB_NO_STEP) return;
-    sb__member_rekey(c, m);
     if (m->queue->fifo) {
-        fifo_out(m);
-        fifo_in(m);
-    } else {
-        sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
+        ring_link(c, m);
+        return;
     }
+    sb__member_rekey(c, m);
+    sb_ttree_set(&m->queue->ready[m->hstep], m->slot, sb__member_key(m));
 }
 
+/* Fifo members leave contention with their agent (its epoch bump): here
+ * only tree members do. */
 void sb__member_unlink(sb_member *m) {
-    if (m->hstep == SB_NO_STEP) return;
-    if (m->queue->fifo)
-        fifo_out(m);
-    else
-        sb_ttree_clear(&m->queue->ready[m->hstep], m->slot);
+    if (m->hstep == SB_NO_STEP || m->queue->fifo) return;
+    sb_ttree_clear(&m->queue->ready[m->hstep], m->slot);
 }
 
 bool sb__member_linked(const sb_member *m) {
     if (m->hstep == SB_NO_STEP) return false;
-    return m->queue->fifo ? m->in_fifo : sb_ttree_present(&m->queue->ready[m->hstep], m->slot);
+    return m->queue->fifo ? m->agent->linked : sb_ttree_present(&m->queue->ready[m->hstep], m->slot);
 }
 
 /* Copy what best_ix reads of the member into its agent's packed array. */
-static void mref_sync(const sb_member *m) {
-    const sb_agent *a = m->agent;
-    for (uint32_t i = 0; i < a->nmembers; i++)
-        if (a->members[i] == m) a->mrefs[i] = (sb_mref){m->queue, m->hstep, m->sure_mask};
+static void count_tree(sb_agent *a) {
+    a->ntree = 0;
+    for (uint32_t i = 0; i < a->nmembers; i++) a->ntree += !a->mrefs[i].fifo;
 }
 
+static void mref_sync(const sb_member *m) {
+    sb_agent *a = m->agent;
+    for (uint32_t i = 0; i < a->nmembers; i++)
+        if (a->members[i] == m)
+            a->mrefs[i] = (sb_mref){m->queue, m->hstep, m->sure_mask, m->queue->fifo};
+    count_tree(a);
+}
+
+/* Out of its place in the ready structure.  A fifo member's ring entry,
+ * if current, is the caller's to retire: every caller has either taken
+ * its agent out of contention (an epoch bump) or is clearing the rings of
+ * the whole queue. */
 static void release_slot(sb_member *m) {
     if (m->hstep == SB_NO_STEP) return;
-    if (m->queue->fifo) {
-        fifo_out(m);
-    } else {
+    if (!m->queue->fifo) {
         sb_member *moved = sb_ttree_del(&m->queue->ready[m->hstep], m->slot);
         if (moved) moved->slot = m->slot;
     }
@@ -217,6 +290,7 @@ void sb__member_del(sb_member *m) {
             a->mrefs[i] = a->mrefs[a->nmembers];
             break;
         }
+    count_tree(a);
     sb_free(m);
 }
 
@@ -231,8 +305,10 @@ void sb__queue_destroy(sb_queue *q) {
     while (q->nmembers) sb__member_del(q->members[0]);
     free_steps(q);
     for (int s = 0; s < SB_MAX_STEPS; s++) {
-        for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_free(&q->waiting[s][ch]);
+        for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_wq_free(&q->waiting[s][ch]);
         sb_ttree_free(&q->ready[s]);
+        ring_free(&q->rings[s][0]);
+        ring_free(&q->rings[s][1]);
     }
     sb_free(q->members);
     sb_free(q);
@@ -297,7 +373,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         q->id = id;
         q->open = true;
         for (int s = 0; s < SB_MAX_STEPS; s++) {
-            for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_heap_init(&q->waiting[s][ch]);
+            for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_wq_init(&q->waiting[s][ch]);
             sb_ttree_init(&q->ready[s]);
         }
         sb_map_put(&c->queues, id, q);
@@ -306,18 +382,25 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         moved = sb_malloc((q->nwaiting + 1) * sizeof(*moved));
         for (int s = 0; s < SB_MAX_STEPS; s++)
             for (int ch = 0; ch < SB_CH_COUNT; ch++)
-                while (sb_heap_len(&q->waiting[s][ch])) {
-                    sb_interaction *ix = sb_container_of(sb_heap_top(&q->waiting[s][ch]),
+                while (sb_wq_len(&q->waiting[s][ch])) {
+                    sb_interaction *ix = sb_container_of(sb_wq_top(&q->waiting[s][ch]),
                                                          sb_interaction, qnode);
                     sb__ix_unwait(c, ix);
                     moved[nmoved++] = ix;
                 }
-        /* The selection may change how ready members are kept. */
+        /* The selection may change how ready members are kept: every
+         * member leaves, to be linked again below. */
         for (uint32_t i = 0; i < q->nmembers; i++) release_slot(q->members[i]);
+        for (int s = 0; s < SB_MAX_STEPS; s++) {
+            sb__ring_clear(&q->rings[s][0]);
+            sb__ring_clear(&q->rings[s][1]);
+        }
+        q->ring_mask = 0;
         free_steps(q);
     }
     q->def = *def;
     q->selection = def->selection;
+    q->wrapup = def->wrapup;
     q->max_length = def->max_length;
     q->max_wait_ms = def->max_wait_ms;
     q->offer_timeout_ms = def->offer_timeout_ms;
@@ -328,7 +411,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     q->nsteps = (uint8_t)def->nsteps;
     for (uint32_t s = 0; s < q->nsteps; s++) q->after_ms[s] = q->steps[s].after_ms;
     q->order_by = order_by;
-    q->aging_milli = (int64_t)(def->aging_per_s * 1000 + 0.5);
+    q->aging_milli = q->aging = (int64_t)(def->aging_per_s * 1000 + 0.5);
     q->any_mixed = false;
     for (uint32_t s = 0; s < q->nsteps; s++) q->any_mixed |= q->steps[s].mixed;
 

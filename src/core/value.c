@@ -51,9 +51,13 @@ bool sb_syms_has(const sb_sym *set, uint32_t n, sb_sym s) {
 }
 
 int sb_attrs_copy(sb_attrs *out, const sb_attr *in, uint32_t n) {
+    return sb_attrs_copy_into(out, in, n, NULL);
+}
+
+int sb_attrs_copy_into(sb_attrs *out, const sb_attr *in, uint32_t n, sb_attr *buf) {
     sb_attr *items = NULL;
     if (n) {
-        items = sb_malloc(n * sizeof(*items));
+        items = buf ? buf : sb_malloc(n * sizeof(*items));
         memcpy(items, in, n * sizeof(*items));
         if (n <= 16) {
             SB__ISORT(items, n, sb_attr, .key)
@@ -62,11 +66,11 @@ int sb_attrs_copy(sb_attrs *out, const sb_attr *in, uint32_t n) {
         }
         for (uint32_t i = 1; i < n; i++)
             if (items[i].key == items[i - 1].key || items[i].key == 0) {
-                sb_free(items);
+                if (items != buf) sb_free(items);
                 return SB_EINVAL;
             }
         if (items[0].key == 0) {
-            sb_free(items);
+            if (items != buf) sb_free(items);
             return SB_EINVAL;
         }
         for (uint32_t i = 0; i < n; i++) {
@@ -83,12 +87,22 @@ int sb_attrs_copy(sb_attrs *out, const sb_attr *in, uint32_t n) {
     return SB_OK;
 }
 
-void sb_attrs_free(sb_attrs *a) {
+void sb_attrs_clear(sb_attrs *a) {
     for (uint32_t i = 0; i < a->len; i++)
         if (a->items[i].val.type == SB_VAL_SET) sb_free((void *)a->items[i].val.u.set);
+    a->len = 0;
+}
+
+bool sb_attrs_has_sets(const sb_attrs *a) {
+    for (uint32_t i = 0; i < a->len; i++)
+        if (a->items[i].val.type == SB_VAL_SET) return true;
+    return false;
+}
+
+void sb_attrs_free(sb_attrs *a) {
+    sb_attrs_clear(a);
     sb_free(a->items);
     a->items = NULL;
-    a->len = 0;
 }
 
 const sb_value *sb_attrs_get(const sb_attrs *a, sb_sym key) {

@@ -336,6 +336,39 @@ static void requeue_keeps_place(void **state) {
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 11), 1);
 }
 
+/* Interactions that do not arrive in their queue's order (a priority
+ * boost worth a few seconds of waiting, a requeue after a reject, keeping
+ * the original arrival) still leave it in order, among many that do. */
+static void out_of_order_arrivals_keep_order(void **state) {
+    (void)state;
+    sc *s = sc_fresh(1);
+    aging_queue(s, 1, 1.0); /* one point per second */
+    sc_agent_nr(s, 10, "queues=1");
+    sc_agent(s, 11, "queues=1");
+    /* 1 at 1 s is offered to agent 11, which turns it down and leaves: 1
+     * waits again with its arrival */
+    sc_at(s, 1000);
+    sc_voice(s, 1, 1, 0);
+    assert_int_equal(sc_offered(s, 1), 11);
+    sc_at(s, 1500);
+    sc_reject(s, 11, 1);
+    sc_not_ready(s, 11, 0);
+    /* 2..12 every second, priority 0 */
+    for (sb_id i = 2; i <= 12; i++) {
+        sc_at(s, 1000 * (int64_t)i);
+        sc_voice(s, i, 1, 0);
+    }
+    /* 13 arrives at 13 s with priority 5: as if it had come at 8 s, after
+     * 8 (equal score, earlier arrival first) */
+    sc_at(s, 13000);
+    sc_voice(s, 13, 1, 5);
+    /* 14 at 14 s with priority 20: the front */
+    sc_at(s, 14000);
+    sc_voice(s, 14, 1, 20);
+    const sb_id want[] = {14, 1, 2, 3, 4, 5, 6, 7, 8, 13, 9, 10, 11, 12};
+    ready_takes(s, want, 14);
+}
+
 /* Several interactions go back to waiting at the same instant (their
  * agent logs out with two chat offers pending); the one free slot goes to
  * the best of them, not to the one that happens to be handled first. */
@@ -372,4 +405,5 @@ SB_TEST_GROUP(scenario_ordering, SC_TEST(priority_first_then_arrival),
               SC_TEST(aging_overtakes_while_waiting), SC_TEST(global_choice_across_queues),
               SC_TEST(global_choice_is_deterministic), SC_TEST(ties_by_arrival_then_enqueue_order),
               SC_TEST(cross_queue_ties), SC_TEST(requeue_keeps_place),
+              SC_TEST(out_of_order_arrivals_keep_order),
               SC_TEST(released_together_best_first))

@@ -1,6 +1,7 @@
 /* Scenarios: which agent a queue's selection strategy picks among the
  * eligible, available ones (longest idle, least occupied, most skilled,
  * round robin, random, broadcast). */
+#include <stdio.h>
 #include <string.h>
 
 #include "scenario/harness.h"
@@ -75,6 +76,120 @@ static void longest_idle_reject_keeps_idle_time(void **state) {
     sc_mark(s);
     sc_voice(s, 101, 1, 0); /* 10 (idle since 0) before 12 (since 200) */
     assert_int_equal(sc_offered(s, 101), 10);
+}
+
+/* An agent that serves several queues takes work from one of them: in
+ * the others it leaves contention, and when it frees up it is the most
+ * recently idle there too, behind the agents that stayed idle. */
+static void longest_idle_across_queues(void **state) {
+    (void)state;
+    sc *s = sc_fresh(1);
+    sc_queue(s, 1, "");
+    sc_queue(s, 2, "");
+    sc_agent(s, 10, "queues=1,2"); /* idle since 0 */
+    sc_at(s, 100);
+    sc_agent(s, 11, "queues=1,2"); /* since 100 */
+    sc_at(s, 200);
+    sc_agent(s, 12, "queues=2");   /* since 200 */
+
+    sc_at(s, 1000);
+    sc_voice(s, 100, 1, 0);
+    assert_int_equal(sc_offered(s, 100), 10);
+    sc_accept(s, 10, 100);
+    sc_at(s, 1500);
+    sc_end(s, 100); /* agent 10 idle since 1500, the latest */
+
+    sc_at(s, 2000);
+    sc_mark(s);
+    sc_voice(s, 101, 2, 0);
+    sc_voice(s, 102, 2, 0);
+    sc_voice(s, 103, 2, 0);
+    sb_id got[8];
+    SC_ASSERT_IDS(got, sc_offers(s, got, 8), 11, 12, 10);
+}
+
+/* A removed agent's place in its queues goes with it, also when a new
+ * agent is created after it (and may reuse its internal slot). */
+static void longest_idle_removed_agent_leaves_no_trace(void **state) {
+    (void)state;
+    sc *s = sc_fresh(1);
+    sc_queue(s, 1, "");
+    sc_queue(s, 2, "");
+    sc_agent(s, 10, "queues=1");
+    sc_at(s, 100);
+    sc_logout(s, 10);
+    SC_OK(s, sb_agent_remove(s->c, s->now, 10));
+    sc_agent(s, 20, "queues=2"); /* not a member of queue 1 */
+    sc_at(s, 200);
+    sc_mark(s);
+    sc_voice(s, 100, 1, 0);
+    assert_int_equal(sc_offered(s, 100), 0);
+    assert_int_equal(sc_ix_state(s, 100), SB_IX_QUEUED);
+    sc_voice(s, 101, 2, 0);
+    assert_int_equal(sc_offered(s, 101), 20);
+    sc_at(s, 300);
+    sc_agent(s, 21, "queues=1");
+    assert_int_equal(sc_offered(s, 100), 21);
+}
+
+/* Many agents free up and take work again across overlapping queues:
+ * each interaction goes to the longest idle agent that serves its queue,
+ * as a scan over the members in idle order would pick. */
+static void longest_idle_many_cycles(void **state) {
+    (void)state;
+    sc *s = sc_fresh(1);
+    enum { NQ = 4, NA = 12 };
+    for (sb_id q = 1; q <= NQ; q++) sc_queue(s, q, "");
+    int64_t idle[NA];
+    bool busy[NA];
+    char spec[64];
+    for (int a = 0; a < NA; a++) {
+        /* agent a serves queues a%NQ+1 and (a+1)%NQ+1 */
+        snprintf(spec, sizeof(spec), "queues=%d,%d", a % NQ + 1, (a + 1) % NQ + 1);
+        sc_at(s, 10 * a);
+        sc_agent(s, (sb_id)(100 + a), spec);
+        idle[a] = 10 * a;
+        busy[a] = false;
+    }
+    sb_id next_ix = 1000;
+    for (int round = 0; round < 60; round++) {
+        sc_at(s, 1000 + 100 * round);
+        sb_id q = (sb_id)(round * 7 % NQ + 1);
+        /* the expected pick: the longest idle free member of q (ties by id) */
+        int want = -1;
+        for (int a = 0; a < NA; a++) {
+            bool member = (sb_id)(a % NQ + 1) == q || (sb_id)((a + 1) % NQ + 1) == q;
+            if (!member || busy[a]) continue;
+            if (want < 0 || idle[a] < idle[want]) want = a;
+        }
+        sc_mark(s);
+        sb_id ix = next_ix++;
+        sc_voice(s, ix, q, 0);
+        if (want < 0) {
+            assert_int_equal(sc_offered(s, ix), 0);
+            SC_OK(s, sb_interaction_cancel(s->c, s->now, ix));
+        } else {
+            assert_int_equal(sc_offered(s, ix), 100 + want);
+            sc_accept(s, (sb_id)(100 + want), ix);
+            busy[want] = true;
+        }
+        /* every third round, the agent busy longest ends its work */
+        if (round % 3 == 2) {
+            for (int a = 0; a < NA; a++) {
+                if (!busy[a]) continue;
+                sb_ix_info info;
+                for (sb_id i = 1000; i < next_ix; i++)
+                    if (sb_interaction_info(s->c, i, &info) == SB_OK && info.agent == (sb_id)(100 + a) &&
+                        info.state == SB_IX_CONNECTED) {
+                        sc_end(s, i);
+                        busy[a] = false;
+                        idle[a] = s->now;
+                        break;
+                    }
+                break;
+            }
+        }
+    }
 }
 
 /* ---- least occupied ---------------------------------------------------- */
@@ -459,7 +574,9 @@ static void broadcast_all_time_out(void **state) {
 }
 
 SB_TEST_GROUP(scenario_selection, SC_TEST(longest_idle_counts_from_last_end),
-              SC_TEST(longest_idle_reject_keeps_idle_time),
+              SC_TEST(longest_idle_reject_keeps_idle_time), SC_TEST(longest_idle_across_queues),
+              SC_TEST(longest_idle_removed_agent_leaves_no_trace),
+              SC_TEST(longest_idle_many_cycles),
               SC_TEST(least_occupied_picks_lowest_load),
               SC_TEST(most_skilled_orders_by_level_then_idle),
               SC_TEST(most_skilled_follows_level_change), SC_TEST(round_robin_rotates),

@@ -1,0 +1,135 @@
+#include "base/wq.h"
+
+#include "base/mem.h"
+
+void sb_wq_init(sb_wq *w) {
+    *w = (sb_wq){0};
+    sb_heap_init(&w->side);
+}
+
+static inline sb_wq_slot *slot(const sb_wq *w, uint32_t pos) { return &w->v[pos & (w->cap - 1)]; }
+
+void sb_wq_free(sb_wq *w) {
+    for (uint32_t p = w->head; p != w->tail; p++)
+        if (slot(w, p)->node) slot(w, p)->node->where = SB_WQ_NONE;
+    for (uint32_t i = 0; i < sb_heap_len(&w->side); i++)
+        sb_container_of(w->side.items[i].node, sb_wq_node, hn)->where = SB_WQ_NONE;
+    sb_heap_free(&w->side);
+    sb_free(w->v);
+    sb_wq_init(w);
+}
+
+static inline bool key_eq(const sb_hkey *x, const sb_hkey *y) {
+    return x->a == y->a && x->b == y->b && x->c == y->c;
+}
+
+/* Is the ring's first the least member? */
+static inline bool ring_first(const sb_wq *w) {
+    /* (len == nring: nothing in the side heap, whose header is not read) */
+    return w->nring && (w->len == w->nring ||
+                        sb_hkey_less(&slot(w, w->head)->key, sb_heap_top_key(&w->side)));
+}
+
+sb_wq_node *sb_wq_top(const sb_wq *w) {
+    if (w->len == 0) return NULL;
+    if (ring_first(w)) return slot(w, w->head)->node;
+    return sb_container_of(sb_heap_top(&w->side), sb_wq_node, hn);
+}
+
+/* A full ring: compacted in place when at least half of it is holes
+ * (its live members get new positions), else doubled (positions kept). */
+static void make_room(sb_wq *w) {
+    uint32_t size = w->tail - w->head;
+    if (w->cap && w->nring <= size / 2) {
+        uint32_t to = w->head;
+        for (uint32_t p = w->head; p != w->tail; p++) {
+            sb_wq_slot *s = slot(w, p);
+            if (s->node == NULL) continue;
+            if (p != to) {
+                *slot(w, to) = *s;
+                s->node->pos = to;
+            }
+            to++;
+        }
+        w->tail = to;
+        return;
+    }
+    uint32_t ncap = w->cap ? w->cap * 2 : 8;
+    /* On a cache line: no slot straddles two. */
+    sb_wq_slot *nv = sb_calloc_aligned(64, ncap * sizeof(*nv));
+    for (uint32_t p = w->head; p != w->tail; p++) nv[p & (ncap - 1)] = *slot(w, p);
+    sb_free(w->v);
+    w->v = nv;
+    w->cap = ncap;
+}
+
+bool sb_wq_push(sb_wq *w, sb_wq_node *n, sb_hkey key) {
+    SB_ASSERT_HOT(n->where == SB_WQ_NONE);
+    if (w->nring == 0 || !sb_hkey_less(&key, &w->last)) {
+        if (w->nring == 0) w->head = w->tail = 0; /* drop the holes; reuse the first line */
+        if (w->tail - w->head == w->cap) make_room(w);
+        uint32_t p = w->tail++;
+        *slot(w, p) = (sb_wq_slot){key, n};
+        n->pos = p;
+        n->where = SB_WQ_RING;
+        w->nring++;
+        w->last = key;
+    } else {
+        sb_heap_push(&w->side, &n->hn, key);
+        n->where = SB_WQ_SIDE;
+    }
+    bool top = w->len == 0 || sb_hkey_less(&key, &w->top);
+    w->len++;
+    if (top) w->top = key;
+    return top;
+}
+
+bool sb_wq_remove(sb_wq *w, sb_wq_node *n) {
+    sb_hkey key;
+    if (n->where == SB_WQ_RING) {
+        sb_wq_slot *s = slot(w, n->pos);
+        SB_ASSERT_HOT(s->node == n);
+        key = s->key;
+        s->node = NULL;
+        w->nring--;
+        if (w->nring == 0)
+            w->head = w->tail = 0;
+        else
+            while (slot(w, w->head)->node == NULL) w->head++;
+    } else {
+        SB_ASSERT_HOT(n->where == SB_WQ_SIDE);
+        key = *sb_heap_key(&w->side, &n->hn);
+        sb_heap_remove(&w->side, &n->hn);
+    }
+    n->where = SB_WQ_NONE;
+    w->len--;
+    if (!key_eq(&key, &w->top)) return false;
+    if (w->len) w->top = ring_first(w) ? slot(w, w->head)->key : *sb_heap_top_key(&w->side);
+    return true;
+}
+
+typedef struct side_ctx {
+    sb_wq_pred_fn pred;
+    void *ctx;
+} side_ctx;
+
+static bool side_pred(const sb_heap_node *hn, void *arg) {
+    const side_ctx *x = arg;
+    return x->pred(sb_container_of(hn, sb_wq_node, hn), x->ctx);
+}
+
+sb_wq_node *sb_wq_find(const sb_wq *w, sb_wq_pred_fn pred, void *ctx, sb_heap_scratch *scratch) {
+    const sb_wq_slot *r = NULL;
+    for (uint32_t p = w->head; w->nring && p != w->tail; p++) {
+        const sb_wq_slot *s = slot(w, p);
+        if (s->node && pred(s->node, ctx)) {
+            r = s;
+            break;
+        }
+    }
+    side_ctx x = {pred, ctx};
+    sb_heap_node *hn = sb_heap_find(&w->side, side_pred, &x, scratch);
+    if (hn == NULL) return r ? r->node : NULL;
+    if (r && sb_hkey_less(&r->key, sb_heap_key(&w->side, hn))) return r->node;
+    return sb_container_of(hn, sb_wq_node, hn);
+}
