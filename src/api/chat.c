@@ -52,6 +52,16 @@ static const char *text_member(sb__req *r, json_t *body, const char *key, size_t
     return NULL;
 }
 
+/* The body {text} of a message or a note: its text, or NULL after
+ * answering 400 (or 415).  *body is the parsed body to free. */
+static const char *text_body(sb__req *r, json_t **body) {
+    static const char *const fields[] = {"text", NULL};
+    bool absent;
+    *body = sb__body(r);
+    if (*body == NULL || !sb__check_fields(r, *body, "", fields)) return NULL;
+    return text_member(r, *body, "text", TEXT_MAX, true, &absent);
+}
+
 static void docid_n(uint64_t ix, uint32_t n, char out[40]) {
     snprintf(out, 40, "%020llu.%06u", (unsigned long long)ix, n);
 }
@@ -322,13 +332,10 @@ static const char *customer_name(const sb__rec *x) {
 
 /* POST /v1/chat/messages {text} */
 void sb__chat_say(sb__req *r) {
-    static const char *const fields[] = {"text", NULL};
-    json_t *body = sb__body(r);
-    bool absent;
-    const char *text;
+    json_t *body;
+    const char *text = text_body(r, &body);
     sb__rec *x;
-    if (body && sb__check_fields(r, body, "", fields) &&
-        (text = text_member(r, body, "text", TEXT_MAX, true, &absent)) && (x = customer_live(r, false))) {
+    if (text && (x = customer_live(r, false))) {
         sb__txn *tx = sb__txn_begin(r->t, r->http);
         sb__txn_respond(tx, 201, say(tx, x, "customer", customer_name(x), text), 0);
         sb__txn_commit(tx);
@@ -475,13 +482,10 @@ static bool may_talk(sb__req *r, const sb__rec *x) {
 /* POST /v1/interactions/{id}/messages {text}: the agent connected to it,
  * or a supervisor or an administrator who sees it. */
 void sb__ix_say(sb__req *r) {
-    static const char *const fields[] = {"text", NULL};
-    json_t *body = sb__body(r);
-    bool absent;
-    const char *text;
+    json_t *body;
+    const char *text = text_body(r, &body);
     sb__rec *x;
-    if (body && sb__check_fields(r, body, "", fields) &&
-        (text = text_member(r, body, "text", TEXT_MAX, true, &absent)) && (x = sb__ix_live(r)) && may_talk(r, x)) {
+    if (text && (x = sb__ix_live(r)) && may_talk(r, x)) {
         sb__txn *tx = sb__txn_begin(r->t, r->http);
         sb__txn_respond(tx, 201, say(tx, x, "agent", display_name(r->t, &r->who), text), 0);
         sb__txn_commit(tx);
@@ -506,13 +510,10 @@ void sb__ix_notes(sb__req *r) { list_of(r, "note"); }
 
 /* POST /v1/interactions/{id}/notes {text}: while it is not finished. */
 void sb__ix_note(sb__req *r) {
-    static const char *const fields[] = {"text", NULL};
-    json_t *body = sb__body(r);
-    bool absent;
-    const char *text;
+    json_t *body;
+    const char *text = text_body(r, &body);
     sb__rec *x;
-    if (body && sb__check_fields(r, body, "", fields) &&
-        (text = text_member(r, body, "text", TEXT_MAX, true, &absent)) && (x = sb__ix_live(r))) {
+    if (text && (x = sb__ix_live(r))) {
         char id[40];
         docid_n(x->id, ++x->nnotes, id);
         sb__rec_dirty(r->t, x);

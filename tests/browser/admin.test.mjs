@@ -8,7 +8,7 @@
 // through the API.  Run: node --test tests/browser/admin.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, login, shot, apiAs } from './lib.mjs';
+import { apiAs, login, serverAndBrowser, shot } from './lib.mjs';
 
 const SECTIONS = [
   ['users', 'Users and roles'], ['skills', 'Skills'], ['teams', 'Teams'], ['queues', 'Queues'],
@@ -17,12 +17,7 @@ const SECTIONS = [
 ];
 
 test('admin pages', { timeout: 90000 }, async (t) => {
-  const srv = await startServer();
-  const browser = await launchBrowser();
-  t.after(async () => {
-    await browser.close();
-    await srv.cleanup();
-  });
+  const { srv, browser } = await serverAndBrowser(t);
   const admin = await apiAs(srv, 'admin');
 
   const page = await login(browser, srv, 'admin');

@@ -4,18 +4,13 @@
 // literally and no script of theirs runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiAs, launchBrowser, login, shot, startServer } from './lib.mjs';
+import { apiAs, login, serverAndBrowser, shot } from './lib.mjs';
 
 const NAME = '<img src=x onerror="window.__pwned=1">Eve';
 const TEXT = '<script>window.__pwned=2</script><b>bold?</b> & "quotes"';
 
 test('markup from customers is shown as text', { timeout: 60000 }, async (t) => {
-  const srv = await startServer();
-  const browser = await launchBrowser();
-  t.after(async () => {
-    await browser.close();
-    await srv.cleanup();
-  });
+  const { srv, browser } = await serverAndBrowser(t);
   const res = await fetch(`${srv.url}/v1/chat/sessions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -72,6 +72,17 @@ export async function launchBrowser() {
   });
 }
 
+// A server and a browser for test t, both gone when it ends.
+export async function serverAndBrowser(t, extraArgs = []) {
+  const srv = await startServer(extraArgs);
+  const browser = await launchBrowser();
+  t.after(async () => {
+    await browser.close();
+    await srv.cleanup();
+  });
+  return { srv, browser };
+}
+
 // A new browser context logged in as `user` through the login form;
 // returns its page, on the page the login leads to.
 export async function login(browser, srv, user, password = USERS[user], viewport = { width: 1280, height: 720 }) {

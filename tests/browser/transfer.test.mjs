@@ -3,15 +3,10 @@
 // transfer to an agent offers the work to that agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiAs, launchBrowser, login, shot, startServer } from './lib.mjs';
+import { apiAs, login, serverAndBrowser, shot } from './lib.mjs';
 
 test('transfer to an agent chosen by name', { timeout: 60000 }, async (t) => {
-  const srv = await startServer();
-  const browser = await launchBrowser();
-  t.after(async () => {
-    await browser.close();
-    await srv.cleanup();
-  });
+  const { srv, browser } = await serverAndBrowser(t);
   const admin = await apiAs(srv, 'admin');
   const alice = await apiAs(srv, 'alice');
   const bob = await apiAs(srv, 'bob');

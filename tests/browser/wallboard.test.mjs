@@ -5,7 +5,7 @@
 // or CSP violations.  Run: node --test tests/browser/wallboard.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, login, shot, apiAs } from './lib.mjs';
+import { apiAs, login, serverAndBrowser, shot } from './lib.mjs';
 
 // Poll fn until it returns something truthy (or throw with the last value).
 async function waitFor(fn, what, timeout = 10000) {
@@ -32,12 +32,7 @@ async function waitText(page, id, text) {
 }
 
 test('supervisor wallboard', { timeout: 90000 }, async (t) => {
-  const srv = await startServer();
-  const browser = await launchBrowser();
-  t.after(async () => {
-    await browser.close();
-    await srv.cleanup();
-  });
+  const { srv, browser } = await serverAndBrowser(t);
   const admin = await apiAs(srv, 'admin');
   const alice = await apiAs(srv, 'alice');
   const carol = await apiAs(srv, 'carol');
