@@ -74,12 +74,12 @@ class Server:
             [BINARY, "serve", "--listen", "127.0.0.1", "--port", "0", "--data", str(self.data), *args],
             stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
         line = self.proc.stdout.readline()
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        m = re.search(r"(https?)://127\.0\.0\.1:(\d+)/", line)  # https with --tls-cert
         if not m:
             self.proc.kill()
             raise RuntimeError(f"server did not start: {line!r} {self.output()}")
-        self.port = int(m.group(1))
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port = int(m.group(2))
+        self.url = f"{m.group(1)}://127.0.0.1:{self.port}"
         self.http = requests.Session()
         self.http.trust_env = False  # never a proxy: loopback only
         self.token = None

@@ -5,8 +5,6 @@ token), so the stream can be subscribed to."""
 import asyncio
 import json
 import os
-import re
-import shutil
 import socket
 import ssl
 import subprocess
@@ -15,7 +13,7 @@ import pytest
 import requests
 import websockets
 
-from conftest import BINARY, template
+from conftest import BINARY, Server
 
 
 def make_cert(tmp_path, name="server"):
@@ -28,37 +26,6 @@ def make_cert(tmp_path, name="server"):
     return cert, key
 
 
-class TlsServer:
-    """`switchboard serve` over TLS on 127.0.0.1, from a copy of the template."""
-
-    def __init__(self, tmp_path, *args, env=None):
-        self.data = tmp_path / "data"
-        if not self.data.exists():
-            shutil.copytree(template()["data"], self.data)
-        self.token = template()["token"]
-        self.log = open(tmp_path / "server.log", "a+")
-        self.proc = subprocess.Popen(
-            [BINARY, "serve", "--listen", "127.0.0.1", "--port", "0", "--data", str(self.data), *args],
-            stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
-        line = self.proc.stdout.readline()
-        m = re.search(r"https://127\.0\.0\.1:(\d+)/", line)
-        if not m:
-            self.proc.kill()
-            raise RuntimeError(f"server did not start: {line!r} {self.output()}")
-        self.port = int(m.group(1))
-        self.url = f"https://127.0.0.1:{self.port}"
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self, timeout=10):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        return self.proc.wait(timeout=timeout)
-
-
 @pytest.fixture
 def cert(tmp_path):
     return make_cert(tmp_path)
@@ -66,7 +33,7 @@ def cert(tmp_path):
 
 @pytest.fixture
 def tls_server(tmp_path, cert):
-    s = TlsServer(tmp_path, "--tls-cert", str(cert[0]), "--tls-key", str(cert[1]))
+    s = Server(tmp_path, "--tls-cert", str(cert[0]), "--tls-key", str(cert[1]))
     yield s
     rc = s.stop()
     assert rc == 0, f"server exited {rc}: {s.output()}"
@@ -159,7 +126,7 @@ def test_wss_stream_subscribe(tls_server, cert):
 
 def test_tls_from_the_environment(tmp_path, cert):
     env = {**os.environ, "SB_TLS_CERT": str(cert[0]), "SB_TLS_KEY": str(cert[1])}
-    s = TlsServer(tmp_path, env=env)
+    s = Server(tmp_path, env=env)
     try:
         with session() as h:
             r = h.get(s.url + "/v1/health", verify=str(cert[0]), timeout=5)
