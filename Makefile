@@ -96,7 +96,7 @@ $(BUILD)/fuzz/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
 $(BUILD)/fuzz/libsb-fuzz.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libsb-fuzz.a
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_loop.h $(BUILD)/fuzz/libsb-fuzz.a
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(BUILD)/fuzz/libsb-fuzz.a $(LDLIBS)
 fuzzers: $(FUZZ_TARGETS)
 

@@ -95,6 +95,7 @@
 #include "base/mem.h"
 #include "base/status.h"
 #include "net/http.h"
+#include "fuzz_loop.h"
 #include "store/store.h"
 
 #define WATCHDOG_MS  10000
@@ -321,22 +322,9 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 }
 
 static void connect_client(client *c) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    CHECK(fd >= 0);
-    if (c->from) {
-        struct sockaddr_in b;
-        uv_ip4_addr(c->from, 0, &b);
-        if (bind(fd, (struct sockaddr *)&b, sizeof(b)) != 0) c->from = NULL; /* any will do */
-    }
-    struct sockaddr_in a;
-    uv_ip4_addr("127.0.0.1", sb_http_server_port(G.srv), &a);
-    int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-    while (r != 0 && (errno == EINTR || errno == EALREADY)) { /* libFuzzer's SIGALRM */
-        struct pollfd pfd = {fd, POLLOUT, 0};
-        poll(&pfd, 1, 100);
-        r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-    }
-    if (r != 0 && errno != EISCONN) sb_panic("fuzz_api: connect: %s", strerror(errno));
+    int bound;
+    int fd = fuzz_connect("fuzz_api", sb_http_server_port(G.srv), c->from, &bound);
+    if (!bound) c->from = NULL; /* any address did */
     CHECK(uv_tcp_init(&G.loop, &c->tcp) == 0);
     c->tcp.data = c;
     CHECK(uv_tcp_open(&c->tcp, fd) == 0);

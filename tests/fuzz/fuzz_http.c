@@ -64,6 +64,7 @@
 #include "base/mem.h"
 #include "base/status.h"
 #include "net/http.h"
+#include "fuzz_loop.h"
 
 #define WATCHDOG_MS 5000
 #define FAR_MS      60000 /* server timeouts the run must never need */
@@ -488,15 +489,7 @@ static void settle(int pause) {
     }
 }
 
-static void count_handle(uv_handle_t *h, void *arg) {
-    (*(int *)arg)++;
-}
-
-static int handles(void) {
-    int n = 0;
-    uv_walk(&F.loop, count_handle, &n);
-    return n;
-}
+static int handles(void) { return fuzz_handles(&F.loop); }
 
 /* Has everything of this input ended? */
 static int finished(int handles_before) {
@@ -516,17 +509,7 @@ static sb_http_server *new_server(void) {
 /* A client connection to the server under test, on the loop. */
 static void connect_to(uv_tcp_t *h, uv_read_cb read_cb) {
     /* on loopback the kernel completes it before the accept */
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_in a;
-    uv_ip4_addr("127.0.0.1", sb_http_server_port(F.srv), &a);
-    int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-    while (r != 0 && (errno == EINTR || errno == EALREADY)) { /* libFuzzer's SIGALRM */
-        struct pollfd pfd = {fd, POLLOUT, 0};
-        poll(&pfd, 1, 100);
-        r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-    }
-    if (r != 0 && errno != EISCONN) sb_panic("fuzz_http: connect: %s", strerror(errno));
+    int fd = fuzz_connect("fuzz_http", sb_http_server_port(F.srv), NULL, NULL);
     CHECK(uv_tcp_init(&F.loop, h) == 0);
     CHECK(uv_tcp_open(h, fd) == 0);
     CHECK(uv_read_start((uv_stream_t *)h, client_alloc_cb, read_cb) == 0);

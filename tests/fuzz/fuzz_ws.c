@@ -67,6 +67,7 @@
 #include "base/mem.h"
 #include "base/status.h"
 #include "net/http.h"
+#include "fuzz_loop.h"
 #include "net/ws.h"
 
 #define WATCHDOG_MS 5000
@@ -400,15 +401,7 @@ static void watchdog_cb(uv_timer_t *t) {
              F.in_len, F.got_101, F.server_close_seen, sb_http_server_connections(F.srv));
 }
 
-static void count_handle(uv_handle_t *h, void *arg) {
-    (*(int *)arg)++;
-}
-
-static int handles(void) {
-    int n = 0;
-    uv_walk(&F.loop, count_handle, &n);
-    return n;
-}
+static int handles(void) { return fuzz_handles(&F.loop); }
 
 static int finished(int handles_before) {
     if (F.client_open) return 0;
@@ -473,17 +466,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t mem_before = sb_mem_used();
 
     /* connect; on loopback the kernel completes it before the accept */
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_in a;
-    uv_ip4_addr("127.0.0.1", sb_http_server_port(F.srv), &a);
-    int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-    while (r != 0 && (errno == EINTR || errno == EALREADY)) { /* libFuzzer's SIGALRM */
-        struct pollfd pfd = {fd, POLLOUT, 0};
-        poll(&pfd, 1, 100);
-        r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-    }
-    if (r != 0 && errno != EISCONN) sb_panic("fuzz_ws: connect: %s", strerror(errno));
+    int fd = fuzz_connect("fuzz_ws", sb_http_server_port(F.srv), NULL, NULL);
     CHECK(uv_tcp_init(&F.loop, &F.client) == 0);
     CHECK(uv_tcp_open(&F.client, fd) == 0);
     CHECK(uv_read_start((uv_stream_t *)&F.client, client_alloc_cb, client_read_cb) == 0);
