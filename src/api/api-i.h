@@ -73,7 +73,9 @@ typedef struct sb__rec {
     struct sb__rec *next_dirty;
 } sb__rec;
 
-/* The document of an interaction (without history). */
+/* The document of an interaction (without history), as compact JSON text
+ * (sb_free; *len its length if len) or as a jansson object. */
+char *sb__rec_text(const sb__tenant *t, const sb__rec *x, size_t *len);
 json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x);
 void sb__rec_free(sb__rec *x);
 /* Store document id of an interaction: zero-padded, so ids sort. */

@@ -34,7 +34,8 @@ struct sb__txn {
     struct put_rec {
         uint64_t id;
         int64_t version;
-        char *text; /* the document put, reused for the response */
+        char *text; /* the document put (sb_free), reused for the response */
+        size_t len;
     } *recs;
     size_t nrecs, caprecs;
 };
@@ -191,21 +192,20 @@ void sb__txn_drain(sb__txn *x) {
         refresh(t, r);
         r->version++;
         sb__rec_docid(r->id, docid);
-        json_t *doc = sb__rec_json(t, r);
-        char *text = json_dumps(doc, JSON_COMPACT);
-        json_decref(doc);
-        sb_store_batch_put(x->b, t->id, "ix", docid, SB_STORE_ANY_VERSION, text, strlen(text));
+        size_t len;
+        char *text = sb__rec_text(t, r, &len);
+        sb_store_batch_set(x->b, t->id, "ix", docid, r->version, text, len);
         if (x->nrecs == x->caprecs) {
             x->caprecs = x->caprecs ? 2 * x->caprecs : 4;
             x->recs = sb_realloc(x->recs, x->caprecs * sizeof(*x->recs));
         }
-        x->recs[x->nrecs++] = (struct put_rec){r->id, r->version, text};
+        x->recs[x->nrecs++] = (struct put_rec){r->id, r->version, text, len};
         if (r->state >= SB_IX_COMPLETED) {
             sb_store_batch_delete(x->b, t->id, "live", docid, SB_STORE_ANY_VERSION);
             sb_map_del(&t->live, r->id);
             sb__rec_free(r);
         } else { /* the index of unfinished work, with what a restart needs */
-            sb_store_batch_put(x->b, t->id, "live", docid, SB_STORE_ANY_VERSION, text, strlen(text));
+            sb_store_batch_set(x->b, t->id, "live", docid, r->version, text, len);
         }
     }
 }
@@ -230,7 +230,7 @@ void sb__txn_respond_rec(sb__txn *x, int status, uint64_t id) {
             x->etag = x->recs[i].version;
             free(x->body);
             x->body = strdup(x->recs[i].text);
-            x->len = strlen(x->body);
+            x->len = x->recs[i].len;
             return;
         }
     sb__rec *r = sb_map_get(&x->t->live, id);
@@ -290,7 +290,7 @@ static void on_committed(void *data, int status, const sb_store_batch *b) {
     }
     for (size_t i = 0; i < x->npubs; i++) free(x->pubs[i].text);
     sb_free(x->pubs);
-    for (size_t i = 0; i < x->nrecs; i++) free(x->recs[i].text);
+    for (size_t i = 0; i < x->nrecs; i++) sb_free(x->recs[i].text);
     sb_free(x->recs);
     free(x->body);
     sb_free(x->idem_key);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api-i.h"
+#include "base/jsonw.h"
 #include "base/mem.h"
 #include "base/status.h"
 #include "config/config.h"
@@ -23,31 +24,76 @@ static json_t *name_or_null(const sb__tenant *t, sb_id id) {
     return id ? json_string(sb__name(t, id)) : json_null();
 }
 
-json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x) {
-    char id[24];
-    snprintf(id, sizeof(id), "%llu", (unsigned long long)x->id);
-    json_t *attrs = json_loads(x->attrs, 0, NULL);
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:I, s:o, s:o}", "id", id,
-                     "queue", sb__name(t, x->queue), "channel", sb_channel_name(x->channel),
-                     "priority", (int)x->priority, "attributes", attrs ? attrs : json_object(),
-                     "customer", x->customer ? json_string(x->customer) : json_null(), "state",
-                     sb_ix_state_name(x->state), "agent", name_or_null(t, x->agent),
-                     "preferred_agent", name_or_null(t, x->preferred), "preferred_until",
-                     x->preferred && x->preferred_until ? json_integer(x->preferred_until) : json_null(),
-                     "arrived_at",
-                     (json_int_t)x->arrived_at, "created_at", (json_int_t)x->created_at,
-                     "ended_at", x->ended_at ? json_integer(x->ended_at) : json_null(), "version",
-                     (json_int_t)x->version, "answered_at",
-                     x->answered_at ? json_integer(x->answered_at) : json_null(), "wrapup_code",
-                     name_or_null(t, x->wrapup_code));
-    if (x->contact) json_object_set_new(doc, "contact", json_loads(x->contact, 0, NULL));
-    if (x->nmsg) json_object_set_new(doc, "messages", json_integer(x->nmsg));
-    if (x->nnotes) json_object_set_new(doc, "notes", json_integer(x->nnotes));
-    if (x->noffers) { /* the agents it is offered to now (a restart withdraws them) */
-        json_t *offers = json_array();
-        for (uint8_t i = 0; i < x->noffers; i++) json_array_append_new(offers, json_string(sb__name(t, x->offers[i].agent)));
-        json_object_set_new(doc, "offered_to", offers);
+/* ,"key":"name" or ,"key":null */
+static void put_name(sb_jw *w, const char *key, size_t klen, const sb__tenant *t, sb_id id) {
+    sb_jw_raw(w, key, klen);
+    sb_jw_str(w, id ? sb__name(t, id) : NULL);
+}
+
+static void put_int_or_null(sb_jw *w, const char *key, size_t klen, bool set, int64_t v) {
+    sb_jw_raw(w, key, klen);
+    if (set)
+        sb_jw_int(w, v);
+    else
+        sb_jw_lit(w, "null");
+}
+
+#define KEY(s) "" s, sizeof(s) - 1
+
+/* Printed directly, not through a jansson tree: it is on the write path
+ * of every change of an interaction.  attrs and contact are kept as the
+ * compact JSON text jansson printed, and copied as they are. */
+char *sb__rec_text(const sb__tenant *t, const sb__rec *x, size_t *len) {
+    sb_jw w;
+    sb_jw_init(&w, 512);
+    sb_jw_lit(&w, "{\"id\":\"");
+    sb_jw_int(&w, (int64_t)x->id);
+    put_name(&w, KEY("\",\"queue\":"), t, x->queue);
+    sb_jw_lit(&w, ",\"channel\":");
+    sb_jw_str(&w, sb_channel_name(x->channel));
+    sb_jw_lit(&w, ",\"priority\":");
+    sb_jw_int(&w, x->priority);
+    sb_jw_lit(&w, ",\"attributes\":");
+    if (x->attrs)
+        sb_jw_raw(&w, x->attrs, strlen(x->attrs));
+    else
+        sb_jw_lit(&w, "{}");
+    sb_jw_lit(&w, ",\"customer\":");
+    sb_jw_str(&w, x->customer);
+    sb_jw_lit(&w, ",\"state\":");
+    sb_jw_str(&w, sb_ix_state_name(x->state));
+    put_name(&w, KEY(",\"agent\":"), t, x->agent);
+    put_name(&w, KEY(",\"preferred_agent\":"), t, x->preferred);
+    put_int_or_null(&w, KEY(",\"preferred_until\":"), x->preferred && x->preferred_until,
+                    x->preferred_until);
+    put_int_or_null(&w, KEY(",\"arrived_at\":"), true, x->arrived_at);
+    put_int_or_null(&w, KEY(",\"created_at\":"), true, x->created_at);
+    put_int_or_null(&w, KEY(",\"ended_at\":"), x->ended_at, x->ended_at);
+    put_int_or_null(&w, KEY(",\"version\":"), true, x->version);
+    put_int_or_null(&w, KEY(",\"answered_at\":"), x->answered_at, x->answered_at);
+    put_name(&w, KEY(",\"wrapup_code\":"), t, x->wrapup_code);
+    if (x->contact) {
+        sb_jw_lit(&w, ",\"contact\":");
+        sb_jw_raw(&w, x->contact, strlen(x->contact));
     }
+    if (x->nmsg) put_int_or_null(&w, KEY(",\"messages\":"), true, x->nmsg);
+    if (x->nnotes) put_int_or_null(&w, KEY(",\"notes\":"), true, x->nnotes);
+    if (x->noffers) { /* the agents it is offered to now (a restart withdraws them) */
+        sb_jw_lit(&w, ",\"offered_to\":[");
+        for (uint8_t i = 0; i < x->noffers; i++) {
+            if (i) sb_jw_lit(&w, ",");
+            sb_jw_str(&w, sb__name(t, x->offers[i].agent));
+        }
+        sb_jw_lit(&w, "]");
+    }
+    sb_jw_lit(&w, "}");
+    return sb_jw_take(&w, len);
+}
+
+json_t *sb__rec_json(const sb__tenant *t, const sb__rec *x) {
+    char *text = sb__rec_text(t, x, NULL);
+    json_t *doc = json_loads(text, 0, NULL);
+    sb_free(text);
     return doc;
 }
 

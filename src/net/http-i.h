@@ -125,7 +125,7 @@ struct sb_http_server {
     char date[40];
 };
 
-/* buffers (request.c) */
+/* buffers (request.c); add with p NULL grows len by n, to be filled in */
 void sb__http_buf_add(sb__http_buf *b, const void *p, size_t n);
 void sb__http_buf_addf(sb__http_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb__http_buf_free(sb__http_buf *b);

@@ -11,7 +11,7 @@
 
 static void buf_reserve(sb__http_buf *b, size_t more) {
     if (b->cap - b->len >= more) return;
-    size_t cap = b->cap ? b->cap : 64;
+    size_t cap = b->cap ? b->cap : 512; /* the response headers fit */
     while (cap - b->len < more)
         cap *= 2;
     b->p = sb_realloc(b->p, cap);
@@ -20,20 +20,23 @@ static void buf_reserve(sb__http_buf *b, size_t more) {
 
 void sb__http_buf_add(sb__http_buf *b, const void *p, size_t n) {
     buf_reserve(b, n);
-    if (n) memcpy(b->p + b->len, p, n);
+    if (n && p) memcpy(b->p + b->len, p, n);
     b->len += n;
 }
 
 void sb__http_buf_addf(sb__http_buf *b, const char *fmt, ...) {
+    buf_reserve(b, 128); /* most fit at the first try */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
     SB_ASSERT(n >= 0);
-    buf_reserve(b, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((size_t)n >= b->cap - b->len) {
+        buf_reserve(b, (size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
 }
 

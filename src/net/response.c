@@ -83,7 +83,14 @@ int sb_http_response_header(sb_http_request *req, const char *name, const char *
         if (strcasecmp(value, "close") == 0) req->close = 1;
         return SB_OK;
     }
-    sb__http_buf_addf(&req->headers, "%s: %s\r\n", name, value);
+    size_t n = strlen(name), v = strlen(value);
+    sb__http_buf *h = &req->headers;
+    sb__http_buf_add(h, NULL, n + v + 4); /* one reservation: then fill it in */
+    char *p = h->p + h->len - (n + v + 4);
+    memcpy(p, name, n);
+    memcpy(p + n, ": ", 2);
+    memcpy(p + n + 2, value, v);
+    memcpy(p + n + 2 + v, "\r\n", 2);
     return SB_OK;
 }
 
@@ -100,7 +107,7 @@ void sb_http_respond(sb_http_request *req, int status, const char *content_type,
     req->status = status;
     if (status == 204 || status == 304) len = 0;
     if (content_type != NULL && len > 0 && is_field_value(content_type))
-        sb__http_buf_addf(&req->headers, "Content-Type: %s\r\n", content_type);
+        sb_http_response_header(req, "Content-Type", content_type);
     req->out_body_len = len;
     if (len > 0 && !req->head) {
         req->out_body = sb_malloc(len);
@@ -124,9 +131,9 @@ void sb__http_response_head(sb_http_request *req, int close) {
     if (req->status != 204 && req->status != 304)
         sb__http_buf_addf(o, "Content-Length: %zu\r\n", req->out_body_len);
     if (close)
-        sb__http_buf_addf(o, "Connection: close\r\n");
+        sb__http_buf_add(o, "Connection: close\r\n", 19);
     else if (req->http_minor == 0)
-        sb__http_buf_addf(o, "Connection: keep-alive\r\n");
+        sb__http_buf_add(o, "Connection: keep-alive\r\n", 24);
     sb__http_buf_add(o, req->headers.p, req->headers.len);
     sb__http_buf_add(o, "\r\n", 2);
 }

@@ -50,7 +50,7 @@ static void invalid(sb_store_batch *b, const char *fmt, ...) {
 /* Copy n bytes (plus a NUL) into the buffer; the offset. */
 static size_t copy(sb_store_batch *b, const void *p, size_t n) {
     if (b->nbytes + n + 1 > b->capbytes) {
-        size_t cap = b->capbytes ? b->capbytes * 2 : 256;
+        size_t cap = b->capbytes ? b->capbytes * 2 : 2048; /* a request's changes, mostly */
         while (cap < b->nbytes + n + 1)
             cap *= 2;
         b->bytes = sb_realloc(b->bytes, cap);
@@ -65,7 +65,7 @@ static size_t copy(sb_store_batch *b, const void *p, size_t n) {
 
 static sb__store_op *add(sb_store_batch *b, sb__store_op_type type, uint64_t tenant) {
     if (b->nops == b->capops) {
-        b->capops = b->capops ? b->capops * 2 : 4;
+        b->capops = b->capops ? b->capops * 2 : 8;
         b->ops = sb_realloc(b->ops, b->capops * sizeof(*b->ops));
     }
     sb__store_op *op = &b->ops[b->nops++];
@@ -154,6 +154,19 @@ void sb_store_batch_put(sb_store_batch *b, uint64_t tenant, const char *kind, co
     if (!check_body(b, body, len)) return;
     sb__store_op *op = doc_op(b, SB__OP_PUT, tenant, kind, id, expect);
     if (op) set_body(b, op, body, len);
+}
+
+void sb_store_batch_set(sb_store_batch *b, uint64_t tenant, const char *kind, const char *id,
+                        int64_t version, const void *body, size_t len) {
+    if (!check_body(b, body, len)) return;
+    if (version <= 0) {
+        invalid(b, "version %lld must be positive", (long long)version);
+        return;
+    }
+    sb__store_op *op = doc_op(b, SB__OP_SET, tenant, kind, id, SB_STORE_ANY_VERSION);
+    if (op == NULL) return;
+    op->a = version;
+    set_body(b, op, body, len);
 }
 
 void sb_store_batch_delete(sb_store_batch *b, uint64_t tenant, const char *kind, const char *id,

@@ -17,6 +17,7 @@
 typedef enum sb__store_op_type {
     SB__OP_APPEND,
     SB__OP_PUT,
+    SB__OP_SET,
     SB__OP_DELETE,
     SB__OP_IDEM,
     SB__OP_PRUNE_EVENTS,
@@ -28,10 +29,10 @@ typedef enum sb__store_op_type {
 typedef struct sb__store_op {
     sb__store_op_type type;
     uint64_t tenant;
-    int64_t a;     /* APPEND seq; PUT/DELETE expect; IDEM status; PRUNE before */
+    int64_t a;     /* APPEND seq; PUT/DELETE expect; SET version; IDEM status; PRUNE before */
     int64_t b;     /* APPEND at; PRUNE max */
-    size_t s1, n1; /* APPEND type; PUT/DELETE kind; IDEM key */
-    size_t s2, n2; /* PUT/DELETE id */
+    size_t s1, n1; /* APPEND type; PUT/SET/DELETE kind; IDEM key */
+    size_t s2, n2; /* PUT/SET/DELETE id */
     size_t body, nbody;
     uint64_t subject; /* APPEND: what the event is about, 0 none */
     int64_t result;

@@ -99,6 +99,12 @@ void sb_store_batch_append(sb_store_batch *b, uint64_t tenant, uint64_t seq, int
 void sb_store_batch_put(sb_store_batch *b, uint64_t tenant, const char *kind, const char *id,
                         int64_t expect, const void *body, size_t len);
 
+/* Write document (tenant, kind, id) at `version` (> 0), whatever it had:
+ * for a caller that keeps the versions itself (one statement, no read).
+ * Result: the version. */
+void sb_store_batch_set(sb_store_batch *b, uint64_t tenant, const char *kind, const char *id,
+                        int64_t version, const void *body, size_t len);
+
 /* Delete document (tenant, kind, id).  With SB_STORE_ANY_VERSION a missing
  * document is not an error; otherwise its version must be `expect` (0: it
  * must not exist), else SB_ESTATE.  Result: the deleted version, 0 if none. */

@@ -2,9 +2,10 @@
  *
  * The thread sleeps until batches are pending, takes ALL of them, and
  * commits them in one transaction: one fsync however many batches (group
- * commit).  Each batch runs inside a savepoint, so a batch whose check
- * fails (version mismatch, sequence not growing, idempotency key taken)
- * is rolled back alone while its neighbours commit.  A failure of the
+ * commit).  A batch that a check could refuse (version mismatch, sequence
+ * not growing, idempotency key taken) runs inside a savepoint, so that it
+ * is rolled back alone while its neighbours commit; the others (most: an
+ * interaction's events and documents) need none.  A failure of the
  * storage itself (or of COMMIT) rolls the whole transaction back and every
  * batch in it gets SB_STORE_EIO: nothing of any of them is applied.
  *
@@ -14,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "base/mem.h"
@@ -206,6 +208,19 @@ static int op_put(wtx *w, sb_store_batch *b, size_t i) {
     return run(w, SB__W_DOC_UPSERT);
 }
 
+static int op_set(wtx *w, sb_store_batch *b, size_t i) {
+    sb__store_op *op = &b->ops[i];
+    sqlite3_stmt *q = stmt(w, SB__W_DOC_UPSERT);
+    sqlite3_bind_int64(q, 1, (int64_t)op->tenant);
+    bind_text(q, 2, b, op->s1, op->n1);
+    bind_text(q, 3, b, op->s2, op->n2);
+    sqlite3_bind_int64(q, 4, op->a);
+    sqlite3_bind_int64(q, 5, b->now);
+    bind_body(q, 6, b, op);
+    op->result = op->a;
+    return run(w, SB__W_DOC_UPSERT);
+}
+
 static int op_delete(wtx *w, sb_store_batch *b, size_t i) {
     sb__store_op *op = &b->ops[i];
     int64_t cur;
@@ -273,15 +288,52 @@ static int op_prune_idem(wtx *w, sb_store_batch *b, size_t i) {
     return st;
 }
 
-/* Apply one batch inside a savepoint.  Returns SB_OK (applied, or refused
- * and rolled back alone: b->status says which) or SB_STORE_EIO (the
- * transaction is lost). */
+/* Could a check refuse this batch?  Only a version check, an idempotency
+ * key or an event sequence that does not grow can; the sequences are
+ * checked here, against the journal's last, before anything is written.
+ * *refusable is false when none can: the batch then needs no savepoint. */
+static int refusable(wtx *w, const sb_store_batch *b, bool *out) {
+    uint64_t tenant = 0;
+    int64_t last = 0;
+    *out = true;
+    for (size_t i = 0; i < b->nops; i++) {
+        const sb__store_op *op = &b->ops[i];
+        switch (op->type) {
+        case SB__OP_APPEND:
+            if (tenant == 0) {
+                int st = last_seq(w, op->tenant, &last);
+                if (st != SB_OK) return st;
+                tenant = op->tenant;
+            }
+            if (op->tenant != tenant || op->a <= last) return SB_OK;
+            last = op->a;
+            break;
+        case SB__OP_PUT:
+        case SB__OP_DELETE:
+            if (op->a != SB_STORE_ANY_VERSION) return SB_OK;
+            break;
+        case SB__OP_IDEM: return SB_OK;
+        case SB__OP_SET:
+        case SB__OP_PRUNE_EVENTS:
+        case SB__OP_PRUNE_IDEM: break;
+        }
+    }
+    *out = false;
+    return SB_OK;
+}
+
+/* Apply one batch, inside a savepoint if a check could refuse it.
+ * Returns SB_OK (applied, or refused and rolled back alone: b->status
+ * says which) or SB_STORE_EIO (the transaction is lost). */
 static int apply_batch(wtx *w, sb_store_batch *b) {
-    int st = run(w, SB__W_SAVEPOINT);
+    bool savepoint;
+    int st = refusable(w, b, &savepoint);
+    if (st == SB_OK && savepoint) st = run(w, SB__W_SAVEPOINT);
     for (size_t i = 0; i < b->nops && st == SB_OK; i++) {
         switch (b->ops[i].type) {
         case SB__OP_APPEND: st = op_append(w, b, i); break;
         case SB__OP_PUT: st = op_put(w, b, i); break;
+        case SB__OP_SET: st = op_set(w, b, i); break;
         case SB__OP_DELETE: st = op_delete(w, b, i); break;
         case SB__OP_IDEM: st = op_idem(w, b, i); break;
         case SB__OP_PRUNE_EVENTS: st = op_prune_events(w, b, i); break;
@@ -290,6 +342,12 @@ static int apply_batch(wtx *w, sb_store_batch *b) {
     }
     if (st != SB_OK) w->s->nseqs = 0; /* what this batch appended is undone */
     if (st == SB_STORE_EIO) return st;
+    if (!savepoint) {
+        /* refusable() said no check could fail: nothing to roll back alone */
+        if (st != SB_OK) return hard(w, "a check failed that was checked before");
+        b->status = SB_OK;
+        return SB_OK;
+    }
     b->status = st;
     if (st != SB_OK && (st = run(w, SB__W_ROLLBACK_TO)) != SB_OK) return st;
     return run(w, SB__W_RELEASE);

@@ -2,6 +2,7 @@
 SB__DECL(heap)
 SB__DECL(map)
 SB__DECL(intern)
+SB__DECL(jsonw)
 SB__DECL(expr)
 SB__DECL(scenario_basic)
 SB__DECL(config)

@@ -513,6 +513,34 @@ static void test_store_batch_atomic(void **state) {
     assert_int_equal(q->n, 2);
     assert_int_equal(q->v[1], 2);
 
+    /* batches that no check can refuse run without a savepoint; next to
+     * them, one whose event sequence does not grow is refused alone */
+    outcome p[3] = {{0}};
+    b = sb_store_batch_new(0);
+    append(b, 1, 3, 0);
+    sb_store_batch_set(b, 1, "ix", "x1", 5, "{\"v\":5}", 7);
+    assert_int_equal(sb_store_submit(f->s, b, record_cb, &p[0]), SB_OK);
+    b = sb_store_batch_new(0);
+    sb_store_batch_set(b, 1, "ix", "x2", 1, "{}", 2);
+    append(b, 1, 3, 0); /* 3 is taken by the batch before */
+    assert_int_equal(sb_store_submit(f->s, b, record_cb, &p[1]), SB_OK);
+    b = sb_store_batch_new(0);
+    append(b, 1, 4, 0);
+    sb_store_batch_set(b, 1, "ix", "x1", 2, "{}", 2); /* whatever it had */
+    assert_int_equal(sb_store_submit(f->s, b, record_cb, &p[2]), SB_OK);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_int_equal(p[0].status, SB_OK);
+    assert_int_equal(p[0].results[1], 5);
+    assert_int_equal(p[1].status, SB_ESTATE);
+    assert_int_equal(p[1].failed_op, 1);
+    assert_int_equal(p[2].status, SB_OK);
+    assert_int_equal(p[2].results[1], 2);
+    assert_int_equal(doc_version(f, 1, "ix", "x1"), 2);
+    assert_int_equal(doc_version(f, 1, "ix", "x2"), 0);
+    q = events(f, 1, 0, 0);
+    assert_int_equal(q->n, 4);
+    assert_int_equal(q->v[3], 4);
+
     /* malformed ops: refused at submit, no callback */
     outcome none = {0};
     b = sb_store_batch_new(0);
@@ -530,6 +558,10 @@ static void test_store_batch_atomic(void **state) {
     b = sb_store_batch_new(0);
     sb_store_batch_prune_events(b, 1, 0, 0);
     assert_int_equal(sb_store_submit(f->s, b, record_cb, &none), SB_EINVAL);
+    b = sb_store_batch_new(0);
+    sb_store_batch_set(b, 1, "ix", "x3", 0, "{}", 2);
+    assert_int_equal(sb_store_submit(f->s, b, record_cb, &none), SB_EINVAL);
+    assert_non_null(strstr(sb_store_errmsg(f->s), "version 0 must be positive"));
     sb_store_batch_free(sb_store_batch_new(0)); /* never submitted */
     uv_run(&f->loop, UV_RUN_DEFAULT);
     assert_int_equal(none.calls, 0);
