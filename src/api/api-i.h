@@ -466,7 +466,7 @@ void sb__stream_revoke(sb__tenant *t, const char *user);
 /* An agent's desktop is connected (for the reconnect grace). */
 bool sb__stream_agent_connected(const sb__tenant *t, sb_id agent);
 
-/* The JSON of an event ("type": "event"); caller frees. */
+/* The JSON of an event ("type": "event"); caller frees (sb_free). */
 char *sb__event_text(const sb__tenant *t, const sb_event *e, size_t *len);
 
 /* Stats topics ("stats:queue:ID", "stats:tenant"): push what changed, at

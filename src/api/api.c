@@ -336,7 +336,7 @@ void sb_api_route_at(size_t i, const char **method, const char **path) {
 /* Does `path` match the template?  The {id} segment goes to id. */
 static bool match(const char *tpl, const char *path, char *id, size_t idsize) {
     while (*tpl && *path) {
-        if (strncmp(tpl, "{id}", 4) == 0) {
+        if (*tpl == '{' && strncmp(tpl, "{id}", 4) == 0) {
             const char *end = strchr(path, '/');
             size_t n = end ? (size_t)(end - path) : strlen(path);
             if (n == 0 || !decode(path, n, id, idsize, false)) return false;

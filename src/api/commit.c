@@ -171,9 +171,11 @@ void sb__txn_api_event(sb__txn *x, int type, uint64_t ix, sb_id queue, sb_id age
     json_object_set_new(doc, "interaction", json_string(sid));
     if (queue) json_object_set_new(doc, "queue", json_string(sb__name(t, queue)));
     if (agent) json_object_set_new(doc, "agent", json_string(sb__name(t, agent)));
-    char *text = json_dumps(doc, JSON_COMPACT);
+    char *dumped = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
-    size_t len = strlen(text);
+    size_t len = strlen(dumped);
+    char *text = sb_strndup(dumped, len); /* pubs hold sb_ memory */
+    free(dumped);
     sb_store_batch_append(x->b, t->id, e.seq, e.at, ix, sb__event_name(type), text, len);
     pub_add(x, &e, text, len);
 }
@@ -288,7 +290,7 @@ static void on_committed(void *data, int status, const sb_store_batch *b) {
                             x->body, x->len);
         }
     }
-    for (size_t i = 0; i < x->npubs; i++) free(x->pubs[i].text);
+    for (size_t i = 0; i < x->npubs; i++) sb_free(x->pubs[i].text);
     sb_free(x->pubs);
     for (size_t i = 0; i < x->nrecs; i++) sb_free(x->recs[i].text);
     sb_free(x->recs);

@@ -11,12 +11,12 @@
  * subscribers of each queue, agent and interaction topic, and of the whole
  * tenant under ALL_KEY), so an event costs the subscribers that want it,
  * not all the tenant's. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api-i.h"
+#include "base/jsonw.h"
 #include "base/mem.h"
 #include "base/status.h"
 #include "net/ws.h"
@@ -108,73 +108,75 @@ void sb__stream_tenant_free(sb__tenant *t) {
 
 /* Events are on the write path of every request, so their JSON is
  * printed directly: every string in them is a configuration id (checked
- * to be of A-Z a-z 0-9 _ . -) or a fixed name, none needs escaping. */
-typedef struct text_buf {
-    char buf[640];
-    size_t n;
-} text_buf;
-
-static void put(text_buf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text_buf *o, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(o->buf + o->n, sizeof(o->buf) - o->n, fmt, ap);
-    va_end(ap);
-    if (k > 0) o->n = o->n + (size_t)k < sizeof(o->buf) ? o->n + (size_t)k : sizeof(o->buf) - 1;
+ * to be of A-Z a-z 0-9 _ . -) or a fixed name; sb_jw_str quotes them. */
+static void put_str(sb_jw *w, const char *key, size_t klen, const char *v) {
+    sb_jw_raw(w, key, klen);
+    sb_jw_str(w, v);
 }
 
-static void put_name(text_buf *o, const char *key, const sb__tenant *t, sb_id id) {
-    if (id) put(o, ",\"%s\":\"%s\"", key, sb__name(t, id));
+static void put_int(sb_jw *w, const char *key, size_t klen, int64_t v) {
+    sb_jw_raw(w, key, klen);
+    sb_jw_int(w, v);
 }
+
+static void put_name(sb_jw *w, const char *key, size_t klen, const sb__tenant *t, sb_id id) {
+    if (id) put_str(w, key, klen, sb__name(t, id));
+}
+
+#define KEY(s) "" s, sizeof(s) - 1
 
 char *sb__event_text(const sb__tenant *t, const sb_event *e, size_t *len) {
-    text_buf o = {.n = 0};
-    put(&o, "{\"type\":\"event\",\"seq\":%llu,\"at\":%lld,\"event\":\"%s\"",
-        (unsigned long long)e->seq, (long long)e->at, sb_event_type_name(e->type));
-    if (e->ix) put(&o, ",\"interaction\":\"%llu\"", (unsigned long long)e->ix);
-    put_name(&o, "agent", t, e->agent);
-    put_name(&o, "queue", t, e->queue);
-    put_name(&o, "from_queue", t, e->queue2);
-    put_name(&o, "target_agent", t, e->target);
+    sb_jw w;
+    sb_jw_init(&w, 256);
+    put_int(&w, KEY("{\"type\":\"event\",\"seq\":"), (int64_t)e->seq);
+    put_int(&w, KEY(",\"at\":"), e->at);
+    put_str(&w, KEY(",\"event\":"), sb_event_type_name(e->type));
+    if (e->ix) {
+        put_int(&w, KEY(",\"interaction\":\""), (int64_t)e->ix);
+        sb_jw_lit(&w, "\"");
+    }
+    put_name(&w, KEY(",\"agent\":"), t, e->agent);
+    put_name(&w, KEY(",\"queue\":"), t, e->queue);
+    put_name(&w, KEY(",\"from_queue\":"), t, e->queue2);
+    put_name(&w, KEY(",\"target_agent\":"), t, e->target);
     switch (e->type) {
     case SB_EV_AGENT_STATE:
-        put(&o, ",\"state\":\"%s\"", sb_agent_state_name(e->state));
-        if (e->code)
-            put_name(&o, "reason", t, e->code);
-        else
-            put(&o, ",\"reason\":null");
+        put_str(&w, KEY(",\"state\":"), sb_agent_state_name(e->state));
+        put_str(&w, KEY(",\"reason\":"), e->code ? sb__name(t, e->code) : NULL);
         break;
     case SB_EV_IX_CREATED:
-        put(&o, ",\"channel\":\"%s\",\"priority\":%d,\"arrived_at\":%lld",
-            sb_channel_name(e->channel), (int)e->priority, (long long)e->value);
+        put_str(&w, KEY(",\"channel\":"), sb_channel_name(e->channel));
+        put_int(&w, KEY(",\"priority\":"), e->priority);
+        put_int(&w, KEY(",\"arrived_at\":"), e->value);
         break;
     case SB_EV_IX_QUEUED:
-        put(&o, ",\"arrived_at\":%lld", (long long)e->value);
+        put_int(&w, KEY(",\"arrived_at\":"), e->value);
         /* fall through */
     case SB_EV_IX_STEP:
-        put(&o, ",\"step\":%d", (int)e->step);
+        put_int(&w, KEY(",\"step\":"), e->step);
         break;
     case SB_EV_IX_OFFERED:
     case SB_EV_IX_WRAP_UP:
-        if (e->value) put(&o, ",\"deadline\":%lld", (long long)e->value);
+        if (e->value) put_int(&w, KEY(",\"deadline\":"), e->value);
         break;
     case SB_EV_IX_COMPLETED:
-        put_name(&o, "wrapup_code", t, e->code);
+        put_name(&w, KEY(",\"wrapup_code\":"), t, e->code);
         break;
     case SB_EV_IX_TRANSFERRED:
-        put(&o, ",\"keep_arrival\":%s", e->value ? "true" : "false");
+        if (e->value)
+            sb_jw_lit(&w, ",\"keep_arrival\":true");
+        else
+            sb_jw_lit(&w, ",\"keep_arrival\":false");
         break;
     case SB_EV_IX_PREFERRED:
-        if (e->value) put(&o, ",\"until\":%lld", (long long)e->value);
+        if (e->value) put_int(&w, KEY(",\"until\":"), e->value);
         break;
     default:
         break;
     }
-    if (e->reason && e->type != SB_EV_AGENT_STATE)
-        put(&o, ",\"reason\":\"%s\"", sb_reason_name(e->reason));
-    put(&o, "}");
-    *len = o.n;
-    return strdup(o.buf);
+    if (e->reason && e->type != SB_EV_AGENT_STATE) put_str(&w, KEY(",\"reason\":"), sb_reason_name(e->reason));
+    sb_jw_lit(&w, "}");
+    return sb_jw_take(&w, len);
 }
 
 /* ---- topics ---------------------------------------------------------------------- */

@@ -41,7 +41,7 @@ static void enqueue(sb__http_conn *c, sb_http_request *req) {
 static void handle_closed(sb__http_conn *c) {
     if (--c->handles > 0) return;
     SB_ASSERT(c->head == NULL && c->nwriting == 0);
-    sb_free(c->in);
+    sb__http_server_buf_put(c->srv, c->in);
     sb__http_server_conn_gone(c->srv, c);
 }
 
@@ -195,7 +195,7 @@ static void conn_update_io(sb__http_conn *c) {
         c->timer_mode = SB__TIMER_IDLE;
         uv_timer_start(&c->timer, timer_cb, o->idle_timeout_ms, 0);
         if (c->in_off == c->in_len) { /* idle connections hold no buffer */
-            sb_free(c->in);
+            sb__http_server_buf_put(c->srv, c->in);
             c->in = NULL;
             c->in_off = c->in_len = 0;
         }
@@ -221,7 +221,7 @@ void sb__http_conn_settle(sb__http_conn *c) {
 
 static void alloc_cb(sb_stream *s, size_t hint, uv_buf_t *buf) {
     sb__http_conn *c = sb_stream_data(s);
-    if (c->in == NULL) c->in = sb_malloc(SB__HTTP_READ_SIZE);
+    if (c->in == NULL) c->in = sb__http_server_buf_get(c->srv);
     if (c->lingering || c->in_off == c->in_len) {
         c->in_off = c->in_len = 0;
     } else if (c->in_off > 0) { /* keep the unparsed bytes, make room */

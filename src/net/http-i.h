@@ -21,6 +21,10 @@
 
 /* Read buffer per busy connection; freed while the connection is idle. */
 #define SB__HTTP_READ_SIZE 65536
+/* Read buffers kept for reuse by the server when their connections go
+ * idle (a keep-alive client between two requests): no allocation per
+ * request, and at most this many idle buffers held. */
+#define SB__HTTP_SPARE_BUFS 16
 
 /* A growable byte string. */
 typedef struct sb__http_buf {
@@ -123,6 +127,8 @@ struct sb_http_server {
     char error[160];
     time_t date_sec;
     char date[40];
+    char *spare[SB__HTTP_SPARE_BUFS]; /* read buffers not in use */
+    int nspare;
 };
 
 /* buffers (request.c); add with p NULL grows len by n, to be filled in */
@@ -159,6 +165,9 @@ void sb__http_conn_continue(sb__http_conn *c);
 
 /* server (server.c) */
 void sb__http_server_conn_gone(sb_http_server *srv, sb__http_conn *c);
+/* A read buffer (SB__HTTP_READ_SIZE bytes) from the spares or new; back. */
+char *sb__http_server_buf_get(sb_http_server *srv);
+void sb__http_server_buf_put(sb_http_server *srv, char *buf);
 const char *sb__http_date(sb_http_server *srv);
 
 #endif

@@ -131,7 +131,20 @@ static void server_check(sb_http_server *srv) {
     if (srv->handles > 0) return;
     if (srv->shutdown_cb != NULL) srv->shutdown_cb(srv, srv->shutdown_ud);
     sb_tls_release(srv->opts.tls);
+    while (srv->nspare > 0) sb_free(srv->spare[--srv->nspare]);
     sb_free(srv);
+}
+
+char *sb__http_server_buf_get(sb_http_server *srv) {
+    return srv->nspare > 0 ? srv->spare[--srv->nspare] : sb_malloc(SB__HTTP_READ_SIZE);
+}
+
+void sb__http_server_buf_put(sb_http_server *srv, char *buf) {
+    if (buf == NULL) return;
+    if (srv->nspare < SB__HTTP_SPARE_BUFS)
+        srv->spare[srv->nspare++] = buf;
+    else
+        sb_free(buf);
 }
 
 void sb__http_server_conn_gone(sb_http_server *srv, sb__http_conn *c) {
