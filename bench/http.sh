@@ -23,6 +23,12 @@
 # the service time of an idle server.  The creation runs add up: the queue
 # holds every interaction created so far (reported at the end).
 #
+# Server CPU per request is the server process's user + system time over
+# the run (from /proc, clock ticks) divided by the requests, in all and on
+# its loop and store-writer threads: unlike throughput and latency it
+# hardly depends on what else the shared machine runs, so it is the figure
+# to compare two builds by.
+#
 # It fails (non-zero exit, no figures) when the server does not start or
 # stop cleanly, when the set-up requests fail, or when wrk reports any
 # error: a status >= 400, a connect/read/write error or a time-out.  It
@@ -74,13 +80,31 @@ field() {
     printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-# run_wrk KIND RUN URL SCRIPT [-- ARGS]: one wrk run; sets RPS, P50, P99 (ms), REQS.
+# cpu_ticks: the server's CPU time so far (user + system, clock ticks), in
+# all, on its loop thread (the main one) and on the store's writer thread:
+# "ALL LOOP WRITER".
+cpu_ticks() {
+    local all loop writer=0 t
+    all=$(sed 's/.*) //' "/proc/$SB_PID/stat" | awk '{ print $12 + $13 }')
+    loop=$(sed 's/.*) //' "/proc/$SB_PID/task/$SB_PID/stat" | awk '{ print $12 + $13 }')
+    for t in /proc/"$SB_PID"/task/*; do
+        [ "$(cat "$t/comm" 2>/dev/null)" = sb-store ] &&
+            writer=$(sed 's/.*) //' "$t/stat" | awk '{ print $12 + $13 }')
+    done
+    echo "$all $loop $writer"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# run_wrk KIND RUN URL SCRIPT [-- ARGS]: one wrk run; sets RPS, P50, P99 (ms), REQS,
+# and CPU, CPU_LOOP, CPU_WRITER: the server's CPU time per request (us).
 run_wrk() {
     local kind=$1 run=$2 url=$3 script=$4
     local out="$WORK/wrk-$kind-$run.txt"
     local auth=()
     # The health route is public: the baseline goes without a token.
     [ "$kind" = create ] && [ -n "${BENCH_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $BENCH_TOKEN")
+    local c0 c1
+    read -r -a c0 <<<"$(cpu_ticks)"
     if ! wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECS}s" --latency "${auth[@]}" -s "$script" "$url" >"$out" 2>&1; then
         cat "$out" >&2
         die "wrk failed ($kind, run $run)"
@@ -97,11 +121,15 @@ run_wrk() {
         die "$kind run $run: $REQS requests, errors: connect $(field connect "$line"), read $(field read "$line"), write $(field write "$line"), status>=400 $(field status "$line"), timeout $(field timeout "$line")"
     fi
     sb_alive
+    read -r -a c1 <<<"$(cpu_ticks)"
+    CPU=$(((c1[0] - c0[0]) * TICK_US / REQS))
+    CPU_LOOP=$(((c1[1] - c0[1]) * TICK_US / REQS))
+    CPU_WRITER=$(((c1[2] - c0[2]) * TICK_US / REQS))
     RPS=$(awk -v n="$REQS" -v us="$(field duration_us "$line")" 'BEGIN { printf "%.1f", n / (us / 1e6) }')
     P50=$(awk -v us="$(field p50_us "$line")" 'BEGIN { printf "%.3f", us / 1000 }')
     P99=$(awk -v us="$(field p99_us "$line")" 'BEGIN { printf "%.3f", us / 1000 }')
-    printf 'run %d  %-7s %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   (%d requests)\n' \
-        "$run" "$kind" "$RPS" "$P50" "$P99" "$REQS"
+    printf 'run %d  %-7s %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   (%d requests; server CPU %d us/request: loop %d, store writer %d)\n' \
+        "$run" "$kind" "$RPS" "$P50" "$P99" "$REQS" "$CPU" "$CPU_LOOP" "$CPU_WRITER"
 }
 
 if [ "$HEALTH_ONLY" = 1 ]; then
@@ -112,14 +140,14 @@ else
         "wrk $THREADS threads, $CONNECTIONS keep-alive connections; server $SB_URL"
 fi
 machine_info
-H_RPS=() H_P99=() C_RPS=() C_P99=()
+H_RPS=() H_P99=() C_RPS=() C_P99=() H_CPU=() C_CPU=()
 CREATED=0
 for run in $(seq 1 "$RUNS"); do
     run_wrk health "$run" "$SB_URL/v1/health" "$BENCH_DIR/health.lua"
-    H_RPS+=("$RPS") H_P99+=("$P99")
+    H_RPS+=("$RPS") H_P99+=("$P99") H_CPU+=("$CPU")
     [ "$HEALTH_ONLY" = 1 ] && continue
     run_wrk create "$run" "$SB_URL/v1/interactions" "$BENCH_DIR/create.lua"
-    C_RPS+=("$RPS") C_P99+=("$P99")
+    C_RPS+=("$RPS") C_P99+=("$P99") C_CPU+=("$CPU")
     CREATED=$((CREATED + REQS))
 done
 
@@ -137,6 +165,7 @@ if [ "$HEALTH_ONLY" = 1 ]; then
     exit 0
 fi
 MC_RPS=$(median "${C_RPS[@]}") MC_P99=$(median "${C_P99[@]}")
+MH_CPU=$(median "${H_CPU[@]}") MC_CPU=$(median "${C_CPU[@]}")
 RATIO=$(awk -v c="$MC_RPS" -v h="$MH_RPS" 'BEGIN { printf "%.3f", c / h }')
 RATIO_MET=$(awk -v r="$RATIO" -v t="$TARGET_RATIO" 'BEGIN { print (r >= t) ? "met" : "MISSED" }')
 P99_MET=$(awk -v p="$MC_P99" -v t="$TARGET_P99_MS" 'BEGIN { print (p <= t) ? "met" : "MISSED" }')
@@ -145,8 +174,8 @@ sb_stop
 
 echo
 echo "median of $RUNS runs:"
-printf '  health  %10.0f req/s   p99 %7.3f ms\n' "$MH_RPS" "$MH_P99"
-printf '  create  %10.0f req/s   p99 %7.3f ms   target p99 <= %s ms: %s\n' "$MC_RPS" "$MC_P99" "$TARGET_P99_MS" "$P99_MET"
+printf '  health  %10.0f req/s   p99 %7.3f ms   server CPU %s us/request\n' "$MH_RPS" "$MH_P99" "$MH_CPU"
+printf '  create  %10.0f req/s   p99 %7.3f ms   server CPU %s us/request   target p99 <= %s ms: %s\n' "$MC_RPS" "$MC_P99" "$MC_CPU" "$TARGET_P99_MS" "$P99_MET"
 printf '  ratio create/health  %.3f                 target >= %s: %s\n' "$RATIO" "$TARGET_RATIO" "$RATIO_MET"
 echo "  interactions created (all still waiting in queue \"bench\" at the end): $CREATED"
 
@@ -155,7 +184,8 @@ if [ "$JSON" = 1 ]; then
     printf '{"bench":"http","seconds":%d,"runs":%d,"threads":%d,"connections":%d,' "$SECS" "$RUNS" "$THREADS" "$CONNECTIONS"
     printf '"nproc":%d,"date":"%s",' "$(nproc)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     printf '"health_rps":%s,"health_p99_ms":%s,"create_rps":%s,"create_p99_ms":%s,' "$(j "${H_RPS[@]}")" "$(j "${H_P99[@]}")" "$(j "${C_RPS[@]}")" "$(j "${C_P99[@]}")"
-    printf '"median":{"health_rps":%s,"health_p99_ms":%s,"create_rps":%s,"create_p99_ms":%s},' "$MH_RPS" "$MH_P99" "$MC_RPS" "$MC_P99"
+    printf '"health_cpu_us":%s,"create_cpu_us":%s,' "$(j "${H_CPU[@]}")" "$(j "${C_CPU[@]}")"
+    printf '"median":{"health_rps":%s,"health_p99_ms":%s,"create_rps":%s,"create_p99_ms":%s,"health_cpu_us":%s,"create_cpu_us":%s},' "$MH_RPS" "$MH_P99" "$MC_RPS" "$MC_P99" "$MH_CPU" "$MC_CPU"
     printf '"ratio":%s,"created":%d,"targets":{"ratio_min":%s,"create_p99_ms_max":%s},' "$RATIO" "$CREATED" "$TARGET_RATIO" "$TARGET_P99_MS"
     printf '"meets":{"ratio":%s,"create_p99":%s}}\n' "$([ "$RATIO_MET" = met ] && echo true || echo false)" "$([ "$P99_MET" = met ] && echo true || echo false)"
 fi

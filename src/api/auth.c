@@ -9,6 +9,7 @@
  * tenant can never be looked up in another.  Logins are throttled per
  * user and per address with a growing back-off; requests per token by a
  * token bucket (429 with Retry-After). */
+#include <errno.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -70,12 +71,16 @@ static void new_token(const sb__tenant *t, char kind, char out[TOKEN_MAX], uint8
 
 /* Find the credential a token stands for; NULL if none (or expired). */
 static sb__cred *lookup(sb_api *api, const char *token, sb__tenant **tp) {
-    char kind;
-    unsigned long long tid;
-    int off = 0;
-    if (strlen(token) >= TOKEN_MAX || sscanf(token, "sb%c.%llu.%n", &kind, &tid, &off) != 2 || off == 0 ||
-        (kind != 't' && kind != 'k' && kind != 'c'))
+    /* sb<kind>.<tenant id>.<secret> */
+    if (strlen(token) >= TOKEN_MAX || strncmp(token, "sb", 2) != 0) return NULL;
+    char kind = token[2];
+    if ((kind != 't' && kind != 'k' && kind != 'c') || token[3] != '.' || token[4] < '0' || token[4] > '9')
         return NULL;
+    char *end;
+    errno = 0;
+    unsigned long long tid = strtoull(token + 4, &end, 10);
+    if (errno || *end != '.') return NULL;
+    size_t off = (size_t)(end + 1 - token);
     sb__tenant *t = NULL;
     for (t = api->tenants; t && t->id != tid; t = t->next) {
     }
