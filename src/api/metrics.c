@@ -14,6 +14,8 @@
 
 const double sb__lat_bounds[SB__HIST_N] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                            0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+_Static_assert(SB_STORE_COMMIT_BUCKETS == SB__HIST_N,
+               "the store's commit buckets are sb__lat_bounds in microseconds");
 const double sb__size_bounds[SB__HIST_N] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192};
 
 void sb__hist_add(sb__hist *h, const double *bounds, double v) {
@@ -105,6 +107,11 @@ void sb__metrics_get(sb__req *r) {
     fprintf(f, "switchboard_store_last_commit_seconds %.9g\n", (double)st.last_commit_us / 1e6);
     head(f, "switchboard_store_max_commit_seconds", "gauge", "The slowest transaction since start.");
     fprintf(f, "switchboard_store_max_commit_seconds %.9g\n", (double)st.max_commit_us / 1e6);
+    head(f, "switchboard_store_transaction_duration_seconds", "histogram",
+         "Transactions (group commits) by duration, BEGIN to COMMIT, fsync included.");
+    sb__hist tx = {.count = st.transactions, .sum = (double)st.commit_sum_us / 1e6};
+    memcpy(tx.n, st.commit_hist, sizeof(tx.n));
+    hist_out(f, "switchboard_store_transaction_duration_seconds", "", &tx, sb__lat_bounds);
     head(f, "switchboard_store_batch_operations", "histogram", "Operations per submitted batch.");
     hist_out(f, "switchboard_store_batch_operations", "", &m->batch_ops, sb__size_bounds);
     head(f, "switchboard_store_commit_duration_seconds", "histogram", "A batch from submission until durable.");

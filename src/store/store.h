@@ -240,12 +240,20 @@ void sb_store_idem_free(sb_store_idem *r);
 
 /* ---- metrics ---------------------------------------------------------- */
 
+#define SB_STORE_COMMIT_BUCKETS 14
+extern const uint64_t SB_STORE_COMMIT_BOUNDS_US[SB_STORE_COMMIT_BUCKETS];
+
 typedef struct sb_store_stats {
     uint64_t batches;        /* batches the writer has finished (committed or failed) */
     uint64_t transactions;   /* transactions the writer has run */
     uint64_t failed;         /* of them, those that failed (all their batches failed) */
     uint64_t last_commit_us; /* the last transaction, BEGIN to COMMIT, fsync included */
     uint64_t max_commit_us;  /* the slowest transaction since open */
+    /* transactions by duration (BEGIN to COMMIT): commit_hist[i] counts
+     * those of at most SB_STORE_COMMIT_BOUNDS_US[i] and more than the bound
+     * before; the last, those above every bound.  commit_sum_us: in all. */
+    uint64_t commit_hist[SB_STORE_COMMIT_BUCKETS + 1];
+    uint64_t commit_sum_us;
     uint64_t in_flight;      /* batches submitted whose callback has not run yet */
 } sb_store_stats;
 

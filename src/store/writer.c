@@ -55,6 +55,9 @@ const char *const sb__store_wsql[SB__W_COUNT] = {
                          " ORDER BY created_at LIMIT ?3)",
 };
 
+const uint64_t SB_STORE_COMMIT_BOUNDS_US[SB_STORE_COMMIT_BUCKETS] = {
+    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000};
+
 /* What the writer knows about the transaction in progress. */
 typedef struct wtx {
     sb_store *s;
@@ -411,6 +414,10 @@ void sb__store_writer_main(void *arg) {
         s->stats.failed += (uint64_t)failed;
         s->stats.last_commit_us = us;
         if (us > s->stats.max_commit_us) s->stats.max_commit_us = us;
+        int k = 0;
+        while (k < SB_STORE_COMMIT_BUCKETS && us > SB_STORE_COMMIT_BOUNDS_US[k]) k++;
+        s->stats.commit_hist[k]++;
+        s->stats.commit_sum_us += us;
         uv_async_send(&s->async);
         uv_mutex_unlock(&s->mu);
         sb__store_ckpt_if_full(s); /* after the batches are on their way */

@@ -680,6 +680,12 @@ static void test_store_group_commit(void **state) {
     assert_int_equal(after.in_flight, 0);
     assert_int_equal(after.failed, 0);
     assert_true(after.max_commit_us >= after.last_commit_us);
+    uint64_t in_hist = 0;
+    for (int i = 0; i <= SB_STORE_COMMIT_BUCKETS; i++) in_hist += after.commit_hist[i];
+    assert_int_equal(in_hist, after.transactions);
+    assert_true(after.commit_sum_us >= after.max_commit_us);
+    for (int i = 0; i < SB_STORE_COMMIT_BUCKETS; i++) /* sb__lat_bounds, in us */
+        assert_true(i == 0 || SB_STORE_COMMIT_BOUNDS_US[i] > SB_STORE_COMMIT_BOUNDS_US[i - 1]);
     assert_int_equal(events(f, 1, 0, 0)->n, 1000);
     fx_done(f);
 }
