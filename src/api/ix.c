@@ -38,8 +38,6 @@ static void put_int_or_null(sb_jw *w, const char *key, size_t klen, bool set, in
         sb_jw_lit(w, "null");
 }
 
-#define KEY(s) "" s, sizeof(s) - 1
-
 /* Printed directly, not through a jansson tree: it is on the write path
  * of every change of an interaction.  attrs and contact are kept as the
  * compact JSON text jansson printed, and copied as they are. */
@@ -48,7 +46,7 @@ char *sb__rec_text(const sb__tenant *t, const sb__rec *x, size_t *len) {
     sb_jw_init(&w, 512);
     sb_jw_lit(&w, "{\"id\":\"");
     sb_jw_int(&w, (int64_t)x->id);
-    put_name(&w, KEY("\",\"queue\":"), t, x->queue);
+    put_name(&w, SB_JW_KEY("\",\"queue\":"), t, x->queue);
     sb_jw_lit(&w, ",\"channel\":");
     sb_jw_str(&w, sb_channel_name(x->channel));
     sb_jw_lit(&w, ",\"priority\":");
@@ -62,22 +60,22 @@ char *sb__rec_text(const sb__tenant *t, const sb__rec *x, size_t *len) {
     sb_jw_str(&w, x->customer);
     sb_jw_lit(&w, ",\"state\":");
     sb_jw_str(&w, sb_ix_state_name(x->state));
-    put_name(&w, KEY(",\"agent\":"), t, x->agent);
-    put_name(&w, KEY(",\"preferred_agent\":"), t, x->preferred);
-    put_int_or_null(&w, KEY(",\"preferred_until\":"), x->preferred && x->preferred_until,
+    put_name(&w, SB_JW_KEY(",\"agent\":"), t, x->agent);
+    put_name(&w, SB_JW_KEY(",\"preferred_agent\":"), t, x->preferred);
+    put_int_or_null(&w, SB_JW_KEY(",\"preferred_until\":"), x->preferred && x->preferred_until,
                     x->preferred_until);
-    put_int_or_null(&w, KEY(",\"arrived_at\":"), true, x->arrived_at);
-    put_int_or_null(&w, KEY(",\"created_at\":"), true, x->created_at);
-    put_int_or_null(&w, KEY(",\"ended_at\":"), x->ended_at, x->ended_at);
-    put_int_or_null(&w, KEY(",\"version\":"), true, x->version);
-    put_int_or_null(&w, KEY(",\"answered_at\":"), x->answered_at, x->answered_at);
-    put_name(&w, KEY(",\"wrapup_code\":"), t, x->wrapup_code);
+    put_int_or_null(&w, SB_JW_KEY(",\"arrived_at\":"), true, x->arrived_at);
+    put_int_or_null(&w, SB_JW_KEY(",\"created_at\":"), true, x->created_at);
+    put_int_or_null(&w, SB_JW_KEY(",\"ended_at\":"), x->ended_at, x->ended_at);
+    put_int_or_null(&w, SB_JW_KEY(",\"version\":"), true, x->version);
+    put_int_or_null(&w, SB_JW_KEY(",\"answered_at\":"), x->answered_at, x->answered_at);
+    put_name(&w, SB_JW_KEY(",\"wrapup_code\":"), t, x->wrapup_code);
     if (x->contact) {
         sb_jw_lit(&w, ",\"contact\":");
         sb_jw_raw(&w, x->contact, strlen(x->contact));
     }
-    if (x->nmsg) put_int_or_null(&w, KEY(",\"messages\":"), true, x->nmsg);
-    if (x->nnotes) put_int_or_null(&w, KEY(",\"notes\":"), true, x->nnotes);
+    if (x->nmsg) put_int_or_null(&w, SB_JW_KEY(",\"messages\":"), true, x->nmsg);
+    if (x->nnotes) put_int_or_null(&w, SB_JW_KEY(",\"notes\":"), true, x->nnotes);
     if (x->noffers) { /* the agents it is offered to now (a restart withdraws them) */
         sb_jw_lit(&w, ",\"offered_to\":[");
         for (uint8_t i = 0; i < x->noffers; i++) {

@@ -123,44 +123,42 @@ static void put_name(sb_jw *w, const char *key, size_t klen, const sb__tenant *t
     if (id) put_str(w, key, klen, sb__name(t, id));
 }
 
-#define KEY(s) "" s, sizeof(s) - 1
-
 char *sb__event_text(const sb__tenant *t, const sb_event *e, size_t *len) {
     sb_jw w;
     sb_jw_init(&w, 256);
-    put_int(&w, KEY("{\"type\":\"event\",\"seq\":"), (int64_t)e->seq);
-    put_int(&w, KEY(",\"at\":"), e->at);
-    put_str(&w, KEY(",\"event\":"), sb_event_type_name(e->type));
+    put_int(&w, SB_JW_KEY("{\"type\":\"event\",\"seq\":"), (int64_t)e->seq);
+    put_int(&w, SB_JW_KEY(",\"at\":"), e->at);
+    put_str(&w, SB_JW_KEY(",\"event\":"), sb_event_type_name(e->type));
     if (e->ix) {
-        put_int(&w, KEY(",\"interaction\":\""), (int64_t)e->ix);
+        put_int(&w, SB_JW_KEY(",\"interaction\":\""), (int64_t)e->ix);
         sb_jw_lit(&w, "\"");
     }
-    put_name(&w, KEY(",\"agent\":"), t, e->agent);
-    put_name(&w, KEY(",\"queue\":"), t, e->queue);
-    put_name(&w, KEY(",\"from_queue\":"), t, e->queue2);
-    put_name(&w, KEY(",\"target_agent\":"), t, e->target);
+    put_name(&w, SB_JW_KEY(",\"agent\":"), t, e->agent);
+    put_name(&w, SB_JW_KEY(",\"queue\":"), t, e->queue);
+    put_name(&w, SB_JW_KEY(",\"from_queue\":"), t, e->queue2);
+    put_name(&w, SB_JW_KEY(",\"target_agent\":"), t, e->target);
     switch (e->type) {
     case SB_EV_AGENT_STATE:
-        put_str(&w, KEY(",\"state\":"), sb_agent_state_name(e->state));
-        put_str(&w, KEY(",\"reason\":"), e->code ? sb__name(t, e->code) : NULL);
+        put_str(&w, SB_JW_KEY(",\"state\":"), sb_agent_state_name(e->state));
+        put_str(&w, SB_JW_KEY(",\"reason\":"), e->code ? sb__name(t, e->code) : NULL);
         break;
     case SB_EV_IX_CREATED:
-        put_str(&w, KEY(",\"channel\":"), sb_channel_name(e->channel));
-        put_int(&w, KEY(",\"priority\":"), e->priority);
-        put_int(&w, KEY(",\"arrived_at\":"), e->value);
+        put_str(&w, SB_JW_KEY(",\"channel\":"), sb_channel_name(e->channel));
+        put_int(&w, SB_JW_KEY(",\"priority\":"), e->priority);
+        put_int(&w, SB_JW_KEY(",\"arrived_at\":"), e->value);
         break;
     case SB_EV_IX_QUEUED:
-        put_int(&w, KEY(",\"arrived_at\":"), e->value);
+        put_int(&w, SB_JW_KEY(",\"arrived_at\":"), e->value);
         /* fall through */
     case SB_EV_IX_STEP:
-        put_int(&w, KEY(",\"step\":"), e->step);
+        put_int(&w, SB_JW_KEY(",\"step\":"), e->step);
         break;
     case SB_EV_IX_OFFERED:
     case SB_EV_IX_WRAP_UP:
-        if (e->value) put_int(&w, KEY(",\"deadline\":"), e->value);
+        if (e->value) put_int(&w, SB_JW_KEY(",\"deadline\":"), e->value);
         break;
     case SB_EV_IX_COMPLETED:
-        put_name(&w, KEY(",\"wrapup_code\":"), t, e->code);
+        put_name(&w, SB_JW_KEY(",\"wrapup_code\":"), t, e->code);
         break;
     case SB_EV_IX_TRANSFERRED:
         if (e->value)
@@ -169,12 +167,12 @@ char *sb__event_text(const sb__tenant *t, const sb_event *e, size_t *len) {
             sb_jw_lit(&w, ",\"keep_arrival\":false");
         break;
     case SB_EV_IX_PREFERRED:
-        if (e->value) put_int(&w, KEY(",\"until\":"), e->value);
+        if (e->value) put_int(&w, SB_JW_KEY(",\"until\":"), e->value);
         break;
     default:
         break;
     }
-    if (e->reason && e->type != SB_EV_AGENT_STATE) put_str(&w, KEY(",\"reason\":"), sb_reason_name(e->reason));
+    if (e->reason && e->type != SB_EV_AGENT_STATE) put_str(&w, SB_JW_KEY(",\"reason\":"), sb_reason_name(e->reason));
     sb_jw_lit(&w, "}");
     return sb_jw_take(&w, len);
 }

@@ -24,6 +24,9 @@ void sb_jw_init(sb_jw *w, size_t hint);
 /* Bytes as they are: punctuation, or JSON text made elsewhere. */
 void sb_jw_raw(sb_jw *w, const char *s, size_t n);
 #define sb_jw_lit(w, s) sb_jw_raw((w), "" s, sizeof(s) - 1)
+/* A literal as the two arguments (text, length) of a helper that writes
+ * a key: put(w, SB_JW_KEY(",\"queue\":"), ...). */
+#define SB_JW_KEY(s) "" s, sizeof(s) - 1
 /* A string, quoted and escaped; NULL writes null. */
 void sb_jw_str(sb_jw *w, const char *s);
 void sb_jw_int(sb_jw *w, int64_t v);
