@@ -69,6 +69,9 @@ typedef struct sb__rec {
         int64_t deadline;
     } offers[SB__MAX_OFFERS]; /* outstanding offers (broadcast: several) */
     uint8_t noffers;
+    /* the agents whose work index lists it (agents.c: sb__work_update) */
+    sb_id listed[1 + SB__MAX_OFFERS];
+    uint8_t nlisted;
     bool dirty;      /* changed since its document was last put */
     struct sb__rec *next_dirty;
 } sb__rec;
@@ -203,6 +206,7 @@ struct sb__tenant {
     sb_core *core;
     json_t *res[SB__RES_COUNT]; /* id -> stored object, with "version" */
     sb_map live;                /* interaction id -> sb__rec */
+    sb_map agent_work;          /* agent -> the live interactions it holds or is offered (agents.c) */
     sb__rec *dirty;              /* records changed in this turn */
     uint64_t published;         /* the last seq streamed (durable) */
     sb__sub *subs;              /* stream subscribers */
@@ -404,6 +408,10 @@ void sb__ix_patch(sb__req *r);
 void sb__ix_action(sb__req *r);
 void sb__ix_explain(sb__req *r);
 
+/* Keep x in the work index of the agents that hold it or are offered it
+ * (none once it has ended): after each change of its agent or offers. */
+void sb__work_update(sb__tenant *t, sb__rec *x);
+void sb__work_free(sb__tenant *t);
 void sb__agent_state(sb__req *r);
 void sb__agent_action(sb__req *r);
 void sb__directory(sb__req *r);

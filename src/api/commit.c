@@ -192,6 +192,7 @@ void sb__txn_drain(sb__txn *x) {
         t->dirty = r->next_dirty;
         r->dirty = false;
         refresh(t, r);
+        sb__work_update(t, r);
         r->version++;
         sb__rec_docid(r->id, docid);
         size_t len;

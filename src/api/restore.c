@@ -229,6 +229,8 @@ int sb__restore(sb__tenant *t, char *err, size_t errlen) {
         t->dirty = x;
     }
     sb__txn_commit(tx);
+    it = 0; /* the agents' work index: the records the commit did not touch too */
+    while (sb_map_next(&t->live, &it, &key, &val)) sb__work_update(t, val);
     if (ag.n) {
         t->grace_agents = sb_malloc(ag.n * sizeof(sb_id));
         for (size_t i = 0; i < ag.n; i++) t->grace_agents[i] = ag.v[i].agent;

@@ -189,6 +189,7 @@ void sb__tenants_free(sb_api *api) {
         void *val;
         while (sb_map_next(&t->live, &it, &key, &val)) sb__rec_free(val);
         sb_map_free(&t->live);
+        sb__work_free(t);
         sb_map_free(&t->idem_pending);
         sb_map_free(&t->chat_conns);
         sb_map_free(&t->chat_gone);

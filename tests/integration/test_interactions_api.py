@@ -306,6 +306,32 @@ def test_attributes_steer_routing(server):
 # ---- lifecycle ------------------------------------------------------------------------------------
 
 
+def test_agent_state_lists_its_own_work_among_many(server):
+    """An agent's state names what it holds and is offered, nothing of the
+    other live interactions (it reads the agent's own index, not them all)."""
+    basic_setup(server, agents=("alice", "bob"))
+    waiting = [new_ix(server)["id"] for _ in range(25)]  # nobody ready: all wait
+    ready(server, "alice")
+    first = wait_for(lambda: [o["interaction"] for o in state(server, "alice")["offers"]], what="alice's offer")
+    assert first == [waiting[0]] and offered_to(server, waiting[0]) == "alice"
+    assert state(server, "alice")["interactions"] == []
+    ok(server, "POST", "/v1/agents/bob/login")
+    assert state(server, "bob")["offers"] == [] and state(server, "bob")["interactions"] == []
+    ok(server, "POST", "/v1/agents/alice/accept", {"interaction": waiting[0]})
+    ok(server, "POST", "/v1/agents/bob/ready")
+    assert wait_for(lambda: offered_to(server, waiting[1]) == "bob", what="bob's offer")
+    ok(server, "POST", "/v1/agents/bob/accept", {"interaction": waiting[1]})
+    a, b = state(server, "alice"), state(server, "bob")
+    assert (a["interactions"], a["offers"]) == ([waiting[0]], [])
+    assert (b["interactions"], b["offers"]) == ([waiting[1]], [])
+    ok(server, "POST", f"/v1/interactions/{waiting[0]}/complete")
+    # alice's next call: the first of those still waiting, and only that
+    assert wait_for(lambda: offered_to(server, waiting[2]) == "alice", what="alice's next offer")
+    a = state(server, "alice")
+    assert a["interactions"] == [] and [o["interaction"] for o in a["offers"]] == [waiting[2]]
+    assert state(server, "bob")["interactions"] == [waiting[1]]
+
+
 def test_full_routing_flow(server):
     basic_setup(server, queue={"wrapup": {"mode": "optional"}})
     s0 = state(server, "alice")
