@@ -23,7 +23,8 @@
 #define SB__HTTP_READ_SIZE 65536
 /* Read buffers kept for reuse by the server when their connections go
  * idle (a keep-alive client between two requests): no allocation per
- * request, and at most this many idle buffers held. */
+ * request, at most this many idle buffers held, none once no connection
+ * is open. */
 #define SB__HTTP_SPARE_BUFS 16
 
 /* A growable byte string. */

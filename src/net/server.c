@@ -131,7 +131,6 @@ static void server_check(sb_http_server *srv) {
     if (srv->handles > 0) return;
     if (srv->shutdown_cb != NULL) srv->shutdown_cb(srv, srv->shutdown_ud);
     sb_tls_release(srv->opts.tls);
-    while (srv->nspare > 0) sb_free(srv->spare[--srv->nspare]);
     sb_free(srv);
 }
 
@@ -155,6 +154,8 @@ void sb__http_server_conn_gone(sb_http_server *srv, sb__http_conn *c) {
     if (c->next != NULL) c->next->prev = c->prev;
     srv->nconns--;
     if (c->refused) srv->nrefused--;
+    if (srv->nconns == 0) /* spares serve connections that come and go; none now */
+        while (srv->nspare > 0) sb_free(srv->spare[--srv->nspare]);
     sb_free(c);
     server_check(srv);
 }
