@@ -441,7 +441,6 @@ typedef struct sub {
 typedef struct prod {
     uv_tcp_t tcp;
     uv_connect_t creq;
-    uv_write_t wreq;
     uint32_t idx;
     bool connected, busy, dead, handle_open;
     buf in;
@@ -571,11 +570,15 @@ static void on_written(uv_write_t *req, int status) {
     free(req);
 }
 
-static void write_copy(uv_stream_t *st, const char *p, size_t n) {
+/* Each write has its own request: a uv_write_t may not be reused before
+ * its callback has run, which can come after the answer has been read. */
+static int write_copy(uv_stream_t *st, const char *p, size_t n) {
     wr *w = xmalloc(sizeof(wr) + n);
     memcpy(w->data, p, n);
     uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
-    if (uv_write(&w->req, st, &b, 1, on_written) != 0) free(w);
+    int rc = uv_write(&w->req, st, &b, 1, on_written);
+    if (rc != 0) free(w);
+    return rc;
 }
 
 /* One masked client frame (RFC 6455 5.3): FIN, opcode, payload. */
@@ -1063,9 +1066,8 @@ static void prod_send(prod *p) {
     p->queue = q;
     p->busy = true;
     G.issued++;
-    uv_buf_t b = uv_buf_init(p->req, (unsigned)hn);
     p->send_ns = now_ns();
-    int rc = uv_write(&p->wreq, (uv_stream_t *)&p->tcp, &b, 1, NULL);
+    int rc = write_copy((uv_stream_t *)&p->tcp, p->req, (size_t)hn);
     if (rc) prod_dead(p, uv_strerror(rc));
 }
 
