@@ -21,6 +21,7 @@
 #include "api/api.h"
 #include "base/map.h"
 #include "core/core.h"
+#include "net/ws.h"
 
 typedef struct sb__tenant sb__tenant;
 typedef struct sb__sub sb__sub;
@@ -258,6 +259,8 @@ struct sb_api {
     bool tick_started;
     struct sb__metrics *metrics; /* metrics.c */
     struct sb__web *web;        /* the browser pages (web.c), NULL: none */
+    sb_ws_cork cork;            /* while corking: the streams a commit's events went to */
+    bool corking;               /* events of one commit are being published */
 };
 
 /* Events are kept this long at least (stream resume), and idempotency

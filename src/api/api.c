@@ -549,5 +549,6 @@ void sb_api_free(sb_api *api) {
     sb__metrics_free(api->metrics);
     sb__web_free(api);
     sb__chat_free(api);
+    sb_ws_cork_free(&api->cork);
     sb_free(api);
 }

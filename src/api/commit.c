@@ -266,11 +266,15 @@ static void on_committed(void *data, int status, const sb_store_batch *b) {
     if (x->req && x->route >= 0)
         sb__hist_add(&m->route[x->route], sb__lat_bounds, (double)(uv_hrtime() - x->t0) / 1e9);
     if (status == SB_OK) {
+        sb_api *api = t->api;
+        api->corking = x->npubs > 1; /* each stream gets the commit's events in one write */
         for (size_t i = 0; i < x->npubs; i++) {
             sb__stream_publish(t, x->pubs[i].ev.seq, &x->pubs[i].ev, x->pubs[i].text,
                                x->pubs[i].len);
             t->published = x->pubs[i].ev.seq;
         }
+        api->corking = false;
+        sb_ws_uncork(&api->cork);
     } else {
         fprintf(stderr, "switchboard: tenant %s: a write failed: %s (%s)\n", t->name,
                 sb_status_name(status),

@@ -191,9 +191,19 @@ static bool wants(const sb__sub *s, uint64_t ix, sb_id agent, sb_id target, sb_i
     return false;
 }
 
+/* A message to the subscriber; while a commit's events are published,
+ * held back so that each stream gets them in one write. */
+static void ws_send(sb__sub *s, const char *text, size_t len) {
+    sb_api *api = s->t->api;
+    if (api->corking)
+        sb_ws_send_text_corked(s->ws, &api->cork, text, len);
+    else
+        sb_ws_send_text(s->ws, text, len);
+}
+
 static void send_json(sb__sub *s, json_t *o) {
     char *text = json_dumps(o, JSON_COMPACT);
-    sb_ws_send_text(s->ws, text, strlen(text));
+    ws_send(s, text, strlen(text));
     free(text);
     json_decref(o);
 }
@@ -237,7 +247,7 @@ static bool kind_ok(const sb__sub *s, int type, sb_id agent) {
 static void send_event(sb__sub *s, const char *text, size_t len) {
     static const char *const keep[] = {"type", "seq", "at", "event", "interaction", "queue", "agent", "message", NULL};
     if (s->who.role != SB__ROLE_CUSTOMER) {
-        sb_ws_send_text(s->ws, text, len);
+        ws_send(s, text, len);
         return;
     }
     json_t *o = json_loadb(text, len, 0, NULL), *out = json_object();

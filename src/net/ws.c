@@ -78,6 +78,7 @@ struct sb_ws {
     unsigned fatal : 1;        /* I/O failed: close the handles now */
     unsigned close_sent : 1;   /* a close frame is in our buffer or beyond */
     unsigned shut : 1;         /* sb_stream_shutdown() called */
+    unsigned corked : 1;       /* in a cork's list, holding one count of busy */
     unsigned gone : 1;         /* handles closing: nothing more happens */
     int fail_code;             /* a close frame wslay let through: fail with this */
     char remote[64];
@@ -517,6 +518,35 @@ int sb_ws_send_text(sb_ws *ws, const char *data, size_t len) {
     if (r != 0) return SB_ESTATE; /* wslay has queued a close of its own */
     settle(ws);
     return SB_OK;
+}
+
+int sb_ws_send_text_corked(sb_ws *ws, sb_ws_cork *cork, const char *data, size_t len) {
+    if (!ws->corked && !ws->gone) { /* busy: settle() leaves the writing to sb_ws_uncork() */
+        if (cork->n == cork->cap) {
+            cork->cap = cork->cap ? 2 * cork->cap : 64;
+            cork->v = sb_realloc(cork->v, cork->cap * sizeof(*cork->v));
+        }
+        cork->v[cork->n++] = ws;
+        ws->corked = 1;
+        ws->busy++;
+    }
+    return sb_ws_send_text(ws, data, len);
+}
+
+void sb_ws_uncork(sb_ws_cork *cork) {
+    for (size_t i = 0; i < cork->n; i++) {
+        sb_ws *ws = cork->v[i]; /* alive: freed only from a close callback of the loop */
+        ws->corked = 0;
+        ws->busy--;
+        settle(ws);
+    }
+    cork->n = 0;
+}
+
+void sb_ws_cork_free(sb_ws_cork *cork) {
+    SB_ASSERT(cork->n == 0);
+    sb_free(cork->v);
+    *cork = (sb_ws_cork){0};
 }
 
 static int code_sendable(int code) {

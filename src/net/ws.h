@@ -124,6 +124,20 @@ int sb_ws_accept(sb_http_request *req, const sb_ws_options *o, const sb_ws_callb
  * buffer stays under max_outbuf plus a frame header or two. */
 int sb_ws_send_text(sb_ws *ws, const char *data, size_t len);
 
+/* Corking: messages queued through a cork are framed but not written
+ * until sb_ws_uncork(), which writes each connection's messages at once
+ * (one write instead of one per message).  For a burst of messages to
+ * many connections from code that does not return to the loop between
+ * them (the events of one commit).  A cork is a plain struct, zeroed. */
+typedef struct sb_ws_cork {
+    sb_ws **v;
+    size_t n, cap;
+} sb_ws_cork;
+/* sb_ws_send_text(), the writing held back until sb_ws_uncork(cork). */
+int sb_ws_send_text_corked(sb_ws *ws, sb_ws_cork *cork, const char *data, size_t len);
+void sb_ws_uncork(sb_ws_cork *cork);
+void sb_ws_cork_free(sb_ws_cork *cork);
+
 /* Start the closing handshake with `code` and a UTF-8 `reason` (NULL for
  * none; cut to 123 bytes at a character boundary).  `code` 0 sends a
  * close frame without a code (on_close then gets 1005); otherwise it

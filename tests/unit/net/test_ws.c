@@ -616,6 +616,48 @@ static void test_ws_ping(void **state) {
     fx_finish(f);
 }
 
+/* ---- corking ---------------------------------------------------------------- */
+
+/* On the loop: three messages through a cork (the third not corked, sent
+ * while the connection is held) are framed but not written; uncorking
+ * writes them; then a corked message followed by a close. */
+static void call_corked(fx *f, void *arg) {
+    (void)arg;
+    LOOP_CHECK(f, f->ws != NULL);
+    if (f->ws == NULL) return;
+    sb_ws_cork k = {0};
+    LOOP_CHECK(f, sb_ws_send_text_corked(f->ws, &k, "c1", 2) == SB_OK);
+    LOOP_CHECK(f, sb_ws_send_text_corked(f->ws, &k, "c2", 2) == SB_OK);
+    LOOP_CHECK(f, k.n == 1); /* listed once */
+    LOOP_CHECK(f, sb_ws_send_text(f->ws, "c3", 2) == SB_OK);
+    f->value = (uint32_t)sb_ws_buffered(f->ws); /* all three still here */
+    sb_ws_uncork(&k);
+    LOOP_CHECK(f, k.n == 0);
+    LOOP_CHECK(f, sb_ws_buffered(f->ws) == 0); /* the kernel took them */
+    LOOP_CHECK(f, sb_ws_send_text_corked(f->ws, &k, "last", 4) == SB_OK);
+    LOOP_CHECK(f, sb_ws_close(f->ws, 1001, "going away") == SB_OK);
+    sb_ws_uncork(&k);
+    sb_ws_cork_free(&k);
+}
+
+static void test_ws_cork(void **state) {
+    (void)state;
+    fx *f = fx_start(NULL);
+    cli *c = ws_connect(f);
+    cli_text(c, "ping?");
+    expect_text(c, "ping?"); /* so f->ws is this connection */
+    fx_call(f, call_corked, NULL);
+    assert_true(f->value >= 3 * 2); /* the three texts, not yet written */
+    expect_text(c, "c1");
+    expect_text(c, "c2");
+    expect_text(c, "c3");
+    expect_text(c, "last");
+    expect_close(c, 1001, "going away");
+    answer_close(c, 1001);
+    expect_closed(f, 1, 1001);
+    fx_finish(f);
+}
+
 /* ---- closing ---------------------------------------------------------------- */
 
 static void call_going_away(fx *f, void *arg) {
@@ -1017,4 +1059,4 @@ static void test_ws_vanish(void **state) {
 SB_TEST_GROUP(ws, T(accept_key), T(bad_handshakes), T(echo), T(ping), T(server_close),
               T(client_close), T(heartbeat_answered), T(heartbeat_timeout), T(max_message),
               T(broken_frames), T(binary), T(invalid_utf8), T(backpressure), T(slow_consumer),
-              T(vanish))
+              T(vanish), T(cork))
