@@ -55,6 +55,8 @@ void sb_core_free(sb_core *c) {
     sb_free(c->aslots);
     sb_free(c->aptrs);
     sb_free(c->free_aslots);
+    sb_free(c->qptrs);
+    sb_free(c->free_qslots);
     sb_free(c);
 }
 

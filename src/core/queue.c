@@ -219,7 +219,7 @@ static void mref_sync(const sb_member *m) {
     sb_agent *a = m->agent;
     for (uint32_t i = 0; i < a->nmembers; i++)
         if (a->members[i] == m)
-            a->mrefs[i] = (sb_mref){m->queue, m->hstep, m->sure_mask, m->queue->fifo};
+            a->mrefs[i] = (sb_mref){m->queue->qslot, m->hstep, m->sure_mask, m->queue->fifo};
     count_tree(a);
 }
 
@@ -271,7 +271,14 @@ sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
     m->qpos = q->nmembers;
     q->members[q->nmembers++] = m;
     a->members = sb_realloc(a->members, (a->nmembers + 1) * sizeof(*a->members));
-    a->mrefs = sb_realloc(a->mrefs, (a->nmembers + 1) * sizeof(*a->mrefs));
+    if (a->nmembers == a->cap_mrefs) { /* on a cache line: read whole by best_ix, link_fifo */
+        uint32_t cap = a->cap_mrefs ? a->cap_mrefs * 2 : 8;
+        sb_mref *v = sb_calloc_aligned(64, cap * sizeof(*v));
+        if (a->nmembers) memcpy(v, a->mrefs, a->nmembers * sizeof(*v));
+        sb_free(a->mrefs);
+        a->mrefs = v;
+        a->cap_mrefs = cap;
+    }
     a->members[a->nmembers++] = m;
     sb__member_eval(m);
     return m;
@@ -335,6 +342,30 @@ static int check_def(sb_core *c, sb_id id, const sb_queue_def *d) {
     return SB_OK;
 }
 
+/* A dense slot for a new queue (see sb_core.qptrs), a freed one first. */
+static void qslot_new(sb_core *c, sb_queue *q) {
+    if (c->nfree_qslots) {
+        q->qslot = c->free_qslots[--c->nfree_qslots];
+    } else {
+        if (c->nqslots == c->cap_qslots) {
+            c->cap_qslots = c->cap_qslots ? c->cap_qslots * 2 : 64;
+            c->qptrs = sb_realloc(c->qptrs, c->cap_qslots * sizeof(*c->qptrs));
+        }
+        q->qslot = c->nqslots++;
+    }
+    c->qptrs[q->qslot] = q;
+}
+
+/* A removed queue has no members left, so no mref names its slot. */
+static void qslot_free(sb_core *c, sb_queue *q) {
+    c->qptrs[q->qslot] = NULL;
+    if (c->nfree_qslots == c->cap_free_qslots) {
+        c->cap_free_qslots = c->cap_free_qslots ? c->cap_free_qslots * 2 : 16;
+        c->free_qslots = sb_realloc(c->free_qslots, c->cap_free_qslots * sizeof(*c->free_qslots));
+    }
+    c->free_qslots[c->nfree_qslots++] = q->qslot;
+}
+
 static int compile(sb_core *c, const char *src, sb_expr **out, sb_expr_error *err) {
     if (src == NULL) src = "";
     return sb_expr_compile(&c->syms, src, strlen(src), out, err);
@@ -372,6 +403,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         q = sb_calloc_aligned(64, sizeof(*q));
         q->id = id;
         q->open = true;
+        qslot_new(c, q);
         for (int s = 0; s < SB_MAX_STEPS; s++) {
             for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_wq_init(&q->waiting[s][ch]);
             sb_ttree_init(&q->ready[s]);
@@ -445,6 +477,7 @@ int sb_queue_remove(sb_core *c, int64_t now, sb_id id) {
             return SB_EINUSE;
     }
     sb_map_del(&c->queues, id);
+    qslot_free(c, q);
     sb__queue_destroy(q);
     return SB_OK;
 }
