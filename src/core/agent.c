@@ -194,11 +194,10 @@ static void link_fifo(sb_core *c, sb_agent *a) {
     const int64_t k2 = a->fk2;
     const uint32_t slot = a->slot, epoch = c->aslots[slot].epoch, n = a->nmembers;
     const sb_mref *refs = a->mrefs;
-    sb_queue *const *qptrs = c->qptrs;
     for (uint32_t i = 0; i < n; i++) {
         const sb_mref *r = &refs[i];
         if (r->fifo && r->hstep != SB_NO_STEP)
-            sb__ring_push(c, qptrs[r->qslot], r->hstep, band, k2, slot, epoch);
+            sb__ring_push(c, r->qslot, r->hstep, band, k2, slot, epoch);
     }
 }
 

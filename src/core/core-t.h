@@ -15,8 +15,9 @@
  *    whose lowest possibly-eligible step is `step`; a member is in
  *    contention while its agent is routable, keyed by the queue's
  *    selection key.  Longest-idle and broadcast queues keep rings
- *    instead (queue->rings[step][band]), whose entries name agents by a
- *    dense slot and go stale together when their agent's epoch moves.
+ *    instead (core->rings[step][band][queue->qslot]), whose entries name
+ *    agents by a dense slot and go stale together when their agent's
+ *    epoch moves.
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
  *  - one timer heap holds offer leases and each interaction's next
@@ -131,12 +132,6 @@ struct sb_queue {
     uint16_t ring_mask; /* bit s*2+band: rings[s][band] may be non-empty */
     /* When each step applies (steps[s].after_ms). */
     _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
-    /* Longest idle (and broadcast) keep ready members in two rings per
-     * step instead of a tree: band 0 idle, band 1 with work in progress,
-     * each by idle time.  A member becoming ready is nearly always the
-     * most recently idle, so it goes to the end in O(1); taking an agent
-     * out of contention is one epoch bump for all its queues. */
-    sb_ring rings[SB_MAX_STEPS][2];
     /* Cold from here. */
     sb_queue_def def;  /* steps/order_by pointers not kept: see below */
     sb_step steps[SB_MAX_STEPS];
@@ -299,6 +294,15 @@ struct sb_core {
     /* Queues by slot (dense, reused after a removal): agents' mrefs name
      * queues by slot. */
     sb_queue **qptrs;
+    /* Longest idle (and broadcast) queues keep ready members in two rings
+     * per step instead of a tree: band 0 idle, band 1 with work in
+     * progress, each by idle time.  A member becoming ready is nearly
+     * always the most recently idle, so it goes to the end in O(1);
+     * taking an agent out of contention is one epoch bump for all its
+     * queues.  The ring headers of queue slot q are rings[step][band][q]:
+     * dense arrays, so that linking an agent into its dozen queues reads
+     * headers that stay in cache, not a cold line of each queue. */
+    sb_ring *rings[SB_MAX_STEPS][2];
     uint32_t nqslots, cap_qslots;
     uint32_t *free_qslots;
     uint32_t nfree_qslots, cap_free_qslots;

@@ -26,7 +26,7 @@ sb_core *sb_core_new(uint64_t seed) {
 void sb__ix_free(sb_interaction *ix);
 void sb__pools_free(sb_core *c);
 void sb__agent_destroy(sb_agent *a);
-void sb__queue_destroy(sb_queue *q);
+void sb__queue_destroy(sb_core *c, sb_queue *q);
 
 void sb_core_free(sb_core *c) {
     if (c == NULL) return;
@@ -35,7 +35,7 @@ void sb_core_free(sb_core *c) {
     /* Heaps write into their members when freed: heaps before members,
      * and queues (which unlink members from agents) before agents. */
     sb_heap_free(&c->timers);
-    for (uint32_t i = 0; sb_map_next(&c->queues, &i, &k, &v);) sb__queue_destroy(v);
+    for (uint32_t i = 0; sb_map_next(&c->queues, &i, &k, &v);) sb__queue_destroy(c, v);
     for (uint32_t i = 0; sb_map_next(&c->interactions, &i, &k, &v);) sb__ix_free(v);
     sb__pools_free(c);
     for (uint32_t i = 0; sb_map_next(&c->agents, &i, &k, &v);) sb__agent_destroy(v);
@@ -56,6 +56,10 @@ void sb_core_free(sb_core *c) {
     sb_free(c->aptrs);
     sb_free(c->free_aslots);
     sb_free(c->qptrs);
+    for (int s = 0; s < SB_MAX_STEPS; s++) {
+        sb_free(c->rings[s][0]);
+        sb_free(c->rings[s][1]);
+    }
     sb_free(c->free_qslots);
     sb_free(c);
 }

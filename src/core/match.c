@@ -40,7 +40,7 @@ static bool agent_may_take(const void *v, void *arg) {
  * them again. */
 static sb_agent *ring_best(sb_core *c, uint32_t step, uint8_t band, const sb_interaction *ix,
                            sb_hkey *key) {
-    sb_ring *r = &ix->queue->rings[step][band];
+    sb_ring *r = sb__ring(c, ix->queue->qslot, (uint8_t)step, band);
     uint32_t bit = SB_CH_BIT(ix->channel), i = r->head, stale = 0;
     uint8_t upto = (uint8_t)((2u << ix->step) - 1);
     const sb_queue *q = ix->queue;

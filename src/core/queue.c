@@ -175,7 +175,8 @@ static void ring_free(sb_ring *r) {
 /* Link a member of a fifo queue with its agent's ring key. */
 static void ring_link(sb_core *c, sb_member *m) {
     const sb_agent *a = m->agent;
-    sb__ring_push(c, m->queue, m->hstep, a->fband, a->fk2, a->slot, c->aslots[a->slot].epoch);
+    sb__ring_push(c, m->queue->qslot, m->hstep, a->fband, a->fk2, a->slot,
+                  c->aslots[a->slot].epoch);
 }
 
 void sb__member_setkey(sb_member *m, int64_t k1, int64_t k2) {
@@ -308,14 +309,14 @@ static void free_steps(sb_queue *q) {
     q->order_by = NULL;
 }
 
-void sb__queue_destroy(sb_queue *q) {
+void sb__queue_destroy(sb_core *c, sb_queue *q) {
     while (q->nmembers) sb__member_del(q->members[0]);
     free_steps(q);
-    for (int s = 0; s < SB_MAX_STEPS; s++) {
+    for (uint8_t s = 0; s < SB_MAX_STEPS; s++) {
         for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_wq_free(&q->waiting[s][ch]);
         sb_ttree_free(&q->ready[s]);
-        ring_free(&q->rings[s][0]);
-        ring_free(&q->rings[s][1]);
+        ring_free(sb__ring(c, q->qslot, s, 0));
+        ring_free(sb__ring(c, q->qslot, s, 1));
     }
     sb_free(q->members);
     sb_free(q);
@@ -348,22 +349,30 @@ static void qslot_new(sb_core *c, sb_queue *q) {
         q->qslot = c->free_qslots[--c->nfree_qslots];
     } else {
         if (c->nqslots == c->cap_qslots) {
-            c->cap_qslots = c->cap_qslots ? c->cap_qslots * 2 : 64;
+            uint32_t old = c->cap_qslots;
+            c->cap_qslots = old ? old * 2 : 64;
             c->qptrs = sb_realloc(c->qptrs, c->cap_qslots * sizeof(*c->qptrs));
+            for (int s = 0; s < SB_MAX_STEPS; s++)
+                for (int b = 0; b < 2; b++) {
+                    sb_ring *v = sb_realloc(c->rings[s][b], c->cap_qslots * sizeof(*v));
+                    memset(v + old, 0, (c->cap_qslots - old) * sizeof(*v));
+                    c->rings[s][b] = v;
+                }
         }
         q->qslot = c->nqslots++;
     }
     c->qptrs[q->qslot] = q;
 }
 
-/* A removed queue has no members left, so no mref names its slot. */
-static void qslot_free(sb_core *c, sb_queue *q) {
-    c->qptrs[q->qslot] = NULL;
+/* A removed queue has no members left, so no mref names its slot, and
+ * its rings were freed (empty, for the next queue in the slot). */
+static void qslot_free(sb_core *c, uint32_t qslot) {
+    c->qptrs[qslot] = NULL;
     if (c->nfree_qslots == c->cap_free_qslots) {
         c->cap_free_qslots = c->cap_free_qslots ? c->cap_free_qslots * 2 : 16;
         c->free_qslots = sb_realloc(c->free_qslots, c->cap_free_qslots * sizeof(*c->free_qslots));
     }
-    c->free_qslots[c->nfree_qslots++] = q->qslot;
+    c->free_qslots[c->nfree_qslots++] = qslot;
 }
 
 static int compile(sb_core *c, const char *src, sb_expr **out, sb_expr_error *err) {
@@ -423,9 +432,9 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         /* The selection may change how ready members are kept: every
          * member leaves, to be linked again below. */
         for (uint32_t i = 0; i < q->nmembers; i++) release_slot(q->members[i]);
-        for (int s = 0; s < SB_MAX_STEPS; s++) {
-            sb__ring_clear(&q->rings[s][0]);
-            sb__ring_clear(&q->rings[s][1]);
+        for (uint8_t s = 0; s < SB_MAX_STEPS; s++) {
+            sb__ring_clear(sb__ring(c, q->qslot, s, 0));
+            sb__ring_clear(sb__ring(c, q->qslot, s, 1));
         }
         q->ring_mask = 0;
         free_steps(q);
@@ -477,8 +486,9 @@ int sb_queue_remove(sb_core *c, int64_t now, sb_id id) {
             return SB_EINUSE;
     }
     sb_map_del(&c->queues, id);
-    qslot_free(c, q);
-    sb__queue_destroy(q);
+    uint32_t qslot = q->qslot;
+    sb__queue_destroy(c, q);
+    qslot_free(c, qslot);
     return SB_OK;
 }
 
