@@ -338,50 +338,93 @@ static void center_free(center *ct) {
     free(ct->a);
 }
 
-/* ---- a completion heap (virtual time, interaction id) ----------------- */
+/* ---- completions: a calendar queue (virtual time, interaction id) ------ */
 
+/* Completions are taken in (time, id) order.  A binary heap of the
+ * ~15,000 connected interactions cost the driver a walk of cold levels
+ * per completion; here completions wait in buckets of 1024 ms, appended
+ * unsorted, and a bucket is sorted once when it becomes the current one.
+ * Every handle time is far longer than a bucket, so a new completion
+ * nearly never lands in the current bucket (when it does, it is put in
+ * order there).  The order is exactly the heap's. */
 typedef struct due {
     int64_t at;
     uint64_t ix;
 } due;
 
-typedef struct dueheap {
+#define CAL_SHIFT 10
+#define CAL_BUCKETS 2048 /* x 1024 ms: more than the longest handle time */
+
+typedef struct bucket {
     due *v;
-    size_t n, cap;
-} dueheap;
+    uint32_t n, cap, pos; /* v[pos..n) are due; sorted when current */
+    bool sorted;
+} bucket;
+
+typedef struct calendar {
+    bucket b[CAL_BUCKETS];
+    int64_t cur; /* bucket number (at >> CAL_SHIFT) of the earliest due, while len > 0 */
+    size_t len;
+} calendar;
 
 static bool due_less(const due *x, const due *y) {
     return x->at != y->at ? x->at < y->at : x->ix < y->ix;
 }
 
-static void due_push(dueheap *h, due d) {
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 1024;
-        h->v = xrealloc(h->v, h->cap * sizeof(*h->v));
-    }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!due_less(&d, &h->v[p])) break;
-        h->v[i] = h->v[p];
-        i = p;
-    }
-    h->v[i] = d;
+static int cmp_due(const void *x, const void *y) {
+    const due *a = x, *b = y;
+    return due_less(a, b) ? -1 : due_less(b, a) ? 1 : 0;
 }
 
-static due due_pop(dueheap *h) {
-    due top = h->v[0], d = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n && due_less(&h->v[c + 1], &h->v[c])) c++;
-        if (!due_less(&h->v[c], &d)) break;
-        h->v[i] = h->v[c];
-        i = c;
+static bucket *cal_bucket(calendar *c, int64_t num) { return &c->b[num & (CAL_BUCKETS - 1)]; }
+
+static void cal_push(calendar *c, due d) {
+    int64_t num = d.at >> CAL_SHIFT;
+    if (c->len == 0 || num < c->cur) c->cur = num;
+    if (num - c->cur >= CAL_BUCKETS) {
+        fprintf(stderr, "bench-route: a completion beyond the calendar\n");
+        exit(2);
     }
-    if (h->n) h->v[i] = d;
+    bucket *b = cal_bucket(c, num);
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->v = xrealloc(b->v, b->cap * sizeof(*b->v));
+    }
+    uint32_t i = b->n++;
+    if (b->sorted) /* the current bucket: keep it in order */
+        for (; i > b->pos && due_less(&d, &b->v[i - 1]); i--) b->v[i] = b->v[i - 1];
+    b->v[i] = d;
+    c->len++;
+}
+
+/* The earliest completion, or NULL when none. */
+static const due *cal_peek(calendar *c) {
+    if (c->len == 0) return NULL;
+    bucket *b;
+    for (;;) {
+        b = cal_bucket(c, c->cur);
+        if (b->pos < b->n) break;
+        b->n = b->pos = 0;
+        b->sorted = false;
+        c->cur++;
+    }
+    if (!b->sorted) {
+        qsort(b->v + b->pos, b->n - b->pos, sizeof(*b->v), cmp_due);
+        b->sorted = true;
+    }
+    return &b->v[b->pos];
+}
+
+static due cal_pop(calendar *c) {
+    const due *d = cal_peek(c);
+    due top = *d;
+    cal_bucket(c, c->cur)->pos++;
+    c->len--;
     return top;
+}
+
+static void cal_free(calendar *c) {
+    for (uint32_t i = 0; i < CAL_BUCKETS; i++) free(c->b[i].v);
 }
 
 /* ---- latency samples -------------------------------------------------- */
@@ -455,7 +498,7 @@ typedef struct sim {
     int64_t now;
     uint64_t next_seq;
     int64_t waiting; /* created and not yet offered (each is offered exactly once) */
-    dueheap done;
+    calendar done;
     pending *pend;
     size_t npend, cap_pend;
     /* counters (reset when measuring starts) */
@@ -492,7 +535,7 @@ static uint32_t drain(sim *s) {
         case SB_EV_IX_ACCEPTED: {
             int ch = (int)(e->ix & 3); /* the id carries the channel */
             int64_t h = rnd_range(&s->rng, (uint32_t)HANDLE_LO[ch], (uint32_t)HANDLE_HI[ch]);
-            due_push(&s->done, (due){s->now + h, e->ix});
+            cal_push(&s->done, (due){s->now + h, e->ix});
             break;
         }
         case SB_EV_IX_REJECTED:
@@ -641,7 +684,8 @@ static void run(sim *s, const runspec *rs, runstats *st) {
             continue;
         }
         int64_t td = sb_core_next_deadline(s->c);
-        int64_t tc = s->done.n ? s->done.v[0].at : INT64_MAX;
+        const due *next_done = cal_peek(&s->done);
+        int64_t tc = next_done ? next_done->at : INT64_MAX;
         int64_t ta = next_arrival;
         if (td == INT64_MAX && tc == INT64_MAX && ta == INT64_MAX) {
             fprintf(stderr, "bench-route: nothing left to do (backlog %" PRId64 ")\n", s->waiting);
@@ -651,7 +695,7 @@ static void run(sim *s, const runspec *rs, runstats *st) {
             s->now = td;
             fire_timers(s, td);
         } else if (tc <= ta) {
-            due d = due_pop(&s->done);
+            due d = cal_pop(&s->done);
             s->now = d.at;
             end_one(s, d.ix);
         } else {
@@ -885,7 +929,7 @@ static void run_phase(const opts *o, const center *ct, uint32_t backlog, result 
     sb_core_free(s->c);
     for (int k = 0; k < K_NKINDS; k++)
         free(s->lat[k].v);
-    free(s->done.v);
+    cal_free(&s->done);
     free(s->pend);
     free(s->sy.skill);
 }
