@@ -267,7 +267,9 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
     sb_queue *q = asked ? admit(c, asked, &arc, &why) : NULL;
     if (find_ix(c, d->id)) return SB_EEXIST;
     if (asked == NULL) return SB_ENOENT;
-    /* Where it will wait, unless an agent takes it at once (a hint). */
+    /* When its steps apply (read to place it), and where it will wait
+     * unless an agent takes it at once: hints. */
+    if (q) __builtin_prefetch(q->after_ms);
     if (q && (!q->fifo || q->ring_mask == 0)) __builtin_prefetch(&q->waiting[0][d->channel]);
     sb_agent *pref = NULL;
     if (d->preferred_agent && (pref = sb_map_get(&c->agents, d->preferred_agent)) == NULL)
@@ -712,6 +714,8 @@ void sb__ix_fire(sb_core *c, sb_interaction *ix) {
     }
     SB_ASSERT(ix->state == SB_IX_QUEUED);
     const sb_queue *q = ix->queue;
+    /* The waiting queue it may leave (a hint: fetched with the rules). */
+    if (!ix->parked) __builtin_prefetch(&q->waiting[ix->hstep][ix->channel]);
     if (q->max_wait_ms && c->now >= ix->queued_at + q->max_wait_ms) {
         max_wait(c, ix);
         return;

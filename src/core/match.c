@@ -335,6 +335,8 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
             be = e;
             bq = q;
             wi = i;
+            /* Read next if it stays the best: fetched while the scan goes on. */
+            __builtin_prefetch(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)]);
         }
     }
     if (be == NULL) return NULL;
