@@ -127,9 +127,9 @@ int64_t sb_core_next_deadline(const sb_core *c) { return next_deadline(c); }
 static inline void prefetch_next(const sb_core *c) {
     const sb_heap_node *n = sb_heap_top(&c->timers);
     if (n == NULL) return;
-    const char *t = (const char *)sb_container_of(n, sb_timer, node);
-    __builtin_prefetch(t);
-    __builtin_prefetch(t - 64);
+    uintptr_t t = (uintptr_t)sb_container_of(n, sb_timer, node);
+    __builtin_prefetch((const void *)t);
+    __builtin_prefetch((const void *)(t - 64)); /* (as a number: it may lie outside an offer) */
 }
 
 void sb_core_advance(sb_core *c, int64_t now) {
