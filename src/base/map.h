@@ -27,6 +27,10 @@ void sb_map_put(sb_map *m, uint64_t key, void *val);
 void *sb_map_del(sb_map *m, uint64_t key);
 static inline uint32_t sb_map_len(const sb_map *m) { return m->len; }
 
+/* Start fetching the slot where a search for key begins: a hint that
+ * changes nothing, for a caller with other work to do before the search. */
+static inline void sb_map_prefetch(const sb_map *m, uint64_t key);
+
 /* Iterate: for (uint32_t i = 0; sb_map_next(m, &i, &k, &v);) ... */
 int sb_map_next(const sb_map *m, uint32_t *iter, uint64_t *key, void **val);
 
@@ -37,6 +41,10 @@ static inline uint64_t sb_hash64(uint64_t x) {
     x *= 0xc4ceb9fe1a85ec53ULL;
     x ^= x >> 33;
     return x;
+}
+
+static inline void sb_map_prefetch(const sb_map *m, uint64_t key) {
+    if (m->slots) __builtin_prefetch(&m->slots[(uint32_t)sb_hash64(key) & m->mask]);
 }
 
 #endif

@@ -63,9 +63,19 @@ static void make_room(sb_wq *w) {
     w->cap = ncap;
 }
 
+/* May key go to the ring's end?  When it is no less than the ring's
+ * last slot's key, which is no less than every live key in the ring (a
+ * hole keeps the key it had; compaction leaves a live one last).  The
+ * key's first part nearly always decides, from the header alone. */
+static inline bool appendable(const sb_wq *w, const sb_hkey *key) {
+    if (w->nring == 0) return true;
+    if (key->a != w->last_a) return key->a > w->last_a;
+    return !sb_hkey_less(key, &slot(w, w->tail - 1)->key);
+}
+
 bool sb_wq_push(sb_wq *w, sb_wq_node *n, sb_hkey key) {
     SB_ASSERT_HOT(n->where == SB_WQ_NONE);
-    if (w->nring == 0 || !sb_hkey_less(&key, &w->last)) {
+    if (appendable(w, &key)) {
         if (w->nring == 0) w->head = w->tail = 0; /* drop the holes; reuse the first line */
         if (w->tail - w->head == w->cap) make_room(w);
         uint32_t p = w->tail++;
@@ -73,7 +83,7 @@ bool sb_wq_push(sb_wq *w, sb_wq_node *n, sb_hkey key) {
         n->pos = p;
         n->where = SB_WQ_RING;
         w->nring++;
-        w->last = key;
+        w->last_a = key.a;
     } else {
         sb_heap_push(&w->side, &n->hn, key);
         n->where = SB_WQ_SIDE;

@@ -37,15 +37,16 @@ typedef struct sb_wq_slot {
 } sb_wq_slot;
 
 typedef struct sb_wq {
-    /* The first line holds what finding, taking and appending read (the
-     * last key's first parts too); the side heap, rarely used, follows. */
+    /* The first line holds all that finding, taking and appending read
+     * and write; the side heap, rarely used, follows. */
     _Alignas(64) sb_wq_slot *v;
     uint32_t cap;        /* a power of two, or 0 */
     uint32_t head, tail; /* the ring is [head, tail) mod 2^32; v[head] is live unless empty */
     uint32_t nring;      /* live slots in the ring */
     uint32_t len;        /* members: ring and side heap */
     sb_hkey top;         /* the least key, while len > 0 */
-    sb_hkey last;        /* >= every key in the ring (the last appended) */
+    int64_t last_a;      /* the first part of the last key appended; on a tie the
+                          * ring's last slot (live or a hole) has the whole key */
     sb_heap side;
 } sb_wq;
 

@@ -197,7 +197,7 @@ static void link_fifo(sb_core *c, sb_agent *a) {
     for (uint32_t i = 0; i < n; i++) {
         const sb_mref *r = &refs[i];
         if (r->fifo && r->hstep != SB_NO_STEP)
-            sb__ring_push(c, r->queue, r->hstep, band, k2, slot, epoch);
+            sb__ring_push(c, r->qslot, r->hstep, band, k2, slot, epoch);
     }
 }
 
@@ -280,9 +280,9 @@ void sb__settle(sb_core *c) {
 
 void sb__agent_add_offer(sb_agent *a, sb_offer *o) {
     if (a->noffers == a->cap_offers) {
-        if (a->cap_offers == 0) { /* four inline, in the agent's own lines */
+        if (a->cap_offers == 0) { /* two inline, in the agent's hot lines */
             a->offers = a->offer_buf;
-            a->cap_offers = 4;
+            a->cap_offers = 2;
         } else {
             sb_offer **more = sb_malloc(a->cap_offers * 2 * sizeof(*more));
             memcpy(more, a->offers, a->noffers * sizeof(*more));
@@ -475,7 +475,7 @@ int sb_agent_set(sb_core *c, int64_t now, sb_id id, const sb_agent_def *d) {
 
     sb_agent *a = find(c, id);
     if (a == NULL) {
-        a = sb_calloc(1, sizeof(*a));
+        a = sb_calloc_aligned(64, sizeof(*a));
         a->id = id;
         a->state = SB_AGENT_LOGGED_OUT;
         a->state_since = a->idle_since = c->now;

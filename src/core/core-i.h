@@ -52,15 +52,18 @@ void sb__member_eval(sb_member *m);
 void sb__member_link(sb_core *c, sb_member *m);
 void sb__member_unlink(sb_member *m);
 /* A ring entry for the agent in `slot` (whose epoch is `epoch`) with key
- * k2, in key order. */
+ * k2, in key order, in ring (qslot, step, band). */
 void sb__ring_insert(sb_core *c, sb_ring *r, int64_t k2, uint32_t slot);
-static inline void sb__ring_push(sb_core *c, sb_queue *q, uint8_t step, uint8_t band, int64_t k2,
+static inline sb_ring *sb__ring(sb_core *c, uint32_t qslot, uint8_t step, uint8_t band) {
+    return &c->rings[step][band][qslot];
+}
+static inline void sb__ring_push(sb_core *c, uint32_t qslot, uint8_t step, uint8_t band, int64_t k2,
                                  uint32_t slot, uint32_t epoch) {
-    sb_ring *r = &q->rings[step][band];
+    sb_ring *r = sb__ring(c, qslot, step, band);
     uint32_t end = r->end;
     /* An empty ring becomes non-empty: the queue's mask says so (read by
      * a search before any ring header). */
-    if (end == r->head) q->ring_mask |= (uint16_t)(1u << (step * 2 + band));
+    if (end == r->head) c->qptrs[qslot]->ring_mask |= (uint16_t)(1u << (step * 2 + band));
     /* The usual case: room at the end, and the greatest key. */
     if (end < r->cap && (end == r->head || r->last < k2)) {
         r->v[end] = (sb_rent){k2, slot, epoch};

@@ -15,8 +15,9 @@
  *    whose lowest possibly-eligible step is `step`; a member is in
  *    contention while its agent is routable, keyed by the queue's
  *    selection key.  Longest-idle and broadcast queues keep rings
- *    instead (queue->rings[step][band]), whose entries name agents by a
- *    dense slot and go stale together when their agent's epoch moves.
+ *    instead (core->rings[step][band][queue->qslot]), whose entries name
+ *    agents by a dense slot and go stale together when their agent's
+ *    epoch moves.
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
  *  - one timer heap holds offer leases and each interaction's next
@@ -121,6 +122,7 @@ struct sb_queue {
     uint32_t nwaiting;   /* queued: in the heaps or parked for a preferred agent */
     uint32_t nlive;      /* non-terminal interactions whose queue this is */
     uint32_t max_length; /* def's */
+    uint32_t qslot;      /* in core->qptrs (agents' mrefs name it so) */
     int64_t aging;       /* aging_milli again, beside what arrivals read */
     uint8_t nsteps;
     uint8_t selection, wrapup; /* def's */
@@ -130,12 +132,6 @@ struct sb_queue {
     uint16_t ring_mask; /* bit s*2+band: rings[s][band] may be non-empty */
     /* When each step applies (steps[s].after_ms). */
     _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
-    /* Longest idle (and broadcast) keep ready members in two rings per
-     * step instead of a tree: band 0 idle, band 1 with work in progress,
-     * each by idle time.  A member becoming ready is nearly always the
-     * most recently idle, so it goes to the end in O(1); taking an agent
-     * out of contention is one epoch bump for all its queues. */
-    sb_ring rings[SB_MAX_STEPS][2];
     /* Cold from here. */
     sb_queue_def def;  /* steps/order_by pointers not kept: see below */
     sb_step steps[SB_MAX_STEPS];
@@ -161,46 +157,58 @@ struct sb_member {
 };
 
 /* The part of a membership a freed agent reads for every queue it serves,
- * packed in an array of the agent's (members themselves are cold). */
+ * packed in an array of the agent's (members themselves are cold): 8
+ * bytes, the queue named by its dense slot (core->qptrs), so that an
+ * agent's dozen memberships fill one or two cache lines. */
 typedef struct sb_mref {
-    sb_queue *queue;
+    uint32_t qslot;    /* the queue: core->qptrs[qslot] */
     uint8_t hstep;     /* as the member's */
     uint8_t sure_mask; /* as the member's */
     bool fifo;         /* as the queue's: its ready members are in rings */
 } sb_mref;
 
 struct sb_agent {
-    sb_id id;
-    sb_expr_agent view; /* what expressions see; arrays owned */
-    sb_attrs attrs;
+    /* Allocated on a cache line.  Lines 0 and 1 hold what an end, an
+     * offer and an accept read and write (the agent is usually cold when
+     * its work ends), line 2 what linking adds; the rest is read by
+     * configuration, state changes and expressions. */
+    _Alignas(64) sb_id id;
     sb_profile *profile;
-    sb_member **members;
-    sb_mref *mrefs;      /* mrefs[i] mirrors members[i] */
+    sb_mref *mrefs;      /* mrefs[i] mirrors members[i]; on a cache line */
+    sb_offer **offers;   /* outstanding offers to this agent: offer_buf, or more */
     uint32_t nmembers;
-    uint32_t ntree;      /* members of queues with ready trees (not rings) */
+    uint32_t slot;       /* in core->aslots, core->aptrs */
+    uint32_t units;      /* units in use (not counting interruptible ignores) */
+    uint32_t nwork;      /* connected + wrap-up interactions */
+    uint16_t count[SB_CH_COUNT];
+    uint8_t avail_mask;  /* channels it could take now (ignoring state) */
     uint8_t state;       /* sb_agent_state */
-    uint8_t after_wrap;  /* state to take when wrap-up ends */
-    sb_id reason, after_wrap_reason;
     bool routable;       /* ready and with capacity: may be offered work */
     bool linked;         /* its members are in contention in the ready trees */
+    /* Line 1. */
+    int64_t idle_since;
+    int64_t load_since;  /* when its capacity in use last changed */
+    int64_t fk2;         /* the key of its current ring entries (while linked), */
+    uint8_t fband;       /* ... with its band */
     bool link_pending;   /* routable, waiting for sb__settle to link it */
-    uint32_t slot;       /* in core->aslots, core->aptrs */
-    uint8_t fband;       /* the key of its current ring entries (while linked) */
-    int64_t fk2;
-    uint8_t avail_mask;  /* channels it could take now (ignoring state) */
-    uint16_t count[SB_CH_COUNT];
-    uint32_t units;      /* units in use (not counting interruptible ignores) */
+    uint8_t after_wrap;  /* state to take when wrap-up ends */
+    uint32_t ntree;      /* members of queues with ready trees (not rings) */
     uint32_t nwrap;      /* interactions in wrap-up */
-    uint32_t nwork;      /* connected + wrap-up interactions */
-    int64_t state_since, idle_since;
-    int64_t load_since;   /* when its capacity in use last changed */
-    uint32_t keyed_units; /* what the linked keys were made from */
-    int64_t keyed_idle, keyed_load;
-    sb_offer **offers;   /* outstanding offers to this agent: offer_buf, or more */
     uint32_t noffers, cap_offers;
-    sb_offer *offer_buf[4];
+    uint32_t nparked;
+    sb_offer *offer_buf[2];
+    /* Line 2: read while it is linked (and by configuration). */
+    _Alignas(64) int64_t keyed_idle; /* what the linked keys were made from */
+    int64_t keyed_load;
+    uint32_t keyed_units;
+    uint32_t cap_parked, cap_mrefs;
     sb_interaction **parked; /* waiting for this agent as preferred */
-    uint32_t nparked, cap_parked;
+    sb_member **members;
+    /* Cold. */
+    sb_expr_agent view;  /* what expressions see; arrays owned */
+    sb_attrs attrs;
+    sb_id reason, after_wrap_reason;
+    int64_t state_since;
 };
 
 struct sb_offer {
@@ -283,6 +291,21 @@ struct sb_core {
     uint32_t naslots, cap_aslots;
     uint32_t *free_aslots;
     uint32_t nfree_aslots, cap_free_aslots;
+    /* Queues by slot (dense, reused after a removal): agents' mrefs name
+     * queues by slot. */
+    sb_queue **qptrs;
+    /* Longest idle (and broadcast) queues keep ready members in two rings
+     * per step instead of a tree: band 0 idle, band 1 with work in
+     * progress, each by idle time.  A member becoming ready is nearly
+     * always the most recently idle, so it goes to the end in O(1);
+     * taking an agent out of contention is one epoch bump for all its
+     * queues.  The ring headers of queue slot q are rings[step][band][q]:
+     * dense arrays, so that linking an agent into its dozen queues reads
+     * headers that stay in cache, not a cold line of each queue. */
+    sb_ring *rings[SB_MAX_STEPS][2];
+    uint32_t nqslots, cap_qslots;
+    uint32_t *free_qslots;
+    uint32_t nfree_qslots, cap_free_qslots;
 };
 
 #endif

@@ -26,7 +26,7 @@ sb_core *sb_core_new(uint64_t seed) {
 void sb__ix_free(sb_interaction *ix);
 void sb__pools_free(sb_core *c);
 void sb__agent_destroy(sb_agent *a);
-void sb__queue_destroy(sb_queue *q);
+void sb__queue_destroy(sb_core *c, sb_queue *q);
 
 void sb_core_free(sb_core *c) {
     if (c == NULL) return;
@@ -35,7 +35,7 @@ void sb_core_free(sb_core *c) {
     /* Heaps write into their members when freed: heaps before members,
      * and queues (which unlink members from agents) before agents. */
     sb_heap_free(&c->timers);
-    for (uint32_t i = 0; sb_map_next(&c->queues, &i, &k, &v);) sb__queue_destroy(v);
+    for (uint32_t i = 0; sb_map_next(&c->queues, &i, &k, &v);) sb__queue_destroy(c, v);
     for (uint32_t i = 0; sb_map_next(&c->interactions, &i, &k, &v);) sb__ix_free(v);
     sb__pools_free(c);
     for (uint32_t i = 0; sb_map_next(&c->agents, &i, &k, &v);) sb__agent_destroy(v);
@@ -55,6 +55,12 @@ void sb_core_free(sb_core *c) {
     sb_free(c->aslots);
     sb_free(c->aptrs);
     sb_free(c->free_aslots);
+    sb_free(c->qptrs);
+    for (int s = 0; s < SB_MAX_STEPS; s++) {
+        sb_free(c->rings[s][0]);
+        sb_free(c->rings[s][1]);
+    }
+    sb_free(c->free_qslots);
     sb_free(c);
 }
 
@@ -106,23 +112,38 @@ void sb__timer_disarm(sb_core *c, sb_timer *t) {
     if (sb_heap_node_linked(&t->node)) sb_heap_remove(&c->timers, &t->node);
 }
 
-int64_t sb_core_next_deadline(const sb_core *c) {
+/* The earliest deadline, from the heap's own copy of its least key (a
+ * timer's key is (deadline, 0, arming sequence)): the timer itself, an
+ * interaction or an offer, is not read until it fires. */
+static inline int64_t next_deadline(const sb_core *c) {
+    return sb_heap_len(&c->timers) ? sb_heap_top_key(&c->timers)->a : INT64_MAX;
+}
+
+int64_t sb_core_next_deadline(const sb_core *c) { return next_deadline(c); }
+
+/* The timer that fires next is usually cold and fires in a later call:
+ * its lines are fetched now (the timer's, and the one before it, where an
+ * interaction keeps its state; a hint, harmless for an offer). */
+static inline void prefetch_next(const sb_core *c) {
     const sb_heap_node *n = sb_heap_top(&c->timers);
-    return n ? sb_container_of(n, sb_timer, node)->deadline : INT64_MAX;
+    if (n == NULL) return;
+    uintptr_t t = (uintptr_t)sb_container_of(n, sb_timer, node);
+    __builtin_prefetch((const void *)t);
+    __builtin_prefetch((const void *)(t - 64)); /* (as a number: it may lie outside an offer) */
 }
 
 void sb_core_advance(sb_core *c, int64_t now) {
-    sb_heap_node *n;
     /* Timers sharing a deadline fire as one batch. */
-    while ((n = sb_heap_top(&c->timers)) != NULL) {
-        int64_t d = sb_container_of(n, sb_timer, node)->deadline;
+    while (sb_heap_len(&c->timers)) {
+        int64_t d = next_deadline(c);
         if (d > now) break;
         if (d > c->now) c->now = d;
         sb__batch_begin(c);
-        while ((n = sb_heap_top(&c->timers)) != NULL) {
+        while (sb_heap_len(&c->timers) && next_deadline(c) == d) {
+            sb_heap_node *n = sb_heap_top(&c->timers);
             sb_timer *t = sb_container_of(n, sb_timer, node);
-            if (t->deadline != d) break;
             sb_heap_remove(&c->timers, n);
+            prefetch_next(c);
             if (t->kind == SB_TIMER_OFFER)
                 sb__offer_fire(c, sb_container_of(t, sb_offer, timer));
             else

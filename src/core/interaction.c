@@ -258,9 +258,19 @@ sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
 int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) {
     sb__enter(c, now);
     if (d->id == 0 || d->channel >= SB_CH_COUNT) return SB_EINVAL;
-    if (find_ix(c, d->id)) return SB_EEXIST;
+    /* The map's slot for the id is usually cold: its fetch overlaps with
+     * the queue's, whose rules are read first (what they decide is told
+     * after the id's check, as always; reading them changes nothing). */
+    sb_map_prefetch(&c->interactions, d->id);
     sb_queue *asked = sb_map_get(&c->queues, d->queue);
+    int arc = SB_OK, why;
+    sb_queue *q = asked ? admit(c, asked, &arc, &why) : NULL;
+    if (find_ix(c, d->id)) return SB_EEXIST;
     if (asked == NULL) return SB_ENOENT;
+    /* When its steps apply (read to place it), and where it will wait
+     * unless an agent takes it at once: hints. */
+    if (q) __builtin_prefetch(q->after_ms);
+    if (q && (!q->fifo || q->ring_mask == 0)) __builtin_prefetch(&q->waiting[0][d->channel]);
     sb_agent *pref = NULL;
     if (d->preferred_agent && (pref = sb_map_get(&c->agents, d->preferred_agent)) == NULL)
         return SB_ENOENT;
@@ -272,13 +282,12 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
     sb_attr *buf = next && next->attrs.items && d->nattrs && d->nattrs <= next->cap_attrs
                        ? next->attrs.items
                        : NULL;
-    int rc = sb_attrs_copy_into(&attrs, d->attrs, d->nattrs, buf), why;
+    int rc = sb_attrs_copy_into(&attrs, d->attrs, d->nattrs, buf);
     if (rc) return rc;
-    sb_queue *q = admit(c, asked, &rc, &why);
     if (q == NULL) {
         if (buf == NULL) sb_attrs_free(&attrs);
         else sb_attrs_clear(&attrs);
-        return rc;
+        return arc;
     }
 
     sb_interaction *ix = sb__ix_new(c, d, q, asked, attrs);
@@ -494,6 +503,9 @@ static void complete(sb_core *c, sb_interaction *ix, sb_id code, int reason) {
     sb_event *e = sb__emit(c, SB_EV_IX_COMPLETED);
     e->ix = ix->id;
     e->agent = ix->agent->id;
+    /* The freed agent's memberships are read next (the choice of its next
+     * work, or linking): their fetch overlaps with the bookkeeping below. */
+    __builtin_prefetch(ix->agent->mrefs);
     e->queue = ix->queue->id;
     e->code = code;
     e->reason = (uint8_t)reason;
@@ -702,6 +714,8 @@ void sb__ix_fire(sb_core *c, sb_interaction *ix) {
     }
     SB_ASSERT(ix->state == SB_IX_QUEUED);
     const sb_queue *q = ix->queue;
+    /* The waiting queue it may leave (a hint: fetched with the rules). */
+    if (!ix->parked) __builtin_prefetch(&q->waiting[ix->hstep][ix->channel]);
     if (q->max_wait_ms && c->now >= ix->queued_at + q->max_wait_ms) {
         max_wait(c, ix);
         return;
@@ -718,6 +732,8 @@ void sb__ix_fire(sb_core *c, sb_interaction *ix) {
     }
     uint8_t step = sb__queue_step_at(q, ix->queued_at, c->now);
     if (step != ix->step) {
+        /* The waiting queue it enters, fetched while it leaves its own. */
+        __builtin_prefetch(&ix->queue->waiting[step][ix->channel]);
         sb__queue_erase(ix->queue, ix);
         ix->step = step;
         sb__queue_insert(ix->queue, ix);

@@ -40,7 +40,7 @@ static bool agent_may_take(const void *v, void *arg) {
  * them again. */
 static sb_agent *ring_best(sb_core *c, uint32_t step, uint8_t band, const sb_interaction *ix,
                            sb_hkey *key) {
-    sb_ring *r = &ix->queue->rings[step][band];
+    sb_ring *r = sb__ring(c, ix->queue->qslot, (uint8_t)step, band);
     uint32_t bit = SB_CH_BIT(ix->channel), i = r->head, stale = 0;
     uint8_t upto = (uint8_t)((2u << ix->step) - 1);
     const sb_queue *q = ix->queue;
@@ -57,7 +57,7 @@ static sb_agent *ring_best(sb_core *c, uint32_t step, uint8_t band, const sb_int
         if (sb__ix_excludes(ix, a) || sb__ix_offered_to(ix, a)) continue;
         if (q->any_mixed) {
             uint32_t k = 0;
-            while (a->mrefs[k].queue != q) k++;
+            while (a->mrefs[k].qslot != q->qslot) k++;
             if (!(a->mrefs[k].sure_mask & upto) && !sb__member_eligible(a->members[k], ix, ix->step))
                 continue;
         }
@@ -269,7 +269,7 @@ static sb_interaction *best_ix_parked(sb_core *c, const sb_agent *a) {
     uint32_t wi = 0;
     for (uint32_t i = 0; i < a->nmembers; i++) {
         const sb_mref *r = &a->mrefs[i];
-        const sb_queue *q = r->queue;
+        const sb_queue *q = c->qptrs[r->qslot];
         if (r->hstep == SB_NO_STEP) continue;
         uint32_t chans = a->avail_mask & (uint32_t)(q->reach >> (r->hstep * SB_CH_COUNT)) & 0x3f;
         for (; chans; chans &= chans - 1) {
@@ -310,6 +310,7 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     const int64_t now = c->now;
     const uint32_t avail = a->avail_mask, n = a->nmembers;
     const sb_mref *refs = a->mrefs;
+    sb_queue *const *qptrs = c->qptrs;
     const sb_qbest *be = NULL;
     const sb_queue *bq = NULL;
     int64_t bscore = 0;
@@ -317,7 +318,7 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t h = refs[i].hstep;
         if (h == SB_NO_STEP) continue;
-        const sb_queue *q = refs[i].queue;
+        const sb_queue *q = qptrs[refs[i].qslot];
         uint32_t row = (uint32_t)(q->reach >> (h * SB_CH_COUNT)) & 0x3f;
         if (row == 0) continue;
         const int64_t aged = q->aging_milli * now;
@@ -334,6 +335,8 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
             be = e;
             bq = q;
             wi = i;
+            /* Read next if it stays the best: fetched while the scan goes on. */
+            __builtin_prefetch(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)]);
         }
     }
     if (be == NULL) return NULL;

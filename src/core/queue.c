@@ -175,7 +175,8 @@ static void ring_free(sb_ring *r) {
 /* Link a member of a fifo queue with its agent's ring key. */
 static void ring_link(sb_core *c, sb_member *m) {
     const sb_agent *a = m->agent;
-    sb__ring_push(c, m->queue, m->hstep, a->fband, a->fk2, a->slot, c->aslots[a->slot].epoch);
+    sb__ring_push(c, m->queue->qslot, m->hstep, a->fband, a->fk2, a->slot,
+                  c->aslots[a->slot].epoch);
 }
 
 void sb__member_setkey(sb_member *m, int64_t k1, int64_t k2) {
@@ -219,7 +220,7 @@ static void mref_sync(const sb_member *m) {
     sb_agent *a = m->agent;
     for (uint32_t i = 0; i < a->nmembers; i++)
         if (a->members[i] == m)
-            a->mrefs[i] = (sb_mref){m->queue, m->hstep, m->sure_mask, m->queue->fifo};
+            a->mrefs[i] = (sb_mref){m->queue->qslot, m->hstep, m->sure_mask, m->queue->fifo};
     count_tree(a);
 }
 
@@ -271,7 +272,14 @@ sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
     m->qpos = q->nmembers;
     q->members[q->nmembers++] = m;
     a->members = sb_realloc(a->members, (a->nmembers + 1) * sizeof(*a->members));
-    a->mrefs = sb_realloc(a->mrefs, (a->nmembers + 1) * sizeof(*a->mrefs));
+    if (a->nmembers == a->cap_mrefs) { /* on a cache line: read whole by best_ix, link_fifo */
+        uint32_t cap = a->cap_mrefs ? a->cap_mrefs * 2 : 8;
+        sb_mref *v = sb_calloc_aligned(64, cap * sizeof(*v));
+        if (a->nmembers) memcpy(v, a->mrefs, a->nmembers * sizeof(*v));
+        sb_free(a->mrefs);
+        a->mrefs = v;
+        a->cap_mrefs = cap;
+    }
     a->members[a->nmembers++] = m;
     sb__member_eval(m);
     return m;
@@ -301,14 +309,14 @@ static void free_steps(sb_queue *q) {
     q->order_by = NULL;
 }
 
-void sb__queue_destroy(sb_queue *q) {
+void sb__queue_destroy(sb_core *c, sb_queue *q) {
     while (q->nmembers) sb__member_del(q->members[0]);
     free_steps(q);
-    for (int s = 0; s < SB_MAX_STEPS; s++) {
+    for (uint8_t s = 0; s < SB_MAX_STEPS; s++) {
         for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_wq_free(&q->waiting[s][ch]);
         sb_ttree_free(&q->ready[s]);
-        ring_free(&q->rings[s][0]);
-        ring_free(&q->rings[s][1]);
+        ring_free(sb__ring(c, q->qslot, s, 0));
+        ring_free(sb__ring(c, q->qslot, s, 1));
     }
     sb_free(q->members);
     sb_free(q);
@@ -333,6 +341,38 @@ static int check_def(sb_core *c, sb_id id, const sb_queue_def *d) {
         if (ov[i] && sb_map_get(&c->queues, ov[i]) == NULL) return SB_ENOENT;
     }
     return SB_OK;
+}
+
+/* A dense slot for a new queue (see sb_core.qptrs), a freed one first. */
+static void qslot_new(sb_core *c, sb_queue *q) {
+    if (c->nfree_qslots) {
+        q->qslot = c->free_qslots[--c->nfree_qslots];
+    } else {
+        if (c->nqslots == c->cap_qslots) {
+            uint32_t old = c->cap_qslots;
+            c->cap_qslots = old ? old * 2 : 64;
+            c->qptrs = sb_realloc(c->qptrs, c->cap_qslots * sizeof(*c->qptrs));
+            for (int s = 0; s < SB_MAX_STEPS; s++)
+                for (int b = 0; b < 2; b++) {
+                    sb_ring *v = sb_realloc(c->rings[s][b], c->cap_qslots * sizeof(*v));
+                    memset(v + old, 0, (c->cap_qslots - old) * sizeof(*v));
+                    c->rings[s][b] = v;
+                }
+        }
+        q->qslot = c->nqslots++;
+    }
+    c->qptrs[q->qslot] = q;
+}
+
+/* A removed queue has no members left, so no mref names its slot, and
+ * its rings were freed (empty, for the next queue in the slot). */
+static void qslot_free(sb_core *c, uint32_t qslot) {
+    c->qptrs[qslot] = NULL;
+    if (c->nfree_qslots == c->cap_free_qslots) {
+        c->cap_free_qslots = c->cap_free_qslots ? c->cap_free_qslots * 2 : 16;
+        c->free_qslots = sb_realloc(c->free_qslots, c->cap_free_qslots * sizeof(*c->free_qslots));
+    }
+    c->free_qslots[c->nfree_qslots++] = qslot;
 }
 
 static int compile(sb_core *c, const char *src, sb_expr **out, sb_expr_error *err) {
@@ -372,6 +412,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         q = sb_calloc_aligned(64, sizeof(*q));
         q->id = id;
         q->open = true;
+        qslot_new(c, q);
         for (int s = 0; s < SB_MAX_STEPS; s++) {
             for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_wq_init(&q->waiting[s][ch]);
             sb_ttree_init(&q->ready[s]);
@@ -391,9 +432,9 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         /* The selection may change how ready members are kept: every
          * member leaves, to be linked again below. */
         for (uint32_t i = 0; i < q->nmembers; i++) release_slot(q->members[i]);
-        for (int s = 0; s < SB_MAX_STEPS; s++) {
-            sb__ring_clear(&q->rings[s][0]);
-            sb__ring_clear(&q->rings[s][1]);
+        for (uint8_t s = 0; s < SB_MAX_STEPS; s++) {
+            sb__ring_clear(sb__ring(c, q->qslot, s, 0));
+            sb__ring_clear(sb__ring(c, q->qslot, s, 1));
         }
         q->ring_mask = 0;
         free_steps(q);
@@ -445,7 +486,9 @@ int sb_queue_remove(sb_core *c, int64_t now, sb_id id) {
             return SB_EINUSE;
     }
     sb_map_del(&c->queues, id);
-    sb__queue_destroy(q);
+    uint32_t qslot = q->qslot;
+    sb__queue_destroy(c, q);
+    qslot_free(c, qslot);
     return SB_OK;
 }
 

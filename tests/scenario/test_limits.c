@@ -260,7 +260,46 @@ static void queue_remove_with_waiting(void **state) {
     assert_int_equal(sb_queue_waiting(s->c, 1), -1);
 }
 
-SB_TEST_GROUP(scenario_limits, SC_TEST(max_length_refuses), SC_TEST(max_length_overflows),
+/* When an arrival breaks several rules, the first in this order is told:
+ * a bad id or channel, an id already live, an unknown queue, bad
+ * attributes, then the queue's admission (full, closed). */
+static void create_error_precedence(void **state) {
+    (void)state;
+    sc *s = sc_fresh(1);
+    sb_queue_def d = sc_qdef_all();
+    d.max_length = 1;
+    sc_queue_set(s, 1, &d);
+    sc_queue_set(s, 2, &d);
+    SC_OK(s, sb_queue_set_open(s->c, s->now, 2, false));
+    sc_at(s, 1000);
+    sc_voice(s, 1, 1, 0); /* queue 1 is full from now on */
+    sb_sym k = sb_core_sym(s->c, "k");
+    sb_attr dup[2] = {{k, sb_val_num(1)}, {k, sb_val_num(2)}};
+    uint64_t seq = sb_core_next_seq(s->c);
+    /* live id: in a full queue, a closed one, an unknown one, with bad attributes */
+    assert_int_equal(sc_ix(s, 1, 1, SB_CH_VOICE, 0, NULL), SB_EEXIST);
+    assert_int_equal(sc_ix(s, 1, 2, SB_CH_VOICE, 0, NULL), SB_EEXIST);
+    assert_int_equal(sc_ix(s, 1, 99, SB_CH_VOICE, 0, NULL), SB_EEXIST);
+    assert_int_equal(sc_ix_def(s, &(sb_interaction_def){.id = 1, .queue = 1, .attrs = dup, .nattrs = 2}),
+                     SB_EEXIST);
+    /* a bad channel comes before the live id */
+    assert_int_equal(sc_ix(s, 1, 1, SB_CH_COUNT, 0, NULL), SB_EINVAL);
+    /* new id: unknown queue, then bad attributes before full or closed */
+    assert_int_equal(sc_ix_def(s, &(sb_interaction_def){.id = 2, .queue = 99, .attrs = dup, .nattrs = 2}),
+                     SB_ENOENT);
+    assert_int_equal(sc_ix_def(s, &(sb_interaction_def){.id = 2, .queue = 1, .attrs = dup, .nattrs = 2}),
+                     SB_EINVAL);
+    assert_int_equal(sc_ix_def(s, &(sb_interaction_def){.id = 2, .queue = 2, .attrs = dup, .nattrs = 2}),
+                     SB_EINVAL);
+    assert_int_equal(sc_ix(s, 2, 1, SB_CH_VOICE, 0, NULL), SB_EFULL);
+    assert_int_equal(sc_ix(s, 2, 2, SB_CH_VOICE, 0, NULL), SB_ECLOSED);
+    assert_int_equal(sb_core_next_seq(s->c), seq); /* none said anything */
+    sb_core_stats st;
+    sb_core_stats_get(s->c, &st);
+    assert_int_equal(st.interactions, 1);
+}
+
+SB_TEST_GROUP(scenario_limits, SC_TEST(create_error_precedence), SC_TEST(max_length_refuses), SC_TEST(max_length_overflows),
               SC_TEST(max_wait_ends), SC_TEST(max_wait_passed_while_offered),
               SC_TEST(max_wait_overflows_keeping_arrival), SC_TEST(closed_queue_refuses),
               SC_TEST(closed_queue_overflows), SC_TEST(queue_remove_in_use),

@@ -1,5 +1,6 @@
 /* Every unit-test group, once.  Included with SB__DECL defined. */
 SB__DECL(heap)
+SB__DECL(wq)
 SB__DECL(map)
 SB__DECL(intern)
 SB__DECL(jsonw)
