@@ -117,6 +117,8 @@ $(BUILD)/web/vendor/%: node_modules/uplot/dist/% package-lock.json
 	cp $< $@
 node_modules/uplot/dist/%:
 	@scripts/deps
+# npm's files, not make's: never deleted as intermediates
+.PRECIOUS: node_modules/uplot/dist/%
 web: $(WEB_OUT) $(WEB_VENDOR)
 
 # The server on ./data with the demo tenant (scripts/demo-tenant.json);
