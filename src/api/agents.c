@@ -20,39 +20,8 @@ static sb_id path_agent(sb__req *r) {
 
 /* ---- each agent's work ---------------------------------------------------- */
 
-/* The live interactions an agent holds or is offered, in no order: its
- * state reads these instead of every live interaction of the tenant. */
-typedef struct work {
-    uint32_t n, cap;
-    uint64_t *ix;
-} work;
-
-static void work_add(sb__tenant *t, sb_id agent, uint64_t ix) {
-    work *w = sb_map_get(&t->agent_work, agent);
-    if (w == NULL) {
-        w = sb_calloc(1, sizeof(*w));
-        sb_map_put(&t->agent_work, agent, w);
-    }
-    if (w->n == w->cap) {
-        w->cap = w->cap ? 2 * w->cap : 4;
-        w->ix = sb_realloc(w->ix, w->cap * sizeof(*w->ix));
-    }
-    w->ix[w->n++] = ix;
-}
-
-static void work_del(sb__tenant *t, sb_id agent, uint64_t ix) {
-    work *w = sb_map_get(&t->agent_work, agent);
-    if (w == NULL) return;
-    for (uint32_t i = 0; i < w->n; i++)
-        if (w->ix[i] == ix) {
-            w->ix[i] = w->ix[--w->n];
-            break;
-        }
-    if (w->n) return;
-    sb_map_del(&t->agent_work, agent);
-    sb_free(w->ix);
-    sb_free(w);
-}
+/* t->agent_work lists, under each agent, the live interactions it holds or
+ * is offered: its state reads these instead of every live interaction. */
 
 static bool has(const sb_id *v, uint8_t n, sb_id a) {
     for (uint8_t i = 0; i < n; i++)
@@ -69,26 +38,15 @@ void sb__work_update(sb__tenant *t, sb__rec *x) {
             if (!has(want, n, x->offers[i].agent)) want[n++] = x->offers[i].agent;
     }
     for (uint8_t i = 0; i < x->nlisted; i++)
-        if (!has(want, n, x->listed[i])) work_del(t, x->listed[i], x->id);
+        if (!has(want, n, x->listed[i])) sb_multimap_del(&t->agent_work, x->listed[i], x);
     for (uint8_t i = 0; i < n; i++)
-        if (!has(x->listed, x->nlisted, want[i])) work_add(t, want[i], x->id);
+        if (!has(x->listed, x->nlisted, want[i])) sb_multimap_add(&t->agent_work, want[i], x);
     memcpy(x->listed, want, n * sizeof(want[0]));
     x->nlisted = n;
 }
 
-void sb__work_free(sb__tenant *t) {
-    uint32_t it = 0;
-    uint64_t key;
-    void *val;
-    while (sb_map_next(&t->agent_work, &it, &key, &val)) {
-        sb_free(((work *)val)->ix);
-        sb_free(val);
-    }
-    sb_map_free(&t->agent_work);
-}
-
 static int by_id(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    uint64_t x = (*(const sb__rec *const *)a)->id, y = (*(const sb__rec *const *)b)->id;
     return (x > y) - (x < y);
 }
 
@@ -100,17 +58,16 @@ static json_t *state_json(sb__tenant *t, sb_id agent) {
     json_t *channels = json_object(), *ixs = json_array(), *offers = json_array();
     for (int ch = 0; ch < SB_CH_COUNT; ch++)
         if (in.count[ch]) json_object_set_new(channels, sb_channel_name(ch), json_integer(in.count[ch]));
-    const work *w = sb_map_get(&t->agent_work, agent);
-    uint64_t *ids = NULL;
-    uint32_t nids = w ? w->n : 0;
-    if (nids) { /* oldest first */
-        ids = sb_malloc(nids * sizeof(*ids));
-        memcpy(ids, w->ix, nids * sizeof(*ids));
-        qsort(ids, nids, sizeof(*ids), by_id);
+    uint32_t n;
+    void *const *work = sb_multimap_get(&t->agent_work, agent, &n);
+    const sb__rec **recs = NULL;
+    if (n) { /* oldest first */
+        recs = sb_malloc(n * sizeof(*recs));
+        memcpy(recs, work, n * sizeof(*recs));
+        qsort(recs, n, sizeof(*recs), by_id);
     }
-    for (uint32_t k = 0; k < nids; k++) {
-        const sb__rec *x = sb_map_get(&t->live, ids[k]);
-        if (x == NULL) continue;
+    for (uint32_t k = 0; k < n; k++) {
+        const sb__rec *x = recs[k];
         char id[24];
         snprintf(id, sizeof(id), "%llu", (unsigned long long)x->id);
         if (x->agent == agent) json_array_append_new(ixs, json_string(id));
@@ -120,7 +77,7 @@ static json_t *state_json(sb__tenant *t, sb_id agent) {
                                                         "channel", sb_channel_name(x->channel),
                                                         "deadline", (json_int_t)x->offers[i].deadline));
     }
-    sb_free(ids);
+    sb_free(recs);
     return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o, s:I, s:o, s:o}", "id", sb__name(t, agent), "state",
                      sb_agent_state_name(in.state), "reason",
                      in.reason ? json_string(sb__name(t, in.reason)) : json_null(), "busy", in.busy,

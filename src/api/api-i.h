@@ -20,6 +20,7 @@
 
 #include "api/api.h"
 #include "base/map.h"
+#include "base/multimap.h"
 #include "core/core.h"
 #include "net/ws.h"
 
@@ -207,11 +208,11 @@ struct sb__tenant {
     sb_core *core;
     json_t *res[SB__RES_COUNT]; /* id -> stored object, with "version" */
     sb_map live;                /* interaction id -> sb__rec */
-    sb_map agent_work;          /* agent -> the live interactions it holds or is offered (agents.c) */
+    sb_multimap agent_work;     /* agent -> the live interactions (sb__rec) it holds or is offered (agents.c) */
     sb__rec *dirty;              /* records changed in this turn */
     uint64_t published;         /* the last seq streamed (durable) */
     sb__sub *subs;              /* stream subscribers */
-    sb_map topic_subs;          /* their index by topic (stream.c) */
+    sb_multimap topic_subs;     /* their index by topic (stream.c) */
     sb_map idem_pending;        /* hash of an Idempotency-Key in flight -> 1 */
     sb_map creds;               /* first 8 bytes of a token hash -> sb__cred */
     sb_map chat_conns;          /* interaction -> its customer's open streams */
@@ -414,7 +415,6 @@ void sb__ix_explain(sb__req *r);
 /* Keep x in the work index of the agents that hold it or are offered it
  * (none once it has ended): after each change of its agent or offers. */
 void sb__work_update(sb__tenant *t, sb__rec *x);
-void sb__work_free(sb__tenant *t);
 void sb__agent_state(sb__req *r);
 void sb__agent_action(sb__req *r);
 void sb__directory(sb__req *r);

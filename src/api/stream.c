@@ -47,11 +47,6 @@ struct sb__sub {
 
 /* ---- the index of subscribers by topic ------------------------------------ */
 
-typedef struct subvec {
-    sb__sub **v;
-    uint32_t n, cap;
-} subvec;
-
 /* A topic's key in t->topic_subs (never 0, which the map reserves); the
  * whole tenant is ALL_KEY.  Interaction ids are sequence numbers, far
  * below 2^62. */
@@ -61,29 +56,10 @@ static uint64_t topic_key(char kind, uint64_t id) {
 }
 
 static void index_one(sb__tenant *t, uint64_t key, sb__sub *s, bool add) {
-    subvec *sv = sb_map_get(&t->topic_subs, key);
-    if (add) {
-        if (sv == NULL) {
-            sv = sb_calloc(1, sizeof(*sv));
-            sb_map_put(&t->topic_subs, key, sv);
-        }
-        if (sv->n == sv->cap) {
-            sv->cap = sv->cap ? 2 * sv->cap : 4;
-            sv->v = sb_realloc(sv->v, sv->cap * sizeof(*sv->v));
-        }
-        sv->v[sv->n++] = s;
-        return;
-    }
-    for (uint32_t i = 0; sv && i < sv->n; i++)
-        if (sv->v[i] == s) {
-            sv->v[i] = sv->v[--sv->n];
-            break;
-        }
-    if (sv && sv->n == 0) {
-        sb_map_del(&t->topic_subs, key);
-        sb_free(sv->v);
-        sb_free(sv);
-    }
+    if (add)
+        sb_multimap_add(&t->topic_subs, key, s);
+    else
+        sb_multimap_del(&t->topic_subs, key, s);
 }
 
 /* Enter (or leave) the index under each of s's event topics. */
@@ -94,14 +70,7 @@ static void index_sub(sb__sub *s, bool add) {
 }
 
 void sb__stream_tenant_free(sb__tenant *t) {
-    uint32_t it = 0;
-    uint64_t key;
-    void *val;
-    while (sb_map_next(&t->topic_subs, &it, &key, &val)) {
-        sb_free(((subvec *)val)->v);
-        sb_free(val);
-    }
-    sb_map_free(&t->topic_subs);
+    sb_multimap_free(&t->topic_subs);
 }
 
 /* ---- events as JSON -------------------------------------------------------- */
@@ -280,7 +249,7 @@ static bool expired(sb__sub *s, int64_t now) {
 }
 
 void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const char *text, size_t len) {
-    if (sb_map_len(&t->topic_subs) == 0) return;
+    if (sb_multimap_keys(&t->topic_subs) == 0) return;
     int64_t now = sb__now(t->api);
     const uint64_t keys[] = {ALL_KEY,
                              e->queue ? topic_key('q', e->queue) : 0,
@@ -290,9 +259,10 @@ void sb__stream_publish(sb__tenant *t, uint64_t seq, const sb_event *e, const ch
                              e->ix ? topic_key('i', e->ix) : 0};
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
         if (k && keys[k] == 0) continue;
-        subvec *sv = sb_map_get(&t->topic_subs, keys[k]);
-        for (uint32_t i = 0; sv && i < sv->n; i++) {
-            sb__sub *s = sv->v[i];
+        uint32_t n;
+        void *const *subs = sb_multimap_get(&t->topic_subs, keys[k], &n);
+        for (uint32_t i = 0; i < n; i++) {
+            sb__sub *s = subs[i];
             /* sent: once per event, however many of its topics match */
             if (!s->live || seq <= s->sent) continue;
             s->sent = seq;
@@ -316,9 +286,10 @@ void sb__stream_typing(sb__tenant *t, uint64_t ix, sb_id agent, bool from_custom
     sb__sub *sent[64]; /* once per subscriber, whichever topic matched */
     size_t nsent = 0;
     for (size_t k = 0; k < 2; k++) {
-        subvec *sv = keys[k] ? sb_map_get(&t->topic_subs, keys[k]) : NULL;
-        for (uint32_t i = 0; sv && i < sv->n; i++) {
-            sb__sub *s = sv->v[i];
+        uint32_t n = 0;
+        void *const *subs = keys[k] ? sb_multimap_get(&t->topic_subs, keys[k], &n) : NULL;
+        for (uint32_t i = 0; i < n; i++) {
+            sb__sub *s = subs[i];
             bool customer = s->who.role == SB__ROLE_CUSTOMER, dup = false;
             if (customer == from_customer || !s->live) continue; /* to the other side only */
             if (!sb__see_event(t, &s->who, ix, agent, 0, 0, 0)) continue;

@@ -59,7 +59,8 @@ static sb__tenant *tenant_new(sb_api *api, uint64_t id, const char *name) {
     sb_map_init(&t->creds);
     sb_map_init(&t->chat_conns);
     sb_map_init(&t->chat_gone);
-    sb_map_init(&t->topic_subs);
+    sb_multimap_init(&t->topic_subs);
+    sb_multimap_init(&t->agent_work);
     t->passwords = json_object();
     sb__tstats_init(t);
     t->timer_at = INT64_MAX;
@@ -189,7 +190,7 @@ void sb__tenants_free(sb_api *api) {
         void *val;
         while (sb_map_next(&t->live, &it, &key, &val)) sb__rec_free(val);
         sb_map_free(&t->live);
-        sb__work_free(t);
+        sb_multimap_free(&t->agent_work);
         sb_map_free(&t->idem_pending);
         sb_map_free(&t->chat_conns);
         sb_map_free(&t->chat_gone);
