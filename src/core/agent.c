@@ -278,21 +278,26 @@ void sb__settle(sb_core *c) {
 
 /* ---- offers and parked interactions held by an agent ---- */
 
-void sb__agent_add_offer(sb_agent *a, sb_offer *o) {
-    if (a->noffers == a->cap_offers) {
-        if (a->cap_offers == 0) { /* two inline, in the agent's hot lines */
-            a->offers = a->offer_buf;
-            a->cap_offers = 2;
+uint32_t sb__offers_push(sb_offer ***v, uint32_t *n, uint32_t *cap, sb_offer **inline2, sb_offer *o) {
+    if (*n == *cap) {
+        if (*cap == 0) { /* the two inline slots */
+            *v = inline2;
+            *cap = 2;
         } else {
-            sb_offer **more = sb_malloc(a->cap_offers * 2 * sizeof(*more));
-            memcpy(more, a->offers, a->noffers * sizeof(*more));
-            if (a->offers != a->offer_buf) sb_free(a->offers);
-            a->offers = more;
-            a->cap_offers *= 2;
+            sb_offer **more = sb_malloc(*cap * 2 * sizeof(*more));
+            memcpy(more, *v, *n * sizeof(*more));
+            if (*v != inline2) sb_free(*v);
+            *v = more;
+            *cap *= 2;
         }
     }
-    o->apos = a->noffers;
-    a->offers[a->noffers++] = o;
+    (*v)[*n] = o;
+    return (*n)++;
+}
+
+void sb__agent_add_offer(sb_agent *a, sb_offer *o) {
+    /* two inline, in the agent's hot lines */
+    o->apos = sb__offers_push(&a->offers, &a->noffers, &a->cap_offers, a->offer_buf, o);
 }
 
 void sb__agent_del_offer(sb_agent *a, sb_offer *o) {

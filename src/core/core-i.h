@@ -26,6 +26,9 @@ void sb__agent_sync(sb_core *c, sb_agent *a);
 /* Link the agents that became routable since the last call into the
  * ready trees; every reader of the trees calls it first. */
 void sb__settle(sb_core *c);
+/* Append o to a list of offers (*v, *n of *cap) that starts in its two
+ * inline slots and moves to the heap beyond them; o's index. */
+uint32_t sb__offers_push(sb_offer ***v, uint32_t *n, uint32_t *cap, sb_offer **inline2, sb_offer *o);
 void sb__agent_add_offer(sb_agent *a, sb_offer *o);
 void sb__agent_del_offer(sb_agent *a, sb_offer *o);
 void sb__agent_park(sb_agent *a, sb_interaction *ix);

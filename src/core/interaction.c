@@ -326,19 +326,8 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     sb_heap_node_init(&o->timer.node);
     o->timer.kind = SB_TIMER_OFFER;
     sb__timer_arm(c, &o->timer, c->now + ix->queue->offer_timeout_ms);
-    if (ix->noffers == ix->cap_offers) {
-        if (ix->cap_offers == 0) { /* two inline; a broadcast may need more */
-            ix->offers = ix->offer_buf;
-            ix->cap_offers = 2;
-        } else {
-            sb_offer **more = sb_malloc(ix->cap_offers * 2 * sizeof(*more));
-            memcpy(more, ix->offers, ix->noffers * sizeof(*more));
-            if (ix->offers != ix->offer_buf) sb_free(ix->offers);
-            ix->offers = more;
-            ix->cap_offers *= 2;
-        }
-    }
-    ix->offers[ix->noffers++] = o;
+    /* two inline; a broadcast may need more */
+    sb__offers_push(&ix->offers, &ix->noffers, &ix->cap_offers, ix->offer_buf, o);
     sb__agent_add_offer(a, o);
     c->noffers++;
 
