@@ -3,7 +3,7 @@
 // page fetched by next_cursor only when asked for.  Each change opens to a
 // compact diff of before and after and the objects themselves.
 import { api, h, listAll } from '../api.js';
-import { field, fmtTime, problemNode, select, textInput, uid } from './ui.js';
+import { field, fmtTime, problemNode, sectionFrame, select, textInput, uid } from './ui.js';
 
 const PAGE = 50;
 const COLLECTIONS = ['users', 'skills', 'teams', 'queues', 'capacity-profiles', 'wrapup-codes', 'not-ready-reasons',
@@ -62,9 +62,7 @@ export const audit = {
   id: 'audit',
   title: 'Audit log',
   mount(container) {
-    const headingId = uid('h');
-    const heading = h('h2', { id: headingId, tabindex: '-1' }, 'Audit log');
-    const error = h('div', { class: 'section-error', role: 'alert' });
+    const { heading, error, section } = sectionFrame('Audit log');
     const actor = textInput('', { list: uid('actors') });
     const actors = h('datalist', { id: actor.getAttribute('list') });
     const collection = select([['', 'All collections'], ...COLLECTIONS.map((c) => [c, c])], '');
@@ -144,8 +142,7 @@ export const audit = {
     older.addEventListener('click', async () => { await showOlder(); (older.disabled ? newer : older).focus(); });
     listAll('/v1/users').then((us) => actors.replaceChildren(...us.map((u) => h('option', { value: u.id })))).catch(() => {});
 
-    container.append(h('section', { class: 'admin-section', 'aria-labelledby': headingId },
-      h('div', { class: 'section-head' }, heading, h('button', { type: 'button', class: 'secondary', onclick: () => load() }, 'Refresh')),
+    container.append(section([h('button', { type: 'button', class: 'secondary', onclick: () => load() }, 'Refresh')],
       h('p', { class: 'intro muted' }, 'Every configuration change, login, logout, password and key change: who, when, before and after. It cannot be edited.'),
       filters, error,
       h('table', { class: 'items audit' }, h('caption', { class: 'visually-hidden' }, 'Audit log, newest first'),

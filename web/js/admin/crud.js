@@ -5,7 +5,7 @@
 // names is marked.  The URL hash says what is open: #queues,
 // #queues/new, #queues/billing.
 import { api, h, listAll, toast } from '../api.js';
-import { ClientError, clearMarks, confirmDialog, field, markField, problemNode, textInput, uid } from './ui.js';
+import { ClientError, clearMarks, confirmDialog, field, markField, problemNode, sectionFrame, textInput, uid } from './ui.js';
 
 const enc = encodeURIComponent;
 
@@ -30,10 +30,10 @@ class Collection {
     this.spec = spec;
     this.items = [];
     this.open = null; // null | 'new' | id
-    const headingId = uid('h');
-    this.heading = h('h2', { id: headingId, tabindex: '-1' }, spec.title);
+    const frame = sectionFrame(spec.title);
+    this.heading = frame.heading;
     this.newButton = h('button', { type: 'button', onclick: () => { location.hash = `#${spec.id}/new`; } }, `New ${spec.singular}`);
-    this.error = h('div', { class: 'section-error', role: 'alert' });
+    this.error = frame.error;
     this.slot = h('div', { class: 'editor-slot' });
     this.tbody = h('tbody');
     this.status = h('p', { class: 'muted', role: 'status' }, 'Loading…');
@@ -42,8 +42,7 @@ class Collection {
       h('caption', { class: 'visually-hidden' }, spec.title),
       h('thead', {}, h('tr', {}, cols, h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
       this.tbody);
-    container.append(h('section', { class: 'admin-section', 'aria-labelledby': headingId },
-      h('div', { class: 'section-head' }, this.heading, this.newButton),
+    container.append(frame.section([this.newButton],
       spec.intro ? h('p', { class: 'intro muted' }, spec.intro) : null,
       this.error, this.slot, this.table, this.status));
   }

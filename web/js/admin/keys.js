@@ -2,7 +2,7 @@
 // the server: it is shown in a dialog with a copy button and then
 // forgotten (the list never has it).
 import { api, h, listAll, toast } from '../api.js';
-import { checkboxGroup, clearMarks, confirmDialog, field, fmtTime, markField, problemNode, textInput, uid } from './ui.js';
+import { checkboxGroup, clearMarks, confirmDialog, field, fmtTime, markField, problemNode, sectionFrame, textInput, uid } from './ui.js';
 
 const SCOPES = [
   ['config:read', 'config:read — read the configuration'],
@@ -58,9 +58,7 @@ export const keys = {
   id: 'api-keys',
   title: 'API keys',
   mount(container) {
-    const headingId = uid('h');
-    const heading = h('h2', { id: headingId, tabindex: '-1' }, 'API keys');
-    const error = h('div', { class: 'section-error', role: 'alert' });
+    const { heading, error, section } = sectionFrame('API keys');
     const tbody = h('tbody');
     const status = h('p', { class: 'muted', role: 'status' }, 'Loading…');
 
@@ -131,8 +129,7 @@ export const keys = {
       }
     });
 
-    container.append(h('section', { class: 'admin-section', 'aria-labelledby': headingId },
-      h('div', { class: 'section-head' }, heading),
+    container.append(section([],
       h('p', { class: 'intro muted' }, 'Keys let programs use the API with the scopes you choose. A key is shown once, when it is created.'),
       error, form,
       h('table', { class: 'items' }, h('caption', { class: 'visually-hidden' }, 'API keys'),

@@ -12,6 +12,18 @@ export function uid(prefix = 'f') {
 }
 
 // A refusal found before asking the server, shaped like a problem.
+// What every admin section has: a focusable heading that labels it and an
+// alert area for errors.  section(headExtras, ...body) builds the
+// <section>: the heading with headExtras beside it, then body.
+export function sectionFrame(title) {
+  const id = uid('h');
+  const heading = h('h2', { id, tabindex: '-1' }, title);
+  const error = h('div', { class: 'section-error', role: 'alert' });
+  const section = (headExtras, ...body) => h('section', { class: 'admin-section', 'aria-labelledby': id },
+    h('div', { class: 'section-head' }, heading, ...headExtras), ...body);
+  return { heading, error, section };
+}
+
 export class ClientError extends Error {
   constructor(field, message) {
     super(message);
