@@ -8,6 +8,14 @@
 
 /* Agents first..last (counting up or down) ready in queue 1, each logged
  * in gap ms after the one before: the first is the longest idle. */
+/* From a mark: interactions first .. last arrive in queue on channel ch,
+ * priority 0 (sc_offers then lists whom they were offered to, in order). */
+static void arrivals(sc *s, sb_id first, sb_id last, sb_id queue, int ch) {
+    sc_mark(s);
+    for (sb_id ix = first; ix <= last; ix++)
+        sc_arrive(s, ix, queue, ch, 0);
+}
+
 static void agents_in_turn(sc *s, sb_id first, sb_id last, int64_t gap) {
     for (sb_id a = first;; a = first < last ? a + 1 : a - 1) {
         if (a != first) sc_at(s, s->now + gap);
@@ -50,10 +58,7 @@ static void longest_idle_counts_from_last_end(void **state) {
     assert_int_equal(sc_agent_info(s, 12).idle_since, 1800);
 
     sc_at(s, 3000);
-    sc_mark(s);
-    sc_voice(s, 102, 1, 0);
-    sc_voice(s, 103, 1, 0);
-    sc_voice(s, 104, 1, 0);
+    arrivals(s, 102, 104, 1, SB_CH_VOICE);
     /* finished at 1500; logged in at 1800, never used; finished at 2000 */
     sb_id got[8];
     SC_ASSERT_IDS(got, sc_offers(s, got, 8), 11, 12, 10);
@@ -100,10 +105,7 @@ static void longest_idle_across_queues(void **state) {
     sc_end(s, 100); /* agent 10 idle since 1500, the latest */
 
     sc_at(s, 2000);
-    sc_mark(s);
-    sc_voice(s, 101, 2, 0);
-    sc_voice(s, 102, 2, 0);
-    sc_voice(s, 103, 2, 0);
+    arrivals(s, 101, 103, 2, SB_CH_VOICE);
     sb_id got[8];
     SC_ASSERT_IDS(got, sc_offers(s, got, 8), 11, 12, 10);
 }
@@ -202,9 +204,7 @@ static void least_occupied_picks_lowest_load(void **state) {
 
     /* Equal loads: longest idle breaks the tie; an offer already counts. */
     sc_at(s, 1000);
-    sc_mark(s);
-    for (sb_id ix = 1; ix <= 6; ix++)
-        sc_arrive(s, ix, 1, SB_CH_CHAT, 0);
+    arrivals(s, 1, 6, 1, SB_CH_CHAT);
     sb_id got[16];
     SC_ASSERT_IDS(got, sc_offers(s, got, 16), 10, 11, 12, 10, 11, 12);
     for (sb_id ix = 1; ix <= 6; ix++)
@@ -223,9 +223,7 @@ static void least_occupied_picks_lowest_load(void **state) {
      * idle; then 10 (25, idle 2000) before 12 (25, idle 2500); then 12
      * (25 against 50/50); then, all at 50, the longest idle: 11. */
     sc_at(s, 3000);
-    sc_mark(s);
-    for (sb_id ix = 7; ix <= 10; ix++)
-        sc_arrive(s, ix, 1, SB_CH_CHAT, 0);
+    arrivals(s, 7, 10, 1, SB_CH_CHAT);
     SC_ASSERT_IDS(got, sc_offers(s, got, 16), 12, 10, 12, 11);
 }
 
@@ -251,9 +249,7 @@ static void most_skilled_orders_by_level_then_idle(void **state) {
     sc_agent(s, 11, "skills=x:7 queues=1");
 
     sc_at(s, 1000);
-    sc_mark(s);
-    for (sb_id ix = 100; ix < 105; ix++)
-        sc_voice(s, ix, 1, 0);
+    arrivals(s, 100, 104, 1, SB_CH_VOICE);
     /* 12 before 11: equal level, 12 idle longer (not the lower id) */
     sb_id got[8];
     SC_ASSERT_IDS(got, sc_offers(s, got, 8), 12, 11, 10, 14, 13);
