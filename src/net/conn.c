@@ -194,11 +194,13 @@ static void conn_update_io(sb__http_conn *c) {
     } else if (c->timer_mode != SB__TIMER_IDLE) {
         c->timer_mode = SB__TIMER_IDLE;
         uv_timer_start(&c->timer, timer_cb, o->idle_timeout_ms, 0);
-        if (c->in_off == c->in_len) { /* idle connections hold no buffer */
-            sb__http_server_buf_put(c->srv, c->in);
-            c->in = NULL;
-            c->in_off = c->in_len = 0;
-        }
+    }
+    /* Only unparsed bytes need the buffer: a connection whose requests
+     * wait for a commit, or whose answer is being written, holds none. */
+    if (c->in != NULL && c->in_off == c->in_len) {
+        sb__http_server_buf_put(c->srv, c->in);
+        c->in = NULL;
+        c->in_off = c->in_len = 0;
     }
 }
 
