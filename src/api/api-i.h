@@ -53,7 +53,7 @@ const char *sb__res_kind(int res);
 /* A live interaction's record; terminal ones live only in the store. */
 typedef struct sb__rec {
     uint64_t id;
-    int64_t version; /* of its "ix" document */
+    int64_t version; /* of its document ("live", then "ix") */
     int64_t created_at, ended_at;
     sb_id queue, agent, preferred;
     int64_t preferred_until; /* 0: no limit (while preferred is set) */
@@ -399,6 +399,10 @@ sb__rec *sb__rec_create(sb__req *r, json_t *body);
 /* The path's interaction, unfinished, if the caller sees it; NULL after
  * answering 404 (or 409 with the state of a finished one). */
 sb__rec *sb__ix_live(sb__req *r);
+/* Interaction id's committed document (finished ones are not in memory),
+ * or NULL; sb__ix_doc: from memory while it is live, else the same. */
+json_t *sb__ix_stored(sb__req *r, uint64_t id);
+json_t *sb__ix_doc(sb__req *r, uint64_t id);
 /* The path's interaction's document (live or stored) if the caller sees
  * it, its id in *id; NULL after answering 404. */
 json_t *sb__ix_seen(sb__req *r, uint64_t *id);

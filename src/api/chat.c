@@ -162,15 +162,7 @@ static json_t *conversation(sb__tenant *t, json_t *ix, json_t *pending, uint64_t
 
 /* The customer's interaction document, live or stored. */
 static json_t *customer_ix(sb__req *r) {
-    sb__rec *x = sb_map_get(&r->t->live, r->who.ix);
-    if (x) return sb__rec_json(r->t, x);
-    char docid[24];
-    sb__rec_docid(r->who.ix, docid);
-    sb_store_doc d;
-    if (sb_store_doc_get(r->api->env.store, r->t->id, "ix", docid, &d) != SB_OK) return NULL;
-    json_t *doc = json_loadb(d.body, d.len, 0, NULL);
-    sb_store_doc_free(&d);
-    return doc;
+    return sb__ix_doc(r, r->who.ix);
 }
 
 /* New conversations per address: a token bucket of SESSIONS_PER_MINUTE. */
@@ -573,20 +565,7 @@ void sb__ix_related(sb__req *r) {
         sb_store_doc_list(r->api->env.store, r->t->id, "cust", c.prefix, 0, related_one, &c, NULL);
         size_t have = c.n < RELATED_MAX ? c.n : RELATED_MAX;
         for (size_t k = 0; k < have; k++) { /* newest first */
-            uint64_t other = c.ids[(c.n - 1 - k) % RELATED_MAX];
-            sb__rec *x = sb_map_get(&r->t->live, other);
-            json_t *o = NULL;
-            if (x) {
-                o = sb__rec_json(r->t, x);
-            } else {
-                char docid[24];
-                sb_store_doc d;
-                sb__rec_docid(other, docid);
-                if (sb_store_doc_get(r->api->env.store, r->t->id, "ix", docid, &d) == SB_OK) {
-                    o = json_loadb(d.body, d.len, 0, NULL);
-                    sb_store_doc_free(&d);
-                }
-            }
+            json_t *o = sb__ix_doc(r, c.ids[(c.n - 1 - k) % RELATED_MAX]);
             if (o) json_array_append_new(items, o);
         }
     }

@@ -197,17 +197,19 @@ void sb__txn_drain(sb__txn *x) {
         sb__rec_docid(r->id, docid);
         size_t len;
         char *text = sb__rec_text(t, r, &len);
-        sb_store_batch_set(x->b, t->id, "ix", docid, r->version, text, len);
         if (x->nrecs == x->caprecs) {
             x->caprecs = x->caprecs ? 2 * x->caprecs : 4;
             x->recs = sb_realloc(x->recs, x->caprecs * sizeof(*x->recs));
         }
         x->recs[x->nrecs++] = (struct put_rec){r->id, r->version, text, len};
+        /* One document per interaction: "live" while unfinished (all a
+         * restart reads), "ix" once finished. */
         if (r->state >= SB_IX_COMPLETED) {
+            sb_store_batch_set(x->b, t->id, "ix", docid, r->version, text, len);
             sb_store_batch_delete(x->b, t->id, "live", docid, SB_STORE_ANY_VERSION);
             sb_map_del(&t->live, r->id);
             sb__rec_free(r);
-        } else { /* the index of unfinished work, with what a restart needs */
+        } else {
             sb_store_batch_set(x->b, t->id, "live", docid, r->version, text, len);
         }
     }

@@ -103,15 +103,24 @@ static uint64_t path_id(const sb__req *r) {
     return *end || v > INT64_MAX ? 0 : v;
 }
 
-/* The stored document of interaction id (committed), or NULL. */
-static json_t *stored(sb__req *r, uint64_t id) {
+json_t *sb__ix_stored(sb__req *r, uint64_t id) {
     char docid[24];
     sb__rec_docid(id, docid);
     sb_store_doc d;
-    if (sb_store_doc_get(r->api->env.store, r->t->id, "ix", docid, &d) != SB_OK) return NULL;
+    /* Finished: "ix".  Finishing (out of memory, its "ix" document not
+     * committed yet): "live" still.  A database written before the two were
+     * one may hold both for an interaction: "live" is the newer. */
+    if (sb_store_doc_get(r->api->env.store, r->t->id, "live", docid, &d) != SB_OK &&
+        sb_store_doc_get(r->api->env.store, r->t->id, "ix", docid, &d) != SB_OK)
+        return NULL;
     json_t *doc = json_loadb(d.body, d.len, 0, NULL);
     sb_store_doc_free(&d);
     return doc;
+}
+
+json_t *sb__ix_doc(sb__req *r, uint64_t id) {
+    sb__rec *x = sb_map_get(&r->t->live, id);
+    return x ? sb__rec_json(r->t, x) : sb__ix_stored(r, id);
 }
 
 /* May the caller see the stored interaction document? */
@@ -127,7 +136,7 @@ sb__rec *sb__ix_live(sb__req *r) {
     uint64_t id = path_id(r);
     sb__rec *x = id ? sb_map_get(&r->t->live, id) : NULL;
     if (x && sb__see_ix(r->t, &r->who, x->queue, x->agent, x)) return x;
-    json_t *doc = id && !x ? stored(r, id) : NULL;
+    json_t *doc = id && !x ? sb__ix_stored(r, id) : NULL;
     if (doc && !see_doc(r, doc)) {
         json_decref(doc);
         doc = NULL;
@@ -329,7 +338,7 @@ static int add_event(void *data, const sb_store_event *ev) {
 json_t *sb__ix_seen(sb__req *r, uint64_t *idp) {
     uint64_t id = path_id(r);
     sb__rec *x = id ? sb_map_get(&r->t->live, id) : NULL;
-    json_t *doc = x ? sb__rec_json(r->t, x) : id ? stored(r, id) : NULL;
+    json_t *doc = x ? sb__rec_json(r->t, x) : id ? sb__ix_stored(r, id) : NULL;
     if (doc && !(x ? sb__see_ix(r->t, &r->who, x->queue, x->agent, x) : see_doc(r, doc))) {
         json_decref(doc);
         doc = NULL;
@@ -401,8 +410,8 @@ void sb__ix_list(sb__req *r) {
     /* Filtering reads at most this many documents per page; a page may
      * then be short, with a cursor to go on from. */
     size_t budget = 20 * l.limit + 1000;
-    int rc = sb_store_doc_list(r->api->env.store, r->t->id, "ix", has_cursor ? cursor : NULL,
-                               budget, list_one, &l, &more);
+    int rc = sb_store_doc_list_over(r->api->env.store, r->t->id, "ix", "live",
+                                    has_cursor ? cursor : NULL, budget, list_one, &l, &more);
     if (rc < 0) {
         json_decref(l.items);
         sb__problem(r->http, 503, "storage_error", NULL, "%s", sb_store_errmsg(r->api->env.store));

@@ -10,7 +10,7 @@
  * minutes per queue or agent, one of 25 hours 100.
  *
  * By team, the rows of the team's current agents are added up.  By channel
- * and by wrap-up code the stored interactions ("ix" documents) are counted
+ * and by wrap-up code the stored interactions ("ix" and "live" documents) are counted
  * instead, each in the interval it arrived in: the interval rows do not
  * carry those keys (docs/statistics.md, "Reports"). */
 #include <stdio.h>
@@ -428,7 +428,7 @@ void sb__report_intervals(sb__req *r) {
     for (size_t k = 0; k < p.ngroups; k++) json_object_set_new(p.seen, p.groups[k], json_integer((json_int_t)k));
     p.cells = sb_calloc(p.nslots * (p.ngroups ? p.ngroups : 1), sizeof(*p.cells));
     p.summing = true;
-    if (p.ngroups && (kind >= BY_CHANNEL ? sb_store_doc_list(r->api->env.store, r->t->id, "ix", NULL, 0, ix_row, &p, NULL)
+    if (p.ngroups && (kind >= BY_CHANNEL ? sb_store_doc_list_over(r->api->env.store, r->t->id, "ix", "live", NULL, 0, ix_row, &p, NULL)
                                          : sb_store_doc_list(r->api->env.store, r->t->id, "interval", after, 0, row_seen, &p, NULL)) < 0) {
         sb__problem(r->http, 503, "storage_error", NULL, "cannot read the intervals");
         goto done;
@@ -576,8 +576,9 @@ void sb__report_interactions(sb__req *r) {
     tz_enter(&tz, g.tz);
     xreport p = {.r = r, .lo = local_midnight(&date), .hi = local_midnight(&last), .items = json_array()};
     tz_leave(&tz);
-    /* ids grow with creation: a scan in id order (the "ix" documents) */
-    int rc = sb_store_doc_list(r->api->env.store, r->t->id, "ix", NULL, 0, ix_seen, &p, NULL);
+    /* ids grow with creation: a scan in id order (the finished "ix" and
+     * the unfinished "live" documents) */
+    int rc = sb_store_doc_list_over(r->api->env.store, r->t->id, "ix", "live", NULL, 0, ix_seen, &p, NULL);
     if (rc < 0) {
         json_decref(p.items);
         sb__problem(r->http, 503, "storage_error", NULL, "cannot read the interactions");

@@ -1,8 +1,8 @@
 /* restore.c: start-up rebuilds a tenant's routing state from the store.
  *
- * What is stored: every interaction's document ("ix"), a copy of it for
- * each unfinished one ("live", so a restart reads only those), each
- * agent's last state ("agent.state") and the journal.  Rebuilding: agents that were logged in log in again; work that
+ * What is stored: every interaction's document, as "live" while it is
+ * unfinished (so a restart reads only those) and as "ix" once finished,
+ * each agent's last state ("agent.state") and the journal.  Rebuilding: agents that were logged in log in again; work that
  * was connected or in wrap-up goes straight back onto its agent; waiting
  * and offered interactions are queued again in creation order with their
  * original arrival time, so they line up as before; the journal's last
@@ -21,8 +21,8 @@
 #include "base/status.h"
 #include "config/config.h"
 
-/* The live interactions' records, from the "live" documents (each a copy
- * of the interaction's document), in id order, i.e. creation order. */
+/* The live interactions' records, from the "live" documents, in id
+ * order, i.e. creation order. */
 typedef struct recs {
     sb__tenant *t;
     sb__rec **v;

@@ -24,6 +24,13 @@ const char *const sb__store_rsql[SB__R_COUNT] = {
                       " WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
     [SB__R_DOC_LIST] = "SELECT id, version, updated_at, body FROM documents"
                        " WHERE tenant = ?1 AND kind = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
+    /* Two kinds merged by id (SQLite merges the two index ranges, no
+     * sort); for an id in both, the row of kind ?5 comes first. */
+    [SB__R_DOC_LIST_OVER] =
+        "SELECT id, version, updated_at, body, kind, 1 FROM documents"
+        " WHERE tenant = ?1 AND kind = ?2 AND id > ?3"
+        " UNION ALL SELECT id, version, updated_at, body, kind, 0 FROM documents"
+        " WHERE tenant = ?1 AND kind = ?5 AND id > ?3 ORDER BY 1, 6 LIMIT ?4",
     /* newest first: before ?3, or from the end when it is empty */
     [SB__R_DOC_LIST_DESC] = "SELECT id, version, updated_at, body FROM documents"
                             " WHERE tenant = ?1 AND kind = ?2 AND (?3 = '' OR id < ?3)"
@@ -166,47 +173,71 @@ void sb_store_doc_free(sb_store_doc *d) {
     memset(d, 0, sizeof(*d));
 }
 
+/* Documents of kind (and of kind `over`, when not NULL: SB__R_DOC_LIST_OVER)
+ * in the statement's order.  With `over`, an id that has a document of
+ * both kinds is visited once, as its `over` one, which the statement puts
+ * first: the row after it with the same id is skipped. */
 static int doc_list(sb_store *s, sb__store_rstmt which, uint64_t tenant, const char *kind,
-                    const char *after, size_t limit, sb_store_doc_cb cb, void *data, int *more) {
+                    const char *over, const char *after, size_t limit, sb_store_doc_cb cb,
+                    void *data, int *more) {
     if (more) *more = 0;
-    int st = check_args(s, tenant, kind, "");
+    int st = check_args(s, tenant, kind, over ? over : "");
     if (st != SB_OK) return st;
     sqlite3_stmt *q = begin(s, which);
     if (q == NULL) return SB_ESTATE;
     sqlite3_bind_int64(q, 1, (int64_t)tenant);
     sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, after ? after : "", -1, SQLITE_STATIC);
-    /* one row beyond the page tells whether there is a next page */
+    /* one row beyond the page tells whether there is a next page; with
+     * skipped rows the page's end is only known here */
     int64_t lim = sql_limit(limit);
-    sqlite3_bind_int64(q, 4, lim < 0 || lim == INT64_MAX ? -1 : lim + 1);
+    sqlite3_bind_int64(q, 4, over || lim < 0 || lim == INT64_MAX ? -1 : lim + 1);
+    if (over) sqlite3_bind_text(q, 5, over, -1, SQLITE_STATIC);
     int rc, ret = SB_OK;
     size_t seen = 0;
+    char *prev = NULL; /* with `over`: the id visited last */
+    size_t cap = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        if (prev && strcmp(prev, id) == 0) continue;
         if (limit && seen == limit) {
             if (more) *more = 1;
             break;
         }
         seen++;
         sb_store_doc d = {
-            .kind = kind,
-            .id = (const char *)sqlite3_column_text(q, 0),
+            .kind = over ? (const char *)sqlite3_column_text(q, 4) : kind,
+            .id = id,
             .version = sqlite3_column_int64(q, 1),
             .updated_at = sqlite3_column_int64(q, 2),
         };
         d.body = blob(q, 3, &d.len);
+        if (over) {
+            size_t n = strlen(id) + 1;
+            if (n > cap) prev = sb_realloc(prev, cap = n);
+            memcpy(prev, id, n);
+        }
         if ((ret = cb(data, &d)) != 0) break;
     }
+    sb_free(prev);
     return finish(s, which, rc, ret);
 }
 
 int sb_store_doc_list(sb_store *s, uint64_t tenant, const char *kind, const char *after,
                       size_t limit, sb_store_doc_cb cb, void *data, int *more) {
-    return doc_list(s, SB__R_DOC_LIST, tenant, kind, after, limit, cb, data, more);
+    return doc_list(s, SB__R_DOC_LIST, tenant, kind, NULL, after, limit, cb, data, more);
+}
+
+int sb_store_doc_list_over(sb_store *s, uint64_t tenant, const char *kind, const char *over,
+                           const char *after, size_t limit, sb_store_doc_cb cb, void *data,
+                           int *more) {
+    if (over == NULL) return check_args(s, tenant, NULL, "");
+    return doc_list(s, SB__R_DOC_LIST_OVER, tenant, kind, over, after, limit, cb, data, more);
 }
 
 int sb_store_doc_list_desc(sb_store *s, uint64_t tenant, const char *kind, const char *before,
                            size_t limit, sb_store_doc_cb cb, void *data, int *more) {
-    return doc_list(s, SB__R_DOC_LIST_DESC, tenant, kind, before, limit, cb, data, more);
+    return doc_list(s, SB__R_DOC_LIST_DESC, tenant, kind, NULL, before, limit, cb, data, more);
 }
 
 int sb_store_idem_get(sb_store *s, uint64_t tenant, const char *key, sb_store_idem *out) {

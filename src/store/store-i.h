@@ -81,6 +81,7 @@ typedef enum {
     SB__R_EV_SUBJECT,
     SB__R_DOC_GET,
     SB__R_DOC_LIST,
+    SB__R_DOC_LIST_OVER,
     SB__R_DOC_LIST_DESC,
     SB__R_IDEM_GET,
     SB__R_COUNT

@@ -217,6 +217,14 @@ typedef int (*sb_store_doc_cb)(void *data, const sb_store_doc *doc);
 int sb_store_doc_list(sb_store *s, uint64_t tenant, const char *kind, const char *after,
                       size_t limit, sb_store_doc_cb cb, void *data, int *more);
 
+/* The same over the documents of two kinds, merged in id order; where an
+ * id has a document of both, only its `over` one is visited.  (An
+ * interaction's document is "live" while it is unfinished, "ix" after.)
+ * doc->kind tells which kind each one is. */
+int sb_store_doc_list_over(sb_store *s, uint64_t tenant, const char *kind, const char *over,
+                           const char *after, size_t limit, sb_store_doc_cb cb, void *data,
+                           int *more);
+
 /* The same newest first: ids < before (NULL or "": from the last one), in
  * descending id order. */
 int sb_store_doc_list_desc(sb_store *s, uint64_t tenant, const char *kind, const char *before,
