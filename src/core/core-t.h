@@ -265,6 +265,7 @@ struct sb_core {
     sb_sym ch_sym[SB_CH_COUNT];
     sb_map agents, queues, profiles, interactions;
     sb_id ix_id_max; /* no id above it was ever in `interactions` */
+    sb_map offered;  /* interaction id -> interaction, while it has offers */
     sb_map last_agent; /* customer symbol -> agent id */
     sb_profile default_profile;
     sb_heap timers;

@@ -14,6 +14,7 @@ sb_core *sb_core_new(uint64_t seed) {
     sb_map_init(&c->queues);
     sb_map_init(&c->profiles);
     sb_map_init(&c->interactions);
+    sb_map_init(&c->offered);
     sb_map_init(&c->last_agent);
     sb_profile_default(&c->default_profile.def);
     c->default_profile.idle_avail = sb__profile_idle_avail(&c->default_profile.def);
@@ -44,6 +45,7 @@ void sb_core_free(sb_core *c) {
     sb_map_free(&c->queues);
     sb_map_free(&c->profiles);
     sb_map_free(&c->interactions);
+    sb_map_free(&c->offered);
     sb_map_free(&c->last_agent);
     sb_heap_scratch_free(&c->scratch);
     sb_intern_free(&c->syms);

@@ -331,7 +331,8 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     o->timer.kind = SB_TIMER_OFFER;
     sb__timer_arm(c, &o->timer, c->now + ix->queue->offer_timeout_ms);
     /* two inline; a broadcast may need more */
-    sb__offers_push(&ix->offers, &ix->noffers, &ix->cap_offers, ix->offer_buf, o);
+    if (sb__offers_push(&ix->offers, &ix->noffers, &ix->cap_offers, ix->offer_buf, o) == 0)
+        sb_map_put(&c->offered, ix->id, ix);
     sb__agent_add_offer(a, o);
     c->noffers++;
 
@@ -363,6 +364,7 @@ static void offer_unlink(sb_core *c, sb_offer *o) {
             ix->offers[i] = ix->offers[--ix->noffers];
             break;
         }
+    if (ix->noffers == 0) sb_map_del(&c->offered, ix->id);
     sb__agent_del_offer(o->agent, o);
     sb__timer_disarm(c, &o->timer);
     c->noffers--;
@@ -411,16 +413,17 @@ static void rematch(sb_core *c, sb_agent **agents, uint32_t n) {
 }
 
 /* The offer of interaction `id` to `agent`, or NULL with *rc set.  The
- * agent's few outstanding offers are searched first: the interaction map
- * is large and cold, and is only needed to tell the two errors apart. */
+ * small map of interactions with offers leads to it: the maps of agents
+ * and interactions are large and cold, and are only needed to tell the
+ * two errors apart. */
 static sb_offer *find_offer(sb_core *c, sb_id agent, sb_id id, int *rc) {
-    sb_agent *a = sb_map_get(&c->agents, agent);
-    for (uint32_t i = 0; a && i < a->noffers; i++)
-        if (a->offers[i]->ix->id == id) {
+    const sb_interaction *ix = sb_map_get(&c->offered, id);
+    for (uint32_t i = 0; ix && i < ix->noffers; i++)
+        if (ix->offers[i]->agent->id == agent) {
             *rc = SB_OK;
-            return a->offers[i];
+            return ix->offers[i];
         }
-    *rc = a == NULL || find_ix(c, id) == NULL ? SB_ENOENT : SB_ESTATE;
+    *rc = sb_map_get(&c->agents, agent) == NULL || find_ix(c, id) == NULL ? SB_ENOENT : SB_ESTATE;
     return NULL;
 }
 
