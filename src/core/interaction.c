@@ -498,10 +498,13 @@ static sb_agent *detach_agent(sb_core *c, sb_interaction *ix) {
 static void complete(sb_core *c, sb_interaction *ix, sb_id code, int reason) {
     sb_event *e = sb__emit(c, SB_EV_IX_COMPLETED);
     e->ix = ix->id;
-    e->agent = ix->agent->id;
     /* The freed agent's memberships are read next (the choice of its next
-     * work, or linking): their fetch overlaps with the bookkeeping below. */
-    __builtin_prefetch(ix->agent->mrefs);
+     * work, or linking): fetched with the agent (usually inside it, whose
+     * address is known now), overlapping with the bookkeeping below. */
+    const sb_agent *fa = ix->agent;
+    __builtin_prefetch(&fa->mref_buf[0]);
+    __builtin_prefetch(&fa->mref_buf[SB_MREFS_INLINE / 2]);
+    e->agent = fa->id;
     e->queue = ix->queue->id;
     e->code = code;
     e->reason = (uint8_t)reason;

@@ -272,11 +272,14 @@ sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
     m->qpos = q->nmembers;
     q->members[q->nmembers++] = m;
     a->members = sb_realloc(a->members, (a->nmembers + 1) * sizeof(*a->members));
-    if (a->nmembers == a->cap_mrefs) { /* on a cache line: read whole by best_ix, link_fifo */
-        uint32_t cap = a->cap_mrefs ? a->cap_mrefs * 2 : 8;
+    if (a->cap_mrefs == 0) {
+        a->mrefs = a->mref_buf;
+        a->cap_mrefs = SB_MREFS_INLINE;
+    } else if (a->nmembers == a->cap_mrefs) { /* on a cache line: read whole by best_ix, link_fifo */
+        uint32_t cap = a->cap_mrefs * 2;
         sb_mref *v = sb_calloc_aligned(64, cap * sizeof(*v));
-        if (a->nmembers) memcpy(v, a->mrefs, a->nmembers * sizeof(*v));
-        sb_free(a->mrefs);
+        memcpy(v, a->mrefs, a->nmembers * sizeof(*v));
+        if (a->mrefs != a->mref_buf) sb_free(a->mrefs);
         a->mrefs = v;
         a->cap_mrefs = cap;
     }
