@@ -61,6 +61,14 @@ static inline bool sb_wq_node_linked(const sb_wq_node *n) { return n->where != S
 static inline uint32_t sb_wq_len(const sb_wq *w) { return w->len; }
 /* The least key, read from the header alone; only when len > 0. */
 static inline const sb_hkey *sb_wq_top_key(const sb_wq *w) { return &w->top; }
+/* Hints that change nothing: start fetching the slot of member n, or
+ * the slot the next append would write. */
+static inline void sb_wq_prefetch_node(const sb_wq *w, const sb_wq_node *n) {
+    if (n->where == SB_WQ_RING && w->cap) __builtin_prefetch(&w->v[n->pos & (w->cap - 1)]);
+}
+static inline void sb_wq_prefetch_end(const sb_wq *w) {
+    if (w->cap) __builtin_prefetch(&w->v[w->tail & (w->cap - 1)], 1);
+}
 /* The member with the least key, or NULL. */
 sb_wq_node *sb_wq_top(const sb_wq *w);
 /* Insert; true when it became the least. */

@@ -276,6 +276,8 @@ struct sb_core {
     sb_map last_agent; /* customer symbol -> agent id */
     sb_profile default_profile;
     sb_heap timers;
+    const sb_timer *ahead; /* the timers' top, being fetched ahead (core.c) */
+    uint8_t ahead_stage;   /* ... the next link of it to fetch */
     uint64_t timer_seq, order_seq, next_seq;
     int64_t now;
     sb_event *events;
