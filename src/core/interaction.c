@@ -508,6 +508,7 @@ static void complete(sb_core *c, sb_interaction *ix, sb_id code, int reason) {
     e->queue = ix->queue->id;
     e->code = code;
     e->reason = (uint8_t)reason;
+    sb__match_prefetch(c, fa);
     sb_agent *a = detach_agent(c, ix);
     ix->state = SB_IX_COMPLETED;
     destroy(c, ix);

@@ -350,6 +350,15 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     return ix_may_go(&ix->qnode, &x) ? ix : best_ix_full(c, a);
 }
 
+/* best_ix reads the summary line of each queue the agent is eligible in:
+ * a dozen independent misses, fetched together (only when something
+ * waits, or best_ix reads none of them). */
+void sb__match_prefetch(const sb_core *c, const sb_agent *a) {
+    if (c->nwaiting == 0) return;
+    for (uint32_t i = 0; i < a->nmembers; i++)
+        if (a->mrefs[i].hstep != SB_NO_STEP) __builtin_prefetch(c->qptrs[a->mrefs[i].qslot]);
+}
+
 static void match_agent_now(sb_core *c, sb_agent *a) {
     while (a->routable) {
         sb_interaction *ix = best_ix(c, a);
