@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "base/heap.h"
+#include "base/mem.h"
 
 enum { SB_WQ_NONE = 0, SB_WQ_RING, SB_WQ_SIDE };
 
@@ -72,16 +73,16 @@ int64_t sb_wq_top_b(const sb_wq *w);
 sb_hkey sb_wq_top_key(const sb_wq *w);
 /* Hints that change nothing: start fetching the slot of member n, or
  * the slot the next append would write. */
-static inline void sb_wq_prefetch_node(const sb_wq *w, const sb_wq_node *n) {
+SB_HINT_FN void sb_wq_prefetch_node(const sb_wq *w, const sb_wq_node *n) {
     if (n->where == SB_WQ_RING && w->cap) __builtin_prefetch(&w->v[n->pos & (w->cap - 1)]);
 }
-static inline void sb_wq_prefetch_end(const sb_wq *w) {
+SB_HINT_FN void sb_wq_prefetch_end(const sb_wq *w) {
     if (w->cap) __builtin_prefetch(&w->v[w->tail & (w->cap - 1)], 1);
 }
 /* The member with the least key, or NULL (from the header alone). */
 static inline sb_wq_node *sb_wq_top(const sb_wq *w) { return w->len ? w->top : NULL; }
 /* A hint: start fetching the least member's slot, if in the ring. */
-static inline void sb_wq_prefetch_first(const sb_wq *w) {
+SB_HINT_FN void sb_wq_prefetch_first(const sb_wq *w) {
     if (w->nring) __builtin_prefetch(&w->v[w->head & (w->cap - 1)]);
 }
 /* Insert; true when it became the least. */

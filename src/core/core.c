@@ -125,7 +125,7 @@ int64_t sb_core_next_deadline(const sb_core *c) { return next_deadline(c); }
 
 /* The timer's lines: its own, and the one before it, where an
  * interaction keeps its state (a hint, harmless for an offer). */
-static inline void fetch_timer(const sb_timer *t) {
+SB_HINT_FN void fetch_timer(const sb_timer *t) {
     __builtin_prefetch(t);
     __builtin_prefetch((const void *)((uintptr_t)t - 64)); /* (as a number: it may lie outside an offer) */
 }
@@ -133,7 +133,7 @@ static inline void fetch_timer(const sb_timer *t) {
 /* What an interaction leaving its step reads of its queue: the headers
  * of its waiting queues (the one it leaves, the next one, those below
  * for the summary), the summary and the step times. */
-static void fetch_queue_of(const sb_interaction *ix) {
+SB_HINT_FN void fetch_queue_of(const sb_interaction *ix) {
     const sb_queue *q = ix->queue;
     for (int s = 0; s <= ix->hstep + 1 && s < SB_MAX_STEPS; s++)
         __builtin_prefetch(&q->waiting[s][ix->channel]);
@@ -144,7 +144,7 @@ static void fetch_queue_of(const sb_interaction *ix) {
 }
 
 /* Its slot, and the slot the next step's queue appends to. */
-static void fetch_slots_of(const sb_interaction *ix) {
+SB_HINT_FN void fetch_slots_of(const sb_interaction *ix) {
     const sb_queue *q = ix->queue;
     sb_wq_prefetch_node(&q->waiting[ix->hstep][ix->channel], &ix->qnode);
     if (ix->hstep + 1 < SB_MAX_STEPS) sb_wq_prefetch_end(&q->waiting[ix->hstep + 1][ix->channel]);
