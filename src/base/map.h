@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "base/mem.h"
+
 typedef struct sb_map_slot {
     uint64_t key;
     void *val;
@@ -29,7 +31,7 @@ static inline uint32_t sb_map_len(const sb_map *m) { return m->len; }
 
 /* Start fetching the slot where a search for key begins: a hint that
  * changes nothing, for a caller with other work to do before the search. */
-static inline void sb_map_prefetch(const sb_map *m, uint64_t key);
+SB_HINT_FN void sb_map_prefetch(const sb_map *m, uint64_t key);
 
 /* Iterate: for (uint32_t i = 0; sb_map_next(m, &i, &k, &v);) ... */
 int sb_map_next(const sb_map *m, uint32_t *iter, uint64_t *key, void **val);
@@ -43,7 +45,7 @@ static inline uint64_t sb_hash64(uint64_t x) {
     return x;
 }
 
-static inline void sb_map_prefetch(const sb_map *m, uint64_t key) {
+SB_HINT_FN void sb_map_prefetch(const sb_map *m, uint64_t key) {
     if (m->slots) __builtin_prefetch(&m->slots[(uint32_t)sb_hash64(key) & m->mask]);
 }
 

@@ -40,6 +40,12 @@ _Noreturn void sb_panic(const char *fmt, ...);
 #define SB_ASSERT_HOT(cond) ((void)0)
 #endif
 
+/* For a helper made only of prefetch hints: such a function has no
+ * effect GCC can see, so it is found "const" and its calls deleted
+ * before they are inlined (the hint is lost, silently).  Inlined always,
+ * its hints stay. */
+#define SB_HINT_FN static inline __attribute__((always_inline))
+
 #define sb_container_of(ptr, type, member) \
     ((type *)((char *)(ptr) - offsetof(type, member)))
 

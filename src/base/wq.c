@@ -19,10 +19,6 @@ void sb_wq_free(sb_wq *w) {
     sb_wq_init(w);
 }
 
-static inline bool key_eq(const sb_hkey *x, const sb_hkey *y) {
-    return x->a == y->a && x->b == y->b && x->c == y->c;
-}
-
 /* Is the ring's first the least member? */
 static inline bool ring_first(const sb_wq *w) {
     /* (len == nring: nothing in the side heap, whose header is not read) */
@@ -30,10 +26,35 @@ static inline bool ring_first(const sb_wq *w) {
                         sb_hkey_less(&slot(w, w->head)->key, sb_heap_top_key(&w->side)));
 }
 
-sb_wq_node *sb_wq_top(const sb_wq *w) {
-    if (w->len == 0) return NULL;
-    if (ring_first(w)) return slot(w, w->head)->node;
-    return sb_container_of(sb_heap_top(&w->side), sb_wq_node, hn);
+int64_t sb_wq_top_b(const sb_wq *w) {
+    return ring_first(w) ? slot(w, w->head)->key.b : sb_heap_top_key(&w->side)->b;
+}
+
+sb_hkey sb_wq_top_key(const sb_wq *w) { return (sb_hkey){w->top_a, sb_wq_top_b(w), w->top_c}; }
+
+/* Is key less than the least key (len > 0)?  Its middle part is read
+ * only on a tie of the first. */
+static bool less_than_top(const sb_wq *w, const sb_hkey *key) {
+    if (key->a != w->top_a) return key->a < w->top_a;
+    int64_t b = sb_wq_top_b(w);
+    if (key->b != b) return key->b < b;
+    return key->c < w->top_c;
+}
+
+/* The least member changed (len > 0): the lesser of the ring's first and
+ * the side heap's top. */
+static void retop(sb_wq *w) {
+    if (ring_first(w)) {
+        const sb_wq_slot *s = slot(w, w->head);
+        w->top = s->node;
+        w->top_a = s->key.a;
+        w->top_c = s->key.c;
+    } else {
+        const sb_hkey *k = sb_heap_top_key(&w->side);
+        w->top = sb_container_of(sb_heap_top(&w->side), sb_wq_node, hn);
+        w->top_a = k->a;
+        w->top_c = k->c;
+    }
 }
 
 /* A full ring: compacted in place when at least half of it is holes
@@ -75,6 +96,7 @@ static inline bool appendable(const sb_wq *w, const sb_hkey *key) {
 
 bool sb_wq_push(sb_wq *w, sb_wq_node *n, sb_hkey key) {
     SB_ASSERT_HOT(n->where == SB_WQ_NONE);
+    bool top = w->len == 0 || less_than_top(w, &key);
     if (appendable(w, &key)) {
         if (w->nring == 0) w->head = w->tail = 0; /* drop the holes; reuse the first line */
         if (w->tail - w->head == w->cap) make_room(w);
@@ -88,18 +110,19 @@ bool sb_wq_push(sb_wq *w, sb_wq_node *n, sb_hkey key) {
         sb_heap_push(&w->side, &n->hn, key);
         n->where = SB_WQ_SIDE;
     }
-    bool top = w->len == 0 || sb_hkey_less(&key, &w->top);
     w->len++;
-    if (top) w->top = key;
+    if (top) {
+        w->top = n;
+        w->top_a = key.a;
+        w->top_c = key.c;
+    }
     return top;
 }
 
 bool sb_wq_remove(sb_wq *w, sb_wq_node *n) {
-    sb_hkey key;
     if (n->where == SB_WQ_RING) {
         sb_wq_slot *s = slot(w, n->pos);
         SB_ASSERT_HOT(s->node == n);
-        key = s->key;
         s->node = NULL;
         w->nring--;
         if (w->nring == 0)
@@ -108,13 +131,12 @@ bool sb_wq_remove(sb_wq *w, sb_wq_node *n) {
             while (slot(w, w->head)->node == NULL) w->head++;
     } else {
         SB_ASSERT_HOT(n->where == SB_WQ_SIDE);
-        key = *sb_heap_key(&w->side, &n->hn);
         sb_heap_remove(&w->side, &n->hn);
     }
     n->where = SB_WQ_NONE;
     w->len--;
-    if (!key_eq(&key, &w->top)) return false;
-    if (w->len) w->top = ring_first(w) ? slot(w, w->head)->key : *sb_heap_top_key(&w->side);
+    if (n != w->top) return false;
+    if (w->len) retop(w);
     return true;
 }
 

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "base/heap.h"
+#include "base/mem.h"
 
 enum { SB_WQ_NONE = 0, SB_WQ_RING, SB_WQ_SIDE };
 
@@ -40,11 +41,14 @@ typedef struct sb_wq {
     /* The first line holds all that finding, taking and appending read
      * and write; the side heap, rarely used, follows. */
     _Alignas(64) sb_wq_slot *v;
+    sb_wq_node *top;     /* the least member, while len > 0: a reader of the
+                          * header reaches it without reading its slot */
     uint32_t cap;        /* a power of two, or 0 */
     uint32_t head, tail; /* the ring is [head, tail) mod 2^32; v[head] is live unless empty */
     uint32_t nring;      /* live slots in the ring */
     uint32_t len;        /* members: ring and side heap */
-    sb_hkey top;         /* the least key, while len > 0 */
+    int64_t top_a;       /* the least key's first and last parts, while len > 0 */
+    uint64_t top_c;      /* (its middle part is read from its slot: sb_wq_top_b) */
     int64_t last_a;      /* the first part of the last key appended; on a tie the
                           * ring's last slot (live or a hole) has the whole key */
     sb_heap side;
@@ -59,10 +63,28 @@ static inline void sb_wq_node_init(sb_wq_node *n) {
 }
 static inline bool sb_wq_node_linked(const sb_wq_node *n) { return n->where != SB_WQ_NONE; }
 static inline uint32_t sb_wq_len(const sb_wq *w) { return w->len; }
-/* The least key, read from the header alone; only when len > 0. */
-static inline const sb_hkey *sb_wq_top_key(const sb_wq *w) { return &w->top; }
-/* The member with the least key, or NULL. */
-sb_wq_node *sb_wq_top(const sb_wq *w);
+/* The least key's first and last parts, read from the header alone; only
+ * when len > 0. */
+static inline int64_t sb_wq_top_a(const sb_wq *w) { return w->top_a; }
+static inline uint64_t sb_wq_top_c(const sb_wq *w) { return w->top_c; }
+/* Its middle part, read from its slot (for ties of the first); len > 0. */
+int64_t sb_wq_top_b(const sb_wq *w);
+/* The whole least key; only when len > 0. */
+sb_hkey sb_wq_top_key(const sb_wq *w);
+/* Hints that change nothing: start fetching the slot of member n, or
+ * the slot the next append would write. */
+SB_HINT_FN void sb_wq_prefetch_node(const sb_wq *w, const sb_wq_node *n) {
+    if (n->where == SB_WQ_RING && w->cap) __builtin_prefetch(&w->v[n->pos & (w->cap - 1)]);
+}
+SB_HINT_FN void sb_wq_prefetch_end(const sb_wq *w) {
+    if (w->cap) __builtin_prefetch(&w->v[w->tail & (w->cap - 1)], 1);
+}
+/* The member with the least key, or NULL (from the header alone). */
+static inline sb_wq_node *sb_wq_top(const sb_wq *w) { return w->len ? w->top : NULL; }
+/* A hint: start fetching the least member's slot, if in the ring. */
+SB_HINT_FN void sb_wq_prefetch_first(const sb_wq *w) {
+    if (w->nring) __builtin_prefetch(&w->v[w->head & (w->cap - 1)]);
+}
 /* Insert; true when it became the least. */
 bool sb_wq_push(sb_wq *w, sb_wq_node *n, sb_hkey key);
 /* Remove a member; true when it was the least. */

@@ -526,7 +526,7 @@ void sb__agent_destroy(sb_agent *a) {
     while (a->nmembers) sb__member_del(a->members[0]);
     free_view(a);
     sb_free(a->members);
-    sb_free(a->mrefs);
+    if (a->mrefs != a->mref_buf) sb_free(a->mrefs);
     if (a->offers != a->offer_buf) sb_free(a->offers);
     sb_free(a->parked);
     sb_free(a);

@@ -124,6 +124,9 @@ void sb__match_ix(sb_core *c, sb_interaction *ix);
 /* Offer the agent the best work it may take, while it has capacity.
  * Inside a batch, deferred likewise. */
 void sb__match_agent(sb_core *c, sb_agent *a);
+/* Start fetching what sb__match_agent will read of agent a's queues (a
+ * hint, for a caller with other work to do first). */
+void sb__match_prefetch(const sb_core *c, const sb_agent *a);
 /* A batch releases several interactions or agents at one instant (timers
  * with one deadline, a logout, a queue redefined).  Matching them one by
  * one as they are released would let the first released win; instead the

@@ -167,6 +167,8 @@ typedef struct sb_mref {
     bool fifo;         /* as the queue's: its ready members are in rings */
 } sb_mref;
 
+#define SB_MREFS_INLINE 16 /* two cache lines */
+
 struct sb_agent {
     /* Allocated on a cache line.  Lines 0 and 1 hold what an end, an
      * offer and an accept read and write (the agent is usually cold when
@@ -174,7 +176,7 @@ struct sb_agent {
      * configuration, state changes and expressions. */
     _Alignas(64) sb_id id;
     sb_profile *profile;
-    sb_mref *mrefs;      /* mrefs[i] mirrors members[i]; on a cache line */
+    sb_mref *mrefs;      /* mrefs[i] mirrors members[i]: mref_buf, or more on a cache line */
     sb_offer **offers;   /* outstanding offers to this agent: offer_buf, or more */
     uint32_t nmembers;
     uint32_t slot;       /* in core->aslots, core->aptrs */
@@ -204,6 +206,11 @@ struct sb_agent {
     uint32_t cap_parked, cap_mrefs;
     sb_interaction **parked; /* waiting for this agent as preferred */
     sb_member **members;
+    /* Lines 3 and 4: the memberships of an agent serving up to
+     * SB_MREFS_INLINE queues (mrefs points here).  Inside the agent, their
+     * address is known as soon as the agent's is: an end fetches them
+     * together with the agent, not after it. */
+    _Alignas(64) sb_mref mref_buf[SB_MREFS_INLINE];
     /* Cold. */
     sb_expr_agent view;  /* what expressions see; arrays owned */
     sb_attrs attrs;
@@ -264,9 +271,13 @@ struct sb_core {
     sb_intern syms;
     sb_sym ch_sym[SB_CH_COUNT];
     sb_map agents, queues, profiles, interactions;
+    sb_id ix_id_max; /* no id above it was ever in `interactions` */
+    sb_map offered;  /* interaction id -> interaction, while it has offers */
     sb_map last_agent; /* customer symbol -> agent id */
     sb_profile default_profile;
     sb_heap timers;
+    const sb_timer *ahead; /* the timers' top, being fetched ahead (core.c) */
+    uint8_t ahead_stage;   /* ... the next link of it to fetch */
     uint64_t timer_seq, order_seq, next_seq;
     int64_t now;
     sb_event *events;

@@ -14,6 +14,7 @@ sb_core *sb_core_new(uint64_t seed) {
     sb_map_init(&c->queues);
     sb_map_init(&c->profiles);
     sb_map_init(&c->interactions);
+    sb_map_init(&c->offered);
     sb_map_init(&c->last_agent);
     sb_profile_default(&c->default_profile.def);
     c->default_profile.idle_avail = sb__profile_idle_avail(&c->default_profile.def);
@@ -44,6 +45,7 @@ void sb_core_free(sb_core *c) {
     sb_map_free(&c->queues);
     sb_map_free(&c->profiles);
     sb_map_free(&c->interactions);
+    sb_map_free(&c->offered);
     sb_map_free(&c->last_agent);
     sb_heap_scratch_free(&c->scratch);
     sb_intern_free(&c->syms);
@@ -121,15 +123,62 @@ static inline int64_t next_deadline(const sb_core *c) {
 
 int64_t sb_core_next_deadline(const sb_core *c) { return next_deadline(c); }
 
-/* The timer that fires next is usually cold and fires in a later call:
- * its lines are fetched now (the timer's, and the one before it, where an
- * interaction keeps its state; a hint, harmless for an offer). */
-static inline void prefetch_next(const sb_core *c) {
+/* The timer's lines: its own, and the one before it, where an
+ * interaction keeps its state (a hint, harmless for an offer). */
+SB_HINT_FN void fetch_timer(const sb_timer *t) {
+    __builtin_prefetch(t);
+    __builtin_prefetch((const void *)((uintptr_t)t - 64)); /* (as a number: it may lie outside an offer) */
+}
+
+/* What an interaction leaving its step reads of its queue: the headers
+ * of its waiting queues (the one it leaves, the next one, those below
+ * for the summary), the summary and the step times. */
+SB_HINT_FN void fetch_queue_of(const sb_interaction *ix) {
+    const sb_queue *q = ix->queue;
+    for (int s = 0; s <= ix->hstep + 1 && s < SB_MAX_STEPS; s++)
+        __builtin_prefetch(&q->waiting[s][ix->channel]);
+    __builtin_prefetch(q);
+    __builtin_prefetch(&q->best[ix->hstep][ix->channel]);
+    __builtin_prefetch(&q->id);
+    __builtin_prefetch(q->after_ms);
+}
+
+/* Its slot, and the slot the next step's queue appends to. */
+SB_HINT_FN void fetch_slots_of(const sb_interaction *ix) {
+    const sb_queue *q = ix->queue;
+    sb_wq_prefetch_node(&q->waiting[ix->hstep][ix->channel], &ix->qnode);
+    if (ix->hstep + 1 < SB_MAX_STEPS) sb_wq_prefetch_end(&q->waiting[ix->hstep + 1][ix->channel]);
+}
+
+/* The timer that fires next is usually cold and fires in a later call,
+ * and what its firing reads is a chain, each address in the line before
+ * (an interaction leaving a step: the interaction, its queues' headers,
+ * its slot).  So each call fetches one more link: the timer's lines when
+ * it becomes the top, then (the interaction's lines being in cache by
+ * the next call) its queue's headers, then its slots.  Hints only: what
+ * they read is a live timer's object (the top of the heap). */
+static void fetch_ahead(sb_core *c) {
     const sb_heap_node *n = sb_heap_top(&c->timers);
     if (n == NULL) return;
-    uintptr_t t = (uintptr_t)sb_container_of(n, sb_timer, node);
-    __builtin_prefetch((const void *)t);
-    __builtin_prefetch((const void *)(t - 64)); /* (as a number: it may lie outside an offer) */
+    const sb_timer *t = sb_container_of(n, sb_timer, node);
+    if (t != c->ahead) {
+        c->ahead = t;
+        c->ahead_stage = 0;
+    }
+    uint8_t stage = c->ahead_stage;
+    if (stage > 2) return;
+    c->ahead_stage++;
+    if (stage == 0) {
+        fetch_timer(t);
+        return;
+    }
+    if (t->kind != SB_TIMER_IX) return;
+    const sb_interaction *ix = sb_container_of(t, sb_interaction, timer);
+    if (ix->state != SB_IX_QUEUED || ix->parked) return;
+    if (stage == 1)
+        fetch_queue_of(ix);
+    else
+        fetch_slots_of(ix);
 }
 
 void sb_core_advance(sb_core *c, int64_t now) {
@@ -143,7 +192,7 @@ void sb_core_advance(sb_core *c, int64_t now) {
             sb_heap_node *n = sb_heap_top(&c->timers);
             sb_timer *t = sb_container_of(n, sb_timer, node);
             sb_heap_remove(&c->timers, n);
-            prefetch_next(c);
+            fetch_ahead(c); /* the next one's first link */
             if (t->kind == SB_TIMER_OFFER)
                 sb__offer_fire(c, sb_container_of(t, sb_offer, timer));
             else
@@ -154,7 +203,10 @@ void sb_core_advance(sb_core *c, int64_t now) {
     if (now > c->now) c->now = now;
 }
 
-void sb__enter(sb_core *c, int64_t now) { sb_core_advance(c, now); }
+void sb__enter(sb_core *c, int64_t now) {
+    fetch_ahead(c);
+    sb_core_advance(c, now);
+}
 
 void sb_core_stats_get(const sb_core *c, sb_core_stats *out) {
     out->agents = sb_map_len(&c->agents);

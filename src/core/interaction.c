@@ -245,6 +245,7 @@ sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
     sb_heap_node_init(&ix->timer.node);
     ix->timer.kind = SB_TIMER_IX;
     sb_map_put(&c->interactions, ix->id, ix);
+    if (ix->id > c->ix_id_max) c->ix_id_max = ix->id;
 
     sb_event *e = sb__emit(c, SB_EV_IX_CREATED);
     e->ix = ix->id;
@@ -265,7 +266,10 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
     sb_queue *asked = sb_map_get(&c->queues, d->queue);
     int arc = SB_OK, why;
     sb_queue *q = asked ? admit(c, asked, &arc, &why) : NULL;
-    if (find_ix(c, d->id)) return SB_EEXIST;
+    /* Ids usually grow (the server's are sequence numbers): one above
+     * every id the map has held cannot be in it, and its slot, cold in a
+     * large map, is then only read by the insertion, fetched by now. */
+    if (d->id <= c->ix_id_max && find_ix(c, d->id)) return SB_EEXIST;
     if (asked == NULL) return SB_ENOENT;
     /* When its steps apply (read to place it), and where it will wait
      * unless an agent takes it at once: hints. */
@@ -327,7 +331,8 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     o->timer.kind = SB_TIMER_OFFER;
     sb__timer_arm(c, &o->timer, c->now + ix->queue->offer_timeout_ms);
     /* two inline; a broadcast may need more */
-    sb__offers_push(&ix->offers, &ix->noffers, &ix->cap_offers, ix->offer_buf, o);
+    if (sb__offers_push(&ix->offers, &ix->noffers, &ix->cap_offers, ix->offer_buf, o) == 0)
+        sb_map_put(&c->offered, ix->id, ix);
     sb__agent_add_offer(a, o);
     c->noffers++;
 
@@ -359,6 +364,7 @@ static void offer_unlink(sb_core *c, sb_offer *o) {
             ix->offers[i] = ix->offers[--ix->noffers];
             break;
         }
+    if (ix->noffers == 0) sb_map_del(&c->offered, ix->id);
     sb__agent_del_offer(o->agent, o);
     sb__timer_disarm(c, &o->timer);
     c->noffers--;
@@ -407,16 +413,17 @@ static void rematch(sb_core *c, sb_agent **agents, uint32_t n) {
 }
 
 /* The offer of interaction `id` to `agent`, or NULL with *rc set.  The
- * agent's few outstanding offers are searched first: the interaction map
- * is large and cold, and is only needed to tell the two errors apart. */
+ * small map of interactions with offers leads to it: the maps of agents
+ * and interactions are large and cold, and are only needed to tell the
+ * two errors apart. */
 static sb_offer *find_offer(sb_core *c, sb_id agent, sb_id id, int *rc) {
-    sb_agent *a = sb_map_get(&c->agents, agent);
-    for (uint32_t i = 0; a && i < a->noffers; i++)
-        if (a->offers[i]->ix->id == id) {
+    const sb_interaction *ix = sb_map_get(&c->offered, id);
+    for (uint32_t i = 0; ix && i < ix->noffers; i++)
+        if (ix->offers[i]->agent->id == agent) {
             *rc = SB_OK;
-            return a->offers[i];
+            return ix->offers[i];
         }
-    *rc = a == NULL || find_ix(c, id) == NULL ? SB_ENOENT : SB_ESTATE;
+    *rc = sb_map_get(&c->agents, agent) == NULL || find_ix(c, id) == NULL ? SB_ENOENT : SB_ESTATE;
     return NULL;
 }
 
@@ -491,13 +498,17 @@ static sb_agent *detach_agent(sb_core *c, sb_interaction *ix) {
 static void complete(sb_core *c, sb_interaction *ix, sb_id code, int reason) {
     sb_event *e = sb__emit(c, SB_EV_IX_COMPLETED);
     e->ix = ix->id;
-    e->agent = ix->agent->id;
     /* The freed agent's memberships are read next (the choice of its next
-     * work, or linking): their fetch overlaps with the bookkeeping below. */
-    __builtin_prefetch(ix->agent->mrefs);
+     * work, or linking): fetched with the agent (usually inside it, whose
+     * address is known now), overlapping with the bookkeeping below. */
+    const sb_agent *fa = ix->agent;
+    __builtin_prefetch(&fa->mref_buf[0]);
+    __builtin_prefetch(&fa->mref_buf[SB_MREFS_INLINE / 2]);
+    e->agent = fa->id;
     e->queue = ix->queue->id;
     e->code = code;
     e->reason = (uint8_t)reason;
+    sb__match_prefetch(c, fa);
     sb_agent *a = detach_agent(c, ix);
     ix->state = SB_IX_COMPLETED;
     destroy(c, ix);

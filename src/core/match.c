@@ -196,11 +196,11 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
             for (uint32_t chans = a->avail_mask; chans; chans &= chans - 1) {
                 const sb_wq *h = &q->waiting[s][__builtin_ctz(chans)];
                 if (sb_wq_len(h) == 0) continue;
-                const sb_hkey *key = sb_wq_top_key(h);
+                sb_hkey key = sb_wq_top_key(h);
                 sb_cand *k = cand_slot(c, n++);
-                k->score = -key->a + q->aging_milli * c->now;
-                k->arrived = key->b;
-                k->order = key->c;
+                k->score = -key.a + q->aging_milli * c->now;
+                k->arrived = key.b;
+                k->order = key.c;
                 k->heap = h;
                 k->m = m;
                 k->step = s;
@@ -237,7 +237,7 @@ static sb_interaction *best_ix_full(sb_core *c, const sb_agent *a) {
  * may take does the full search run. */
 /* A summary candidate's arrival is read from its heap only for a tie. */
 static void cand_arrival(sb_cand *k) {
-    if (k->lazy) k->arrived = sb_wq_top_key(k->heap)->b;
+    if (k->lazy) k->arrived = sb_wq_top_b(k->heap);
     k->lazy = false;
 }
 
@@ -246,8 +246,8 @@ static void cand_arrival(sb_cand *k) {
  * enqueue order. */
 static bool entry_tie_better(const sb_queue *q, const sb_qbest *e, const sb_queue *fq,
                              const sb_qbest *f) {
-    int64_t ae = sb_wq_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
-    int64_t af = sb_wq_top_key(&fq->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
+    int64_t ae = sb_wq_top_b(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)]);
+    int64_t af = sb_wq_top_b(&fq->waiting[sb_qbest_step(f)][sb_qbest_ch(f)]);
     if (ae != af) return ae < af;
     return (e->c >> 8) < (f->c >> 8);
 }
@@ -341,13 +341,25 @@ static sb_interaction *best_ix(sb_core *c, const sb_agent *a) {
     }
     if (be == NULL) return NULL;
     uint8_t step = sb_qbest_step(be);
-    sb_interaction *ix =
-        sb_container_of(sb_wq_top(&bq->waiting[step][sb_qbest_ch(be)]), sb_interaction, qnode);
+    /* The winner is named by its waiting queue's header (fetched during
+     * the scan); its slot, which taking it reads, is fetched with it. */
+    const sb_wq *w = &bq->waiting[step][sb_qbest_ch(be)];
+    sb_wq_prefetch_first(w);
+    sb_interaction *ix = sb_container_of(sb_wq_top(w), sb_interaction, qnode);
     SB_ASSERT_HOT(ix->order == be->c >> 8);
     uint8_t upto = (uint8_t)((2u << step) - 1);
     if ((refs[wi].sure_mask & upto) && !sb__ix_excludes(ix, a)) return ix;
     ix_ctx x = {a->members[wi], step};
     return ix_may_go(&ix->qnode, &x) ? ix : best_ix_full(c, a);
+}
+
+/* best_ix reads the summary line of each queue the agent is eligible in:
+ * a dozen independent misses, fetched together (only when something
+ * waits, or best_ix reads none of them). */
+void sb__match_prefetch(const sb_core *c, const sb_agent *a) {
+    if (c->nwaiting == 0) return;
+    for (uint32_t i = 0; i < a->nmembers; i++)
+        if (a->mrefs[i].hstep != SB_NO_STEP) __builtin_prefetch(c->qptrs[a->mrefs[i].qslot]);
 }
 
 static void match_agent_now(sb_core *c, sb_agent *a) {

@@ -36,10 +36,17 @@ int64_t sb__ix_key(const sb_interaction *ix) {
  * (read from the heaps' tops), then enqueue order. */
 static bool qbest_less(const sb_queue *q, const sb_qbest *e, const sb_qbest *f) {
     if (e->a != f->a) return e->a < f->a;
-    int64_t ae = sb_wq_top_key(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)])->b;
-    int64_t af = sb_wq_top_key(&q->waiting[sb_qbest_step(f)][sb_qbest_ch(f)])->b;
+    int64_t ae = sb_wq_top_b(&q->waiting[sb_qbest_step(e)][sb_qbest_ch(e)]);
+    int64_t af = sb_wq_top_b(&q->waiting[sb_qbest_step(f)][sb_qbest_ch(f)]);
     if (ae != af) return ae < af;
     return (e->c >> 8) < (f->c >> 8);
+}
+
+/* Is x's least key less than y's, when their first parts are equal? */
+static bool wq_top_less(const sb_wq *x, const sb_wq *y) {
+    int64_t bx = sb_wq_top_b(x), by = sb_wq_top_b(y);
+    if (bx != by) return bx < by;
+    return sb_wq_top_c(x) < sb_wq_top_c(y);
 }
 
 /* The top of waiting[s][ch] changed: redo the summary of channel ch
@@ -56,12 +63,11 @@ static void summarize(sb_queue *q, int s, int ch) {
         /* Compared by whole keys; the entry above has the first part, the
          * rest is read from the heap it names only on a tie. */
         const sb_qbest *up = above ? &q->best[s + 1][ch] : NULL;
-        const sb_hkey *top = sb_wq_top_key(h);
         if (sb_wq_len(h) &&
-            (!above || top->a < up->a ||
-             (top->a == up->a &&
-              sb_hkey_less(top, sb_wq_top_key(&q->waiting[sb_qbest_step(up)][ch]))))) {
-            *e = (sb_qbest){top->a, top->c << 8 | (uint64_t)ch << 4 | (uint64_t)s};
+            (!above || sb_wq_top_a(h) < up->a ||
+             (sb_wq_top_a(h) == up->a &&
+              wq_top_less(h, &q->waiting[sb_qbest_step(up)][ch])))) {
+            *e = (sb_qbest){sb_wq_top_a(h), sb_wq_top_c(h) << 8 | (uint64_t)ch << 4 | (uint64_t)s};
             q->reach |= bit;
         } else if (above) {
             *e = q->best[s + 1][ch];
@@ -272,11 +278,14 @@ sb_member *sb__member_add(sb_queue *q, sb_agent *a) {
     m->qpos = q->nmembers;
     q->members[q->nmembers++] = m;
     a->members = sb_realloc(a->members, (a->nmembers + 1) * sizeof(*a->members));
-    if (a->nmembers == a->cap_mrefs) { /* on a cache line: read whole by best_ix, link_fifo */
-        uint32_t cap = a->cap_mrefs ? a->cap_mrefs * 2 : 8;
+    if (a->cap_mrefs == 0) {
+        a->mrefs = a->mref_buf;
+        a->cap_mrefs = SB_MREFS_INLINE;
+    } else if (a->nmembers == a->cap_mrefs) { /* on a cache line: read whole by best_ix, link_fifo */
+        uint32_t cap = a->cap_mrefs * 2;
         sb_mref *v = sb_calloc_aligned(64, cap * sizeof(*v));
-        if (a->nmembers) memcpy(v, a->mrefs, a->nmembers * sizeof(*v));
-        sb_free(a->mrefs);
+        memcpy(v, a->mrefs, a->nmembers * sizeof(*v));
+        if (a->mrefs != a->mref_buf) sb_free(a->mrefs);
         a->mrefs = v;
         a->cap_mrefs = cap;
     }

@@ -42,8 +42,9 @@ static void check(sb_wq *w, item *items, uint32_t n, sb_heap_scratch *scratch) {
     item *least = ref_least(items, n, false);
     assert_ptr_equal(sb_wq_top(w) ? ITEM(sb_wq_top(w)) : NULL, least);
     if (least) {
-        const sb_hkey *t = sb_wq_top_key(w);
-        assert_true(t->a == least->key.a && t->b == least->key.b && t->c == least->key.c);
+        sb_hkey t = sb_wq_top_key(w);
+        assert_true(t.a == least->key.a && t.b == least->key.b && t.c == least->key.c);
+        assert_true(sb_wq_top_a(w) == t.a && sb_wq_top_c(w) == t.c);
     }
     sb_wq_node *f = sb_wq_find(w, good_pred, NULL, scratch);
     assert_ptr_equal(f ? ITEM(f) : NULL, ref_least(items, n, true));
