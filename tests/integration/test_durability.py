@@ -329,3 +329,47 @@ def test_preferred_agent_survives_a_restart(start):
         assert ix(s, j)["state"] == "queued"  # still waiting for bob, not offered to alice
         e = ok(s, "GET", f"/v1/interactions/{j}/explain")
         assert e["preferred_agent"] == "bob" and e["preferred_until"] == until
+
+
+def test_data_with_two_documents_per_interaction_reads_each_once(start, tmp_path):
+    """Builds before one document per interaction wrote an unfinished
+    interaction twice ("ix" and "live"); such a data directory still lists
+    and reports each interaction once, with its "live" (newer) document,
+    and finishing one leaves only its "ix" document."""
+    import datetime
+    import sqlite3
+    s = start()
+    create(s, "queues", {"id": "q", "steps": [{}]})
+    a, b, c = (new_ix(s, "q", "chat")["id"] for _ in range(3))
+    ok(s, "POST", f"/v1/interactions/{b}/cancel")
+    day = datetime.datetime.fromtimestamp(ix(s, a)["created_at"] / 1000, datetime.timezone.utc).date().isoformat()
+    assert s.stop() == 0
+    db = sqlite3.connect(tmp_path / "data" / "switchboard.db")
+    with db:  # what an older build left: an "ix" copy of each live one (made stale here to tell them apart)
+        rows = db.execute("SELECT tenant, id, version, updated_at, body FROM documents WHERE kind = 'live'").fetchall()
+        assert len(rows) == 2
+        for tenant, docid, version, at, body in rows:
+            stale = body.replace(b'"attributes":{}', b'"attributes":{"stale":true}')
+            assert stale != body
+            db.execute("INSERT OR REPLACE INTO documents (tenant, kind, id, version, updated_at, body) VALUES (?, 'ix', ?, ?, ?, ?)",
+                       (tenant, docid, version, at, stale))
+    db.close()
+
+    s = start()
+    items = ok(s, "GET", "/v1/interactions")["items"]
+    assert [(x["id"], x["state"], x["attributes"]) for x in items] == [(a, "queued", {}), (b, "canceled", {}), (c, "queued", {})]
+    page = ok(s, "GET", "/v1/interactions?limit=2")
+    assert [x["id"] for x in page["items"]] == [a, b] and page["next_cursor"]
+    rest = ok(s, "GET", "/v1/interactions?limit=2&cursor=" + page["next_cursor"])
+    assert [x["id"] for x in rest["items"]] == [c] and rest["next_cursor"] is None
+    report = ok(s, "GET", f"/v1/reports/interactions?from={day}&tz=UTC")["items"]
+    assert [(x["id"], x["state"]) for x in report] == [(a, "queued"), (b, "canceled"), (c, "queued")]
+    ok(s, "POST", f"/v1/interactions/{a}/cancel")
+    assert ix(s, a)["state"] == "canceled" and ix(s, a)["attributes"] == {}
+    items = ok(s, "GET", "/v1/interactions")["items"]
+    assert [(x["id"], x["state"]) for x in items] == [(a, "canceled"), (b, "canceled"), (c, "queued")]
+    assert s.stop() == 0
+    db = sqlite3.connect(f"file:{tmp_path / 'data' / 'switchboard.db'}?mode=ro", uri=True)
+    kinds = db.execute("SELECT kind, count(*) FROM documents WHERE kind IN ('ix', 'live') GROUP BY kind").fetchall()
+    db.close()
+    assert sorted(kinds) == [("ix", 3), ("live", 1)]  # a and b finished; c's stale copy stays until it finishes
