@@ -541,11 +541,7 @@ void sb_api_stop(sb_api *api) {
 void sb_api_free(sb_api *api) {
     if (api == NULL) return;
     sb__tenants_free(api);
-    uint32_t it = 0;
-    uint64_t key;
-    void *val;
-    while (sb_map_next(&api->throttle, &it, &key, &val)) sb_free(val);
-    sb_map_free(&api->throttle);
+    sb_map_free_all(&api->throttle, sb_free);
     sb__metrics_free(api->metrics);
     sb__web_free(api);
     sb__chat_free(api);

@@ -323,11 +323,7 @@ void sb__creds_prune(sb__tenant *t, sb_store_batch *b, int64_t now) {
 }
 
 void sb__auth_free(sb__tenant *t) {
-    uint32_t it = 0;
-    uint64_t key;
-    void *val;
-    while (sb_map_next(&t->creds, &it, &key, &val)) sb_free(val);
-    sb_map_free(&t->creds);
+    sb_map_free_all(&t->creds, sb_free);
     json_decref(t->passwords);
 }
 

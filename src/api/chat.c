@@ -171,13 +171,7 @@ typedef struct bucket {
     int64_t at;
 } bucket;
 
-void sb__chat_free(sb_api *api) {
-    uint32_t it = 0;
-    uint64_t k;
-    void *v;
-    while (sb_map_next(&api->chat_buckets, &it, &k, &v)) sb_free(v);
-    sb_map_free(&api->chat_buckets);
-}
+void sb__chat_free(sb_api *api) { sb_map_free_all(&api->chat_buckets, sb_free); }
 
 static bool session_allowed(sb__req *r) {
     sb_map *buckets = &r->api->chat_buckets; /* addresses are the process's clients */

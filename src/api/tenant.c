@@ -181,15 +181,13 @@ int sb__tenants_load(sb_api *api, char *err, size_t errlen) {
     return SB_OK;
 }
 
+static void rec_free(void *r) { sb__rec_free(r); }
+
 void sb__tenants_free(sb_api *api) {
     while (api->tenants) {
         sb__tenant *t = api->tenants;
         api->tenants = t->next;
-        uint32_t it = 0;
-        uint64_t key;
-        void *val;
-        while (sb_map_next(&t->live, &it, &key, &val)) sb__rec_free(val);
-        sb_map_free(&t->live);
+        sb_map_free_all(&t->live, rec_free);
         sb_multimap_free(&t->agent_work);
         sb_map_free(&t->idem_pending);
         sb_map_free(&t->chat_conns);

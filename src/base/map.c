@@ -13,6 +13,12 @@ void sb_map_free(sb_map *m) {
     sb_map_init(m);
 }
 
+void sb_map_free_all(sb_map *m, void (*free_val)(void *)) {
+    for (uint32_t i = 0; m->slots && i <= m->mask; i++)
+        if (m->slots[i].key) free_val(m->slots[i].val);
+    sb_map_free(m);
+}
+
 static sb_map_slot *find(const sb_map *m, uint64_t key) {
     /* key 0 marks empty slots: it would "match" one, and del would then
      * decrement len for a key that was never there */

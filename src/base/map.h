@@ -22,6 +22,8 @@ typedef struct sb_map {
 
 void sb_map_init(sb_map *m);
 void sb_map_free(sb_map *m);
+/* The same, after free_val on every value (the map owns its values). */
+void sb_map_free_all(sb_map *m, void (*free_val)(void *));
 void *sb_map_get(const sb_map *m, uint64_t key);
 /* Insert or replace; key must not be 0. */
 void sb_map_put(sb_map *m, uint64_t key, void *val);

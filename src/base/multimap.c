@@ -9,13 +9,7 @@ typedef struct list {
 
 void sb_multimap_init(sb_multimap *mm) { sb_map_init(&mm->lists); }
 
-void sb_multimap_free(sb_multimap *mm) {
-    uint32_t it = 0;
-    uint64_t key;
-    void *l;
-    while (sb_map_next(&mm->lists, &it, &key, &l)) sb_free(l);
-    sb_map_free(&mm->lists);
-}
+void sb_multimap_free(sb_multimap *mm) { sb_map_free_all(&mm->lists, sb_free); }
 
 void sb_multimap_add(sb_multimap *mm, uint64_t key, void *val) {
     list *l = sb_map_get(&mm->lists, key);

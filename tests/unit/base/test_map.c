@@ -188,6 +188,30 @@ static void test_map_iterate(void **state) {
     sb_map_free(&m);
 }
 
+/* sb_map_free_all hands every value, and only the values, to free_val
+ * once, holes left by deletes included. */
+static uint8_t freed[64];
+static void count_free(void *v) {
+    freed[(char *)v - tokens]++;
+}
+
+static void test_map_free_all(void **state) {
+    (void)state;
+    sb_map m;
+    sb_map_init(&m);
+    sb_map_free_all(&m, count_free); /* empty: nothing to free */
+    for (uint32_t i = 1; i < 40; i++)
+        sb_map_put(&m, i * 977, TOKEN(i));
+    for (uint32_t i = 1; i < 40; i += 4)
+        sb_map_del(&m, i * 977);
+    memset(freed, 0, sizeof(freed));
+    sb_map_free_all(&m, count_free);
+    for (uint32_t i = 0; i < 64; i++)
+        assert_int_equal(freed[i], i >= 1 && i < 40 && (i - 1) % 4 != 0);
+    assert_null(m.slots);
+    assert_int_equal(sb_map_len(&m), 0);
+}
+
 /* Random put/get/del against a reference, over a key set that mixes random
  * keys with clusters that share a home slot (including the last slot, so
  * clusters wrap around the end of the table and run into one another). */
@@ -414,7 +438,7 @@ static void test_rand_double_range(void **state) {
 SB_TEST_GROUP(map, cmocka_unit_test(test_map_empty), cmocka_unit_test(test_map_replace),
               cmocka_unit_test(test_map_key_zero_absent), cmocka_unit_test(test_map_iterate),
               cmocka_unit_test(test_map_random_ops), cmocka_unit_test(test_map_cluster_churn),
-              cmocka_unit_test(test_map_growth),
+              cmocka_unit_test(test_map_growth), cmocka_unit_test(test_map_free_all),
               cmocka_unit_test(test_rand_same_seed_same_sequence),
               cmocka_unit_test(test_rand_different_seeds_differ),
               cmocka_unit_test(test_rand_known_answers), cmocka_unit_test(test_rand_double_range))
