@@ -82,8 +82,9 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libsb.a
 $(BUILD)/validate-sim: $(BUILD)/tests/validate/main.o $(BUILD)/libsb.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The routing benchmark measures the core with the server's allocator.
 $(BUILD)/bench-route: $(BUILD)/bench/route.o $(BUILD)/libsb.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_MALLOC) $(LDLIBS)
 
 # libFuzzer targets need clang; they live in their own build folder.
 # The library is compiled once for them (fuzzer-no-link: coverage without

@@ -53,6 +53,7 @@ typedef struct opts {
     double seconds;  /* > 0: measure each phase for this wall time instead */
     uint64_t seed;
     bool json;
+    bool huge; /* 2 MiB pages asked of the allocator (--small-pages: not) */
     uint32_t nphases;
     uint32_t backlogs[3];
 } opts;
@@ -946,8 +947,9 @@ static double per(uint64_t x, uint64_t n) {
 
 static void print_human(const opts *o, const center *ct, const result *r) {
     uint32_t np = o->nphases;
-    printf("switchboard routing benchmark: seed %" PRIu64 ", %u agents, %u queues, %u skills\n",
-           o->seed, ct->nagents, ct->nqueues, ct->nskills);
+    printf("switchboard routing benchmark: seed %" PRIu64
+           ", %u agents, %u queues, %u skills, %s pages\n",
+           o->seed, ct->nagents, ct->nqueues, ct->nskills, o->huge ? "2 MiB" : "4 KiB");
     printf("center: %.1f skills and %.1f queues per agent; members per queue %u..%u (mean %.1f), "
            "eligible at step 1 min %u (mean %.1f); fix-ups %u\n",
            ct->skills_per_agent, ct->queues_per_agent, ct->members_min, ct->members_max,
@@ -1015,8 +1017,8 @@ static void print_json(const opts *o, const center *ct, const result *r) {
         loop += r[p].loop_s;
     }
     printf("{\"benchmark\":\"route\",\"seed\":%" PRIu64
-           ",\"agents\":%u,\"queues\":%u,\"skills\":%u,",
-           o->seed, ct->nagents, ct->nqueues, ct->nskills);
+           ",\"agents\":%u,\"queues\":%u,\"skills\":%u,\"huge_pages\":%s,",
+           o->seed, ct->nagents, ct->nqueues, ct->nskills, o->huge ? "true" : "false");
     if (o->seconds > 0)
         printf("\"seconds_per_phase\":%.3f,", o->seconds);
     else
@@ -1074,8 +1076,11 @@ static void print_json(const opts *o, const center *ct, const result *r) {
 static void usage(FILE *f) {
     fprintf(f, "usage: bench-route [--json] [--agents N] [--queues N] [--skills N]\n"
                "                   [--routed N | --seconds S] [--seed N] [--backlog B]\n"
+               "                   [--small-pages]\n"
                "  Routing benchmark over the core: phases at backlogs 0, 10000 and 100000.\n"
                "  --backlog B  run only the phase at backlog B (for profiling)\n"
+               "  --small-pages  do not ask the allocator for 2 MiB pages (as the server\n"
+               "               does, sb_mem_huge_pages): the 4 KiB baseline\n"
                "  --routed N   routed interactions measured per phase (default 300000)\n"
                "  --seconds S  measure each phase for S seconds of wall time instead\n"
                "  defaults: 10000 agents, 1000 queues, 50 skills, seed 1\n");
@@ -1096,6 +1101,7 @@ int main(int argc, char **argv) {
               .skills = 50,
               .routed = 300000,
               .seed = 1,
+              .huge = true,
               .nphases = 3,
               .backlogs = {0, 10000, BIG_BACKLOG}};
     for (int i = 1; i < argc; i++) {
@@ -1103,6 +1109,8 @@ int main(int argc, char **argv) {
         uint64_t n;
         if (!strcmp(a, "--json")) {
             o.json = true;
+        } else if (!strcmp(a, "--small-pages")) {
+            o.huge = false;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
@@ -1134,6 +1142,7 @@ int main(int argc, char **argv) {
         return 2;
     }
 
+    o.huge = o.huge && sb_mem_huge_pages(); /* before the center is built */
     center ct;
     memset(&ct, 0, sizeof(ct));
     center_build(&ct, &o);

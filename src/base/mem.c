@@ -1,6 +1,7 @@
 #include "base/mem.h"
 
 #include <malloc.h>
+#include <mimalloc.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -9,6 +10,15 @@
 #include <string.h>
 
 static atomic_size_t used;
+
+/* Present only when mimalloc is linked (weak: null otherwise). */
+#pragma weak mi_option_set_enabled
+
+bool sb_mem_huge_pages(void) {
+    if (mi_option_set_enabled == NULL) return false;
+    mi_option_set_enabled(mi_option_large_os_pages, true);
+    return true;
+}
 
 _Noreturn void sb_panic(const char *fmt, ...) {
     va_list ap;

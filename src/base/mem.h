@@ -8,6 +8,7 @@
 #ifndef SB_BASE_MEM_H
 #define SB_BASE_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void *sb_malloc(size_t n);
@@ -22,6 +23,16 @@ char *sb_strndup(const char *s, size_t n);
 
 /* Bytes currently allocated through this wrapper (usable sizes). */
 size_t sb_mem_used(void);
+
+/* Asks the allocator to back what it takes from the system from now on
+ * with 2 MiB pages (Linux transparent huge pages, "madvise" mode); true
+ * if it can.  Only mimalloc can (the server and the routing benchmark
+ * link it: SERVER_MALLOC in the Makefile); with glibc's malloc (tests,
+ * sanitizer builds) this does nothing.  The routing core's working set
+ * (interactions, agents, queue summaries, the maps and heaps over them)
+ * is tens of MiB read in no order: with 4 KiB pages nearly every cold
+ * line is also a TLB miss (bench/README.md). */
+bool sb_mem_huge_pages(void);
 
 /* Print a message to stderr and abort: for broken invariants only,
  * never for bad input. */
