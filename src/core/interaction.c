@@ -48,20 +48,21 @@ void sb__ix_free(sb_interaction *ix) {
 /* The pool hands out the interaction freed last, usually to the next
  * creation, which writes all its lines and its attribute array (found on
  * line 2).  Destroying touched lines 0 and 1 only: the others are fetched
- * now, while the rest of this call runs, and the array when the creation
- * starts (fetch_attrs_of_next). */
+ * now, while the rest of this call runs, and the array once line 2 is in
+ * (fetch_attrs_of_next: at the end of the call, and again when the
+ * creation starts). */
 _Static_assert(sizeof(sb_interaction) == 256, "fetch_for_reuse: lines 2 and 3 are the last");
 SB_HINT_FN void fetch_for_reuse(const sb_interaction *ix) {
     __builtin_prefetch((const char *)ix + 128, 1);
     __builtin_prefetch((const char *)ix + 192, 1);
 }
 
-SB_HINT_FN void fetch_attrs_of_next(const sb_core *c, uint32_t nattrs) {
+SB_HINT_FN void fetch_attrs_of_next(const sb_core *c) {
     const sb_interaction *next = c->free_ix;
-    if (next == NULL || next->attrs.items == NULL || nattrs == 0) return;
+    if (next == NULL || next->attrs.items == NULL) return;
     const char *p = (const char *)next->attrs.items;
     __builtin_prefetch(p, 1);
-    if (nattrs * sizeof(sb_attr) > 64) __builtin_prefetch(p + 64, 1);
+    if (next->cap_attrs * sizeof(sb_attr) > 64) __builtin_prefetch(p + 64, 1);
 }
 
 /* A terminal interaction leaves the core: its events are its record.
@@ -283,7 +284,7 @@ int sb_interaction_create(sb_core *c, int64_t now, const sb_interaction_def *d) 
      * the queue's, whose rules are read first (what they decide is told
      * after the id's check, as always; reading them changes nothing). */
     sb_map_prefetch(&c->interactions, d->id);
-    fetch_attrs_of_next(c, d->nattrs);
+    fetch_attrs_of_next(c);
     sb_queue *asked = sb_map_get(&c->queues, d->queue);
     int arc = SB_OK, why;
     sb_queue *q = asked ? admit(c, asked, &arc, &why) : NULL;
@@ -534,6 +535,7 @@ static void complete(sb_core *c, sb_interaction *ix, sb_id code, int reason) {
     ix->state = SB_IX_COMPLETED;
     destroy(c, ix);
     sb__match_agent(c, a);
+    fetch_attrs_of_next(c); /* its line 2 has come in meanwhile */
 }
 
 void sb__ix_wrap_up(sb_core *c, sb_interaction *ix, int64_t deadline) {
