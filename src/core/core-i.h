@@ -7,8 +7,19 @@
 
 /* core.c: outbox and timers */
 sb_event *sb__emit(sb_core *c, int type);
+void sb__timer_init(sb_timer *t, uint8_t kind);
+/* Arm (or re-arm) t to fire at deadline, in the heap. */
 void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline);
+/* The same, at the end of lane (qslot, step) when it keeps the lane
+ * sorted (else in the heap): for deadlines that are usually a constant
+ * of the pair after times that only grow.  The lane changes only where t
+ * is kept, not when it fires. */
+void sb__timer_arm_lane(sb_core *c, sb_timer *t, int64_t deadline, uint32_t qslot, uint8_t step);
 void sb__timer_disarm(sb_core *c, sb_timer *t);
+/* Lane headers for queue slots up to cap (from old); a freed slot's
+ * lanes (empty) give their rings back. */
+void sb__lanes_grow(sb_core *c, uint32_t old, uint32_t cap);
+void sb__lanes_release(sb_core *c, uint32_t qslot);
 /* Fire due timers and move the clock; every public mutator starts here. */
 void sb__enter(sb_core *c, int64_t now);
 

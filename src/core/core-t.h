@@ -20,8 +20,17 @@
  *    epoch moves.
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
- *  - one timer heap holds offer leases and each interaction's next
- *    deadline (step expansion, max wait, preferred wait, wrap-up).
+ *  - timers fire in (deadline, arming sequence) order.  A waiting
+ *    interaction's next deadline (step expansion or max wait) is nearly
+ *    always its queued_at plus a constant of its (queue, step), so it
+ *    goes to the end of that pair's lane (core->lanes[step][qslot]): a
+ *    ring of entries sorted by (deadline, sequence), as long as it is no
+ *    earlier than the lane's last.  One heap (core->timers) holds one
+ *    member per non-empty lane, keyed by the lane's first entry, and
+ *    every other timer (offer leases, wrap-up, preferred waits, the rare
+ *    early deadline: a requeue keeps its queued_at): a few thousand
+ *    members instead of one per waiting interaction, and its sifts write
+ *    into the dense lane headers, not into cold interactions.
  */
 #ifndef SB_CORE_CORE_T_H
 #define SB_CORE_CORE_T_H
@@ -42,14 +51,47 @@ typedef struct sb_offer sb_offer;
 
 #define SB_NO_STEP 0xff
 
-enum sb_timer_kind { SB_TIMER_IX = 1, SB_TIMER_OFFER };
+/* What a member of the timer heap is: a timer (of an interaction or an
+ * offer) or a lane.  Both structures begin with their heap node and this
+ * byte (sb__tkind reads it). */
+enum sb_timer_kind { SB_TIMER_IX = 1, SB_TIMER_OFFER, SB_TIMER_LANE };
 
+#define SB_NO_LANE UINT32_MAX
+
+/* Armed, a timer is either in the heap (node linked) or in a lane (lane
+ * != SB_NO_LANE), never both.  Its arming sequence is in its heap key or
+ * its lane entry: equal deadlines fire in arming order. */
 typedef struct sb_timer {
     sb_heap_node node;
     uint8_t kind;
     int64_t deadline;
-    uint64_t seq; /* equal deadlines fire in arming order */
+    uint32_t lane;   /* qslot << 3 | step: core->lanes[step][qslot]; or SB_NO_LANE */
+    uint32_t ticket; /* its entry there: v[ticket & mask] */
 } sb_timer;
+
+/* An entry of a lane; t == NULL: disarmed (a hole, skipped at the head). */
+typedef struct sb_tent {
+    int64_t deadline;
+    uint64_t seq;
+    sb_timer *t;
+} sb_tent;
+
+/* A lane: a FIFO ring of entries sorted by (deadline, seq), live from
+ * ticket head to tail - 1 (tickets count appends mod 2^32, entry v[ticket
+ * & (cap - 1)], so that a timer's ticket survives the ring's growth).
+ * Sequences only grow, so an entry may be appended when its deadline is
+ * no earlier than the last appended one's.  Non-empty, its head entry is
+ * live and it is in the timer heap keyed (head deadline, 0, head seq). */
+typedef struct sb_tlane {
+    sb_heap_node node;
+    uint8_t kind;  /* SB_TIMER_LANE */
+    uint8_t shift; /* cap = 1 << shift, when v is not NULL */
+    uint32_t head, tail;
+    int64_t last; /* the deadline of the last entry appended (live or not) */
+    sb_tent *v;
+} sb_tlane;
+
+_Static_assert(SB_MAX_STEPS <= 8, "a timer's lane number keeps the step in 3 bits");
 
 typedef struct sb_profile {
     sb_id id;
@@ -275,8 +317,9 @@ struct sb_core {
     sb_map offered;  /* interaction id -> interaction, while it has offers */
     sb_map last_agent; /* customer symbol -> agent id */
     sb_profile default_profile;
-    sb_heap timers;
-    const sb_timer *ahead; /* the timers' top, being fetched ahead (core.c) */
+    sb_heap timers;                /* timers and non-empty lanes (see the top) */
+    sb_tlane *lanes[SB_MAX_STEPS]; /* [step][qslot], cap_qslots each */
+    const sb_timer *ahead;         /* the next timer to fire, being fetched ahead (core.c) */
     uint8_t ahead_stage;   /* ... the next link of it to fetch */
     uint64_t timer_seq, order_seq, next_seq;
     int64_t now;

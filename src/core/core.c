@@ -63,6 +63,9 @@ void sb_core_free(sb_core *c) {
         sb_free(c->rings[s][1]);
     }
     sb_free(c->free_qslots);
+    /* (The lanes' rings went with their queues.) */
+    for (int s = 0; s < SB_MAX_STEPS; s++)
+        sb_free(c->lanes[s]);
     sb_free(c);
 }
 
@@ -103,20 +106,157 @@ void sb_core_events_clear(sb_core *c) { c->nevents = 0; }
 uint64_t sb_core_next_seq(const sb_core *c) { return c->next_seq; }
 void sb_core_set_next_seq(sb_core *c, uint64_t seq) { c->next_seq = seq; }
 
-void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline) {
-    if (sb_heap_node_linked(&t->node)) sb_heap_remove(&c->timers, &t->node);
-    t->deadline = deadline;
-    t->seq = ++c->timer_seq;
-    sb_heap_push(&c->timers, &t->node, (sb_hkey){deadline, 0, t->seq});
+/* ---- timers ---- */
+
+/* The kind of a member of the timer heap: a timer's or a lane's, read
+ * through a character type (they are different structures). */
+static inline uint8_t tkind(const sb_heap_node *n) {
+    _Static_assert(offsetof(sb_timer, kind) == offsetof(sb_tlane, kind), "kind after the node");
+    return *((const uint8_t *)n + offsetof(sb_timer, kind));
+}
+
+static inline sb_tlane *lane_at(sb_core *c, uint32_t lane) {
+    return &c->lanes[lane & 7][lane >> 3];
+}
+
+static inline uint32_t lane_mask(const sb_tlane *l) {
+    return (1u << l->shift) - 1;
+}
+
+static inline const sb_tent *lane_head(const sb_tlane *l) {
+    return &l->v[l->head & lane_mask(l)];
+}
+
+static inline sb_hkey lane_key(const sb_tlane *l) {
+    const sb_tent *e = lane_head(l);
+    return (sb_hkey){e->deadline, 0, e->seq};
+}
+
+/* Double the ring.  Each entry moves to its ticket's place in the new
+ * one, so the tickets its timers hold stay valid. */
+static void lane_grow(sb_tlane *l) {
+    uint32_t cap = l->v ? 1u << l->shift : 0, ncap = cap ? cap * 2 : 8;
+    sb_tent *v = sb_malloc(ncap * sizeof(*v));
+    for (uint32_t k = l->head; k != l->tail; k++)
+        v[k & (ncap - 1)] = l->v[k & (cap - 1)];
+    sb_free(l->v);
+    l->v = v;
+    l->shift = (uint8_t)__builtin_ctz(ncap);
+}
+
+/* Append t's entry if the lane stays sorted; false if it would not (the
+ * caller puts t in the heap). */
+static bool lane_append(sb_core *c, uint32_t lane, sb_timer *t, int64_t deadline, uint64_t seq) {
+    sb_tlane *l = lane_at(c, lane);
+    bool empty = l->head == l->tail;
+    if (!empty && deadline < l->last) return false;
+    if (l->v == NULL || l->tail - l->head == 1u << l->shift) lane_grow(l);
+    l->v[l->tail & lane_mask(l)] = (sb_tent){deadline, seq, t};
+    t->lane = lane;
+    t->ticket = l->tail++;
+    l->last = deadline;
+    if (empty) sb_heap_push(&c->timers, &l->node, (sb_hkey){deadline, 0, seq});
+    return true;
+}
+
+/* The head entry was taken or disarmed: skip the holes behind it, then
+ * re-key the lane by its new head, or take it out of the heap when it is
+ * empty (and restart it at ticket 0: no live timer holds a ticket of an
+ * empty lane, and the ring's first lines are the ones likely in cache). */
+static void lane_settle(sb_core *c, sb_tlane *l) {
+    uint32_t mask = lane_mask(l);
+    while (l->head != l->tail && l->v[l->head & mask].t == NULL)
+        l->head++;
+    if (l->head == l->tail) {
+        l->head = l->tail = 0;
+        sb_heap_remove(&c->timers, &l->node);
+    } else {
+        sb_heap_update(&c->timers, &l->node, lane_key(l));
+    }
+}
+
+/* Disarm a timer in a lane: its entry becomes a hole, touching no other
+ * timer; only the head's removal moves the lane in the heap. */
+static void lane_drop(sb_core *c, sb_timer *t) {
+    sb_tlane *l = lane_at(c, t->lane);
+    l->v[t->ticket & lane_mask(l)].t = NULL;
+    t->lane = SB_NO_LANE;
+    if (t->ticket == l->head) lane_settle(c, l);
+}
+
+/* Take the lane's head timer (the heap's least member). */
+static sb_timer *lane_pop(sb_core *c, sb_tlane *l) {
+    sb_tent *e = &l->v[l->head & lane_mask(l)];
+    sb_timer *t = e->t;
+    e->t = NULL;
+    t->lane = SB_NO_LANE;
+    lane_settle(c, l);
+    return t;
 }
 
 void sb__timer_disarm(sb_core *c, sb_timer *t) {
-    if (sb_heap_node_linked(&t->node)) sb_heap_remove(&c->timers, &t->node);
+    if (t->lane != SB_NO_LANE)
+        lane_drop(c, t);
+    else if (sb_heap_node_linked(&t->node))
+        sb_heap_remove(&c->timers, &t->node);
+}
+
+void sb__timer_init(sb_timer *t, uint8_t kind) {
+    sb_heap_node_init(&t->node);
+    t->kind = kind;
+    t->lane = SB_NO_LANE;
+}
+
+void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline) {
+    sb__timer_disarm(c, t);
+    t->deadline = deadline;
+    sb_heap_push(&c->timers, &t->node, (sb_hkey){deadline, 0, ++c->timer_seq});
+}
+
+void sb__timer_arm_lane(sb_core *c, sb_timer *t, int64_t deadline, uint32_t qslot, uint8_t step) {
+    sb__timer_disarm(c, t);
+    t->deadline = deadline;
+    uint64_t seq = ++c->timer_seq;
+    if (!lane_append(c, qslot << 3 | step, t, deadline, seq))
+        sb_heap_push(&c->timers, &t->node, (sb_hkey){deadline, 0, seq});
+}
+
+/* The lane headers of queue slots [old, cap): new, empty.  The arrays
+ * move, so the non-empty lanes' heap slots are pointed at their new
+ * addresses. */
+void sb__lanes_grow(sb_core *c, uint32_t old, uint32_t cap) {
+    for (int s = 0; s < SB_MAX_STEPS; s++) {
+        sb_tlane *v = sb_realloc(c->lanes[s], cap * sizeof(*v));
+        memset(v + old, 0, (cap - old) * sizeof(*v));
+        for (uint32_t q = 0; q < cap; q++) {
+            if (q >= old) {
+                sb_heap_node_init(&v[q].node);
+                v[q].kind = SB_TIMER_LANE;
+            } else if (sb_heap_node_linked(&v[q].node)) {
+                sb_heap_moved(&c->timers, &v[q].node);
+            }
+        }
+        c->lanes[s] = v;
+    }
+}
+
+/* A queue leaves its slot: its lanes are empty (a removed queue has no
+ * interaction left), or out of the heap (the core is being freed), and
+ * their rings are freed. */
+void sb__lanes_release(sb_core *c, uint32_t qslot) {
+    for (int s = 0; s < SB_MAX_STEPS; s++) {
+        sb_tlane *l = &c->lanes[s][qslot];
+        SB_ASSERT(!sb_heap_node_linked(&l->node));
+        sb_free(l->v);
+        l->v = NULL;
+        l->head = l->tail = 0;
+    }
 }
 
 /* The earliest deadline, from the heap's own copy of its least key (a
- * timer's key is (deadline, 0, arming sequence)): the timer itself, an
- * interaction or an offer, is not read until it fires. */
+ * timer's key is (deadline, 0, arming sequence), a lane's its head's):
+ * the timer itself, an interaction or an offer, is not read until it
+ * fires. */
 static inline int64_t next_deadline(const sb_core *c) {
     return sb_heap_len(&c->timers) ? sb_heap_top_key(&c->timers)->a : INT64_MAX;
 }
@@ -150,17 +290,25 @@ SB_HINT_FN void fetch_slots_of(const sb_interaction *ix) {
     if (ix->hstep + 1 < SB_MAX_STEPS) sb_wq_prefetch_end(&q->waiting[ix->hstep + 1][ix->channel]);
 }
 
+/* The timer that fires next: the heap's least member or, when that is
+ * a lane, the lane's head entry's. */
+static inline const sb_timer *next_timer(const sb_core *c) {
+    const sb_heap_node *n = sb_heap_top(&c->timers);
+    if (n == NULL) return NULL;
+    if (tkind(n) != SB_TIMER_LANE) return sb_container_of(n, sb_timer, node);
+    return lane_head(sb_container_of(n, sb_tlane, node))->t;
+}
+
 /* The timer that fires next is usually cold and fires in a later call,
  * and what its firing reads is a chain, each address in the line before
  * (an interaction leaving a step: the interaction, its queues' headers,
  * its slot).  So each call fetches one more link: the timer's lines when
- * it becomes the top, then (the interaction's lines being in cache by
+ * it becomes the next, then (the interaction's lines being in cache by
  * the next call) its queue's headers, then its slots.  Hints only: what
- * they read is a live timer's object (the top of the heap). */
+ * they read is a live timer's object. */
 static void fetch_ahead(sb_core *c) {
-    const sb_heap_node *n = sb_heap_top(&c->timers);
-    if (n == NULL) return;
-    const sb_timer *t = sb_container_of(n, sb_timer, node);
+    const sb_timer *t = next_timer(c);
+    if (t == NULL) return;
     if (t != c->ahead) {
         c->ahead = t;
         c->ahead_stage = 0;
@@ -181,6 +329,14 @@ static void fetch_ahead(sb_core *c) {
         fetch_slots_of(ix);
 }
 
+/* Take the next timer to fire out of the heap or its lane. */
+static sb_timer *timer_pop(sb_core *c) {
+    sb_heap_node *n = sb_heap_top(&c->timers);
+    if (tkind(n) == SB_TIMER_LANE) return lane_pop(c, sb_container_of(n, sb_tlane, node));
+    sb_heap_remove(&c->timers, n);
+    return sb_container_of(n, sb_timer, node);
+}
+
 void sb_core_advance(sb_core *c, int64_t now) {
     /* Timers sharing a deadline fire as one batch. */
     while (sb_heap_len(&c->timers)) {
@@ -189,9 +345,7 @@ void sb_core_advance(sb_core *c, int64_t now) {
         if (d > c->now) c->now = d;
         sb__batch_begin(c);
         while (sb_heap_len(&c->timers) && next_deadline(c) == d) {
-            sb_heap_node *n = sb_heap_top(&c->timers);
-            sb_timer *t = sb_container_of(n, sb_timer, node);
-            sb_heap_remove(&c->timers, n);
+            sb_timer *t = timer_pop(c);
             fetch_ahead(c); /* the next one's first link */
             if (t->kind == SB_TIMER_OFFER)
                 sb__offer_fire(c, sb_container_of(t, sb_offer, timer));

@@ -327,6 +327,7 @@ void sb__queue_destroy(sb_core *c, sb_queue *q) {
         ring_free(sb__ring(c, q->qslot, s, 0));
         ring_free(sb__ring(c, q->qslot, s, 1));
     }
+    sb__lanes_release(c, q->qslot);
     sb_free(q->members);
     sb_free(q);
 }
@@ -367,6 +368,7 @@ static void qslot_new(sb_core *c, sb_queue *q) {
                     memset(v + old, 0, (c->cap_qslots - old) * sizeof(*v));
                     c->rings[s][b] = v;
                 }
+            sb__lanes_grow(c, old, c->cap_qslots);
         }
         q->qslot = c->nqslots++;
     }
