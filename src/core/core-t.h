@@ -80,15 +80,16 @@ typedef struct sb_tent {
  * ticket head to tail - 1 (tickets count appends mod 2^32, entry v[ticket
  * & (cap - 1)], so that a timer's ticket survives the ring's growth).
  * Sequences only grow, so an entry may be appended when its deadline is
- * no earlier than the last appended one's.  Non-empty, its head entry is
- * live and it is in the timer heap keyed (head deadline, 0, head seq). */
+ * no earlier than the last appended one's (live or a hole).  Non-empty,
+ * its head entry is live and it is in the timer heap keyed (head
+ * deadline, 0, head seq).  32 bytes: two headers a line. */
 typedef struct sb_tlane {
     sb_heap_node node;
     uint8_t kind;  /* SB_TIMER_LANE */
     uint8_t shift; /* cap = 1 << shift, when v is not NULL */
     uint32_t head, tail;
-    int64_t last; /* the deadline of the last entry appended (live or not) */
     sb_tent *v;
+    sb_timer *first; /* the head entry's timer, while non-empty */
 } sb_tlane;
 
 _Static_assert(SB_MAX_STEPS <= 8, "a timer's lane number keeps the step in 3 bits");
@@ -320,6 +321,7 @@ struct sb_core {
     sb_heap timers;                /* timers and non-empty lanes (see the top) */
     sb_tlane *lanes[SB_MAX_STEPS]; /* [step][qslot], cap_qslots each */
     const sb_timer *ahead;         /* the next timer to fire, being fetched ahead (core.c) */
+    uint64_t ahead_seq;            /* ... its arming sequence */
     uint8_t ahead_stage;   /* ... the next link of it to fetch */
     uint64_t timer_seq, order_seq, next_seq;
     int64_t now;

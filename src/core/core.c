@@ -123,15 +123,6 @@ static inline uint32_t lane_mask(const sb_tlane *l) {
     return (1u << l->shift) - 1;
 }
 
-static inline const sb_tent *lane_head(const sb_tlane *l) {
-    return &l->v[l->head & lane_mask(l)];
-}
-
-static inline sb_hkey lane_key(const sb_tlane *l) {
-    const sb_tent *e = lane_head(l);
-    return (sb_hkey){e->deadline, 0, e->seq};
-}
-
 /* Double the ring.  Each entry moves to its ticket's place in the new
  * one, so the tickets its timers hold stay valid. */
 static void lane_grow(sb_tlane *l) {
@@ -149,13 +140,17 @@ static void lane_grow(sb_tlane *l) {
 static bool lane_append(sb_core *c, uint32_t lane, sb_timer *t, int64_t deadline, uint64_t seq) {
     sb_tlane *l = lane_at(c, lane);
     bool empty = l->head == l->tail;
-    if (!empty && deadline < l->last) return false;
+    /* The last entry (live or a hole) is usually in the line the new one
+     * goes to. */
+    if (!empty && deadline < l->v[(l->tail - 1) & lane_mask(l)].deadline) return false;
     if (l->v == NULL || l->tail - l->head == 1u << l->shift) lane_grow(l);
     l->v[l->tail & lane_mask(l)] = (sb_tent){deadline, seq, t};
     t->lane = lane;
     t->ticket = l->tail++;
-    l->last = deadline;
-    if (empty) sb_heap_push(&c->timers, &l->node, (sb_hkey){deadline, 0, seq});
+    if (empty) {
+        l->first = t;
+        sb_heap_push(&c->timers, &l->node, (sb_hkey){deadline, 0, seq});
+    }
     return true;
 }
 
@@ -171,7 +166,9 @@ static void lane_settle(sb_core *c, sb_tlane *l) {
         l->head = l->tail = 0;
         sb_heap_remove(&c->timers, &l->node);
     } else {
-        sb_heap_update(&c->timers, &l->node, lane_key(l));
+        const sb_tent *e = &l->v[l->head & mask];
+        l->first = e->t;
+        sb_heap_update(&c->timers, &l->node, (sb_hkey){e->deadline, 0, e->seq});
     }
 }
 
@@ -291,12 +288,12 @@ SB_HINT_FN void fetch_slots_of(const sb_interaction *ix) {
 }
 
 /* The timer that fires next: the heap's least member or, when that is
- * a lane, the lane's head entry's. */
+ * a lane, the lane's first (read from its header: the entry is cold). */
 static inline const sb_timer *next_timer(const sb_core *c) {
     const sb_heap_node *n = sb_heap_top(&c->timers);
     if (n == NULL) return NULL;
     if (tkind(n) != SB_TIMER_LANE) return sb_container_of(n, sb_timer, node);
-    return lane_head(sb_container_of(n, sb_tlane, node))->t;
+    return sb_container_of(n, sb_tlane, node)->first;
 }
 
 /* The timer that fires next is usually cold and fires in a later call,
@@ -307,12 +304,17 @@ static inline const sb_timer *next_timer(const sb_core *c) {
  * the next call) its queue's headers, then its slots.  Hints only: what
  * they read is a live timer's object. */
 static void fetch_ahead(sb_core *c) {
-    const sb_timer *t = next_timer(c);
-    if (t == NULL) return;
-    if (t != c->ahead) {
-        c->ahead = t;
+    if (sb_heap_len(&c->timers) == 0) return;
+    /* The least key's sequence names the next timer's arming (sequences
+     * are unique): while it stays, so does the timer, and the lane entry
+     * that leads to it (often cold) is not read again. */
+    uint64_t seq = sb_heap_top_key(&c->timers)->c;
+    if (seq != c->ahead_seq) {
+        c->ahead_seq = seq;
+        c->ahead = next_timer(c);
         c->ahead_stage = 0;
     }
+    const sb_timer *t = c->ahead;
     uint8_t stage = c->ahead_stage;
     if (stage > 2) return;
     c->ahead_stage++;
