@@ -10,16 +10,16 @@ sb_event *sb__emit(sb_core *c, int type);
 void sb__timer_init(sb_timer *t, uint8_t kind);
 /* Arm (or re-arm) t to fire at deadline, in the heap. */
 void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline);
-/* The same, at the end of lane (qslot, step) when it keeps the lane
- * sorted (else in the heap): for deadlines that are usually a constant
- * of the pair after times that only grow.  The lane changes only where t
- * is kept, not when it fires. */
-void sb__timer_arm_lane(sb_core *c, sb_timer *t, int64_t deadline, uint32_t qslot, uint8_t step);
+/* The same, at the end of the lane (see sb__lane_bind) when it keeps the
+ * lane sorted, else in the heap.  The lane changes only where t waits,
+ * never when it fires. */
+void sb__timer_arm_lane(sb_core *c, sb_timer *t, int64_t deadline, uint32_t lane);
 void sb__timer_disarm(sb_core *c, sb_timer *t);
-/* Lane headers for queue slots up to cap (from old); a freed slot's
- * lanes (empty) give their rings back. */
-void sb__lanes_grow(sb_core *c, uint32_t old, uint32_t cap);
-void sb__lanes_release(sb_core *c, uint32_t qslot);
+/* The lane for timers armed `delay` after times that only grow (the
+ * queued_at of a queue's step), shared by every user of that delay; the
+ * caller holds a reference until it unbinds it. */
+uint32_t sb__lane_bind(sb_core *c, int64_t delay);
+void sb__lane_unbind(sb_core *c, uint32_t lane);
 /* Fire due timers and move the clock; every public mutator starts here. */
 void sb__enter(sb_core *c, int64_t now);
 

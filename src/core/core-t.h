@@ -22,15 +22,17 @@
  *    whose lowest step is j may take interactions in waiting[j..][*].
  *  - timers fire in (deadline, arming sequence) order.  A waiting
  *    interaction's next deadline (step expansion or max wait) is nearly
- *    always its queued_at plus a constant of its (queue, step), so it
- *    goes to the end of that pair's lane (core->lanes[step][qslot]): a
- *    ring of entries sorted by (deadline, sequence), as long as it is no
- *    earlier than the lane's last.  One heap (core->timers) holds one
- *    member per non-empty lane, keyed by the lane's first entry, and
- *    every other timer (offer leases, wrap-up, preferred waits, the rare
- *    early deadline: a requeue keeps its queued_at): a few thousand
- *    members instead of one per waiting interaction, and its sifts write
- *    into the dense lane headers, not into cold interactions.
+ *    always its queued_at plus a constant of its (queue, step), and
+ *    queued_at only grows, so it goes to the end of that constant's lane
+ *    (queue->tlane[step], shared by every (queue, step) with the same
+ *    delay): a ring of entries sorted by (deadline, sequence), as long as
+ *    it is no earlier than the lane's last.  One heap (core->timers)
+ *    holds one member per non-empty lane, keyed by the lane's first
+ *    entry, and every other timer (offer leases, wrap-up, preferred
+ *    waits, the rare early deadline: a requeue keeps its queued_at).
+ *    Where one heap member per waiting interaction cost O(log n) sifts
+ *    writing into cold interactions, a lane's two ends are touched in
+ *    order and the heap has a handful of members.
  */
 #ifndef SB_CORE_CORE_T_H
 #define SB_CORE_CORE_T_H
@@ -65,7 +67,7 @@ typedef struct sb_timer {
     sb_heap_node node;
     uint8_t kind;
     int64_t deadline;
-    uint32_t lane;   /* qslot << 3 | step: core->lanes[step][qslot]; or SB_NO_LANE */
+    uint32_t lane;   /* core->lanes[lane], or SB_NO_LANE */
     uint32_t ticket; /* its entry there: v[ticket & mask] */
 } sb_timer;
 
@@ -82,7 +84,7 @@ typedef struct sb_tent {
  * Sequences only grow, so an entry may be appended when its deadline is
  * no earlier than the last appended one's (live or a hole).  Non-empty,
  * its head entry is live and it is in the timer heap keyed (head
- * deadline, 0, head seq).  32 bytes: two headers a line. */
+ * deadline, 0, head seq). */
 typedef struct sb_tlane {
     sb_heap_node node;
     uint8_t kind;  /* SB_TIMER_LANE */
@@ -90,9 +92,9 @@ typedef struct sb_tlane {
     uint32_t head, tail;
     sb_tent *v;
     sb_timer *first; /* the head entry's timer, while non-empty */
+    int64_t delay;   /* its users arm timers this long after their queued_at */
+    uint32_t refs;   /* (queue, step) pairs using it; 0: free */
 } sb_tlane;
-
-_Static_assert(SB_MAX_STEPS <= 8, "a timer's lane number keeps the step in 3 bits");
 
 typedef struct sb_profile {
     sb_id id;
@@ -176,6 +178,7 @@ struct sb_queue {
     /* When each step applies (steps[s].after_ms). */
     _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
     /* Cold from here. */
+    uint32_t tlane[SB_MAX_STEPS]; /* the lane of each step's timers (bound), or SB_NO_LANE */
     sb_queue_def def;  /* steps/order_by pointers not kept: see below */
     sb_step steps[SB_MAX_STEPS];
     sb_expr *order_by;
@@ -319,7 +322,10 @@ struct sb_core {
     sb_map last_agent; /* customer symbol -> agent id */
     sb_profile default_profile;
     sb_heap timers;                /* timers and non-empty lanes (see the top) */
-    sb_tlane *lanes[SB_MAX_STEPS]; /* [step][qslot], cap_qslots each */
+    sb_tlane *lanes;               /* by number (timers and queues name them so) */
+    uint32_t nlanes, cap_lanes, nfree_lanes, cap_free_lanes;
+    uint32_t *free_lanes;
+    sb_map lane_of_delay;          /* delay -> lane number + 1 */
     const sb_timer *ahead;         /* the next timer to fire, being fetched ahead (core.c) */
     uint64_t ahead_seq;            /* ... its arming sequence */
     uint8_t ahead_stage;   /* ... the next link of it to fetch */

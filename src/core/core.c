@@ -16,6 +16,7 @@ sb_core *sb_core_new(uint64_t seed) {
     sb_map_init(&c->interactions);
     sb_map_init(&c->offered);
     sb_map_init(&c->last_agent);
+    sb_map_init(&c->lane_of_delay);
     sb_profile_default(&c->default_profile.def);
     c->default_profile.idle_avail = sb__profile_idle_avail(&c->default_profile.def);
     sb_heap_init(&c->timers);
@@ -63,9 +64,10 @@ void sb_core_free(sb_core *c) {
         sb_free(c->rings[s][1]);
     }
     sb_free(c->free_qslots);
-    /* (The lanes' rings went with their queues.) */
-    for (int s = 0; s < SB_MAX_STEPS; s++)
-        sb_free(c->lanes[s]);
+    /* (The lanes' rings went with their last queue.) */
+    sb_free(c->lanes);
+    sb_free(c->free_lanes);
+    sb_map_free(&c->lane_of_delay);
     sb_free(c);
 }
 
@@ -115,8 +117,11 @@ static inline uint8_t tkind(const sb_heap_node *n) {
     return *((const uint8_t *)n + offsetof(sb_timer, kind));
 }
 
+/* How many entries ahead of a lane's ends to fetch: three lines. */
+#define SB_LANE_AHEAD 8
+
 static inline sb_tlane *lane_at(sb_core *c, uint32_t lane) {
-    return &c->lanes[lane & 7][lane >> 3];
+    return &c->lanes[lane];
 }
 
 static inline uint32_t lane_mask(const sb_tlane *l) {
@@ -145,6 +150,10 @@ static bool lane_append(sb_core *c, uint32_t lane, sb_timer *t, int64_t deadline
     if (!empty && deadline < l->v[(l->tail - 1) & lane_mask(l)].deadline) return false;
     if (l->v == NULL || l->tail - l->head == 1u << l->shift) lane_grow(l);
     l->v[l->tail & lane_mask(l)] = (sb_tent){deadline, seq, t};
+    /* A lane's ends move through its ring in order, but slowly among
+     * everything else, and the ring was last touched one turn ago: the
+     * lines a few appends ahead are fetched now (a hint). */
+    __builtin_prefetch(&l->v[(l->tail + SB_LANE_AHEAD) & lane_mask(l)], 1);
     t->lane = lane;
     t->ticket = l->tail++;
     if (empty) {
@@ -167,6 +176,7 @@ static void lane_settle(sb_core *c, sb_tlane *l) {
         sb_heap_remove(&c->timers, &l->node);
     } else {
         const sb_tent *e = &l->v[l->head & mask];
+        __builtin_prefetch(&l->v[(l->head + SB_LANE_AHEAD) & mask]); /* as at the tail */
         l->first = e->t;
         sb_heap_update(&c->timers, &l->node, (sb_hkey){e->deadline, 0, e->seq});
     }
@@ -210,44 +220,60 @@ void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline) {
     sb_heap_push(&c->timers, &t->node, (sb_hkey){deadline, 0, ++c->timer_seq});
 }
 
-void sb__timer_arm_lane(sb_core *c, sb_timer *t, int64_t deadline, uint32_t qslot, uint8_t step) {
+void sb__timer_arm_lane(sb_core *c, sb_timer *t, int64_t deadline, uint32_t lane) {
     sb__timer_disarm(c, t);
     t->deadline = deadline;
     uint64_t seq = ++c->timer_seq;
-    if (!lane_append(c, qslot << 3 | step, t, deadline, seq))
+    if (lane == SB_NO_LANE || !lane_append(c, lane, t, deadline, seq))
         sb_heap_push(&c->timers, &t->node, (sb_hkey){deadline, 0, seq});
 }
 
-/* The lane headers of queue slots [old, cap): new, empty.  The arrays
- * move, so the non-empty lanes' heap slots are pointed at their new
- * addresses. */
-void sb__lanes_grow(sb_core *c, uint32_t old, uint32_t cap) {
-    for (int s = 0; s < SB_MAX_STEPS; s++) {
-        sb_tlane *v = sb_realloc(c->lanes[s], cap * sizeof(*v));
-        memset(v + old, 0, (cap - old) * sizeof(*v));
-        for (uint32_t q = 0; q < cap; q++) {
-            if (q >= old) {
-                sb_heap_node_init(&v[q].node);
-                v[q].kind = SB_TIMER_LANE;
-            } else if (sb_heap_node_linked(&v[q].node)) {
-                sb_heap_moved(&c->timers, &v[q].node);
-            }
-        }
-        c->lanes[s] = v;
+/* A free lane's number: from the free list, or a new one at the end.
+ * The array may move: the non-empty lanes' heap slots are pointed at
+ * their new addresses. */
+static uint32_t lane_new(sb_core *c) {
+    if (c->nfree_lanes) return c->free_lanes[--c->nfree_lanes];
+    if (c->nlanes == c->cap_lanes) {
+        c->cap_lanes = c->cap_lanes ? c->cap_lanes * 2 : 8;
+        c->lanes = sb_realloc(c->lanes, c->cap_lanes * sizeof(*c->lanes));
+        for (uint32_t i = 0; i < c->nlanes; i++)
+            if (sb_heap_node_linked(&c->lanes[i].node))
+                sb_heap_moved(&c->timers, &c->lanes[i].node);
     }
+    return c->nlanes++;
 }
 
-/* A queue leaves its slot: its lanes are empty (a removed queue has no
- * interaction left), or out of the heap (the core is being freed), and
- * their rings are freed. */
-void sb__lanes_release(sb_core *c, uint32_t qslot) {
-    for (int s = 0; s < SB_MAX_STEPS; s++) {
-        sb_tlane *l = &c->lanes[s][qslot];
-        SB_ASSERT(!sb_heap_node_linked(&l->node));
-        sb_free(l->v);
-        l->v = NULL;
-        l->head = l->tail = 0;
+uint32_t sb__lane_bind(sb_core *c, int64_t delay) {
+    uintptr_t v = (uintptr_t)sb_map_get(&c->lane_of_delay, (uint64_t)delay);
+    if (v) {
+        c->lanes[v - 1].refs++;
+        return (uint32_t)(v - 1);
     }
+    uint32_t i = lane_new(c);
+    sb_tlane *l = &c->lanes[i];
+    memset(l, 0, sizeof(*l));
+    sb_heap_node_init(&l->node);
+    l->kind = SB_TIMER_LANE;
+    l->delay = delay;
+    l->refs = 1;
+    sb_map_put(&c->lane_of_delay, (uint64_t)delay, (void *)(uintptr_t)(i + 1));
+    return i;
+}
+
+/* The last user of a lane lets it go: it is empty (its users' timers are
+ * disarmed first), or out of the heap (the core is being freed). */
+void sb__lane_unbind(sb_core *c, uint32_t lane) {
+    sb_tlane *l = &c->lanes[lane];
+    if (--l->refs) return;
+    SB_ASSERT(!sb_heap_node_linked(&l->node));
+    sb_map_del(&c->lane_of_delay, (uint64_t)l->delay);
+    sb_free(l->v);
+    l->v = NULL;
+    if (c->nfree_lanes == c->cap_free_lanes) {
+        c->cap_free_lanes = c->cap_free_lanes ? c->cap_free_lanes * 2 : 8;
+        c->free_lanes = sb_realloc(c->free_lanes, c->cap_free_lanes * sizeof(*c->free_lanes));
+    }
+    c->free_lanes[c->nfree_lanes++] = lane;
 }
 
 /* The earliest deadline, from the heap's own copy of its least key (a

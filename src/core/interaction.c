@@ -110,8 +110,8 @@ static void arm(sb_core *c, sb_interaction *ix) {
         sb__timer_disarm(c, &ix->timer);
     else if (ix->parked)
         sb__timer_arm(c, &ix->timer, d);
-    else /* queued_at + a constant of (queue, step): its lane */
-        sb__timer_arm_lane(c, &ix->timer, d, q->qslot, ix->step);
+    else /* queued_at + a constant of (queue, step): that constant's lane */
+        sb__timer_arm_lane(c, &ix->timer, d, q->tlane[ix->step]);
 }
 
 /* The interaction is queued: step, order key, parked for its preferred
