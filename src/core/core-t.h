@@ -21,18 +21,20 @@
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
  *  - timers fire in (deadline, arming sequence) order.  A waiting
- *    interaction's next deadline (step expansion or max wait) is nearly
- *    always its queued_at plus a constant of its (queue, step), and
- *    queued_at only grows, so it goes to the end of that constant's lane
- *    (queue->tlane[step], shared by every (queue, step) with the same
- *    delay): a ring of entries sorted by (deadline, sequence), as long as
- *    it is no earlier than the lane's last.  One heap (core->timers)
- *    holds one member per non-empty lane, keyed by the lane's first
- *    entry, and every other timer (offer leases, wrap-up, preferred
- *    waits, the rare early deadline: a requeue keeps its queued_at).
- *    Where one heap member per waiting interaction cost O(log n) sifts
- *    writing into cold interactions, a lane's two ends are touched in
- *    order and the heap has a handful of members.
+ *    interaction's timer (step expansion or max wait) is nearly always
+ *    armed when its step begins, a constant of its (queue, step) after
+ *    its queued_at, to fire another constant after queued_at; queued_at
+ *    only grows, so it goes to the end of the lane of that pair of
+ *    constants (queue->tlane[step], shared by every (queue, step) with
+ *    the same pair): a ring of entries sorted by (deadline, sequence), as
+ *    long as it is no earlier than the lane's last.  One heap
+ *    (core->timers) holds one member per non-empty lane, keyed by the
+ *    lane's first entry, and every other timer (offer leases, wrap-up,
+ *    preferred waits, the rare early deadline: a requeue keeps its
+ *    queued_at).  Where one heap member per waiting interaction cost
+ *    O(log n) sifts writing into cold interactions, a lane's two ends
+ *    move through its ring in order and the heap has a handful of
+ *    members.
  */
 #ifndef SB_CORE_CORE_T_H
 #define SB_CORE_CORE_T_H
@@ -92,7 +94,7 @@ typedef struct sb_tlane {
     uint32_t head, tail;
     sb_tent *v;
     sb_timer *first; /* the head entry's timer, while non-empty */
-    int64_t delay;   /* its users arm timers this long after their queued_at */
+    uint64_t name;   /* in core->lane_of: its users' (start, delay) (sb__lane_bind) */
     uint32_t refs;   /* (queue, step) pairs using it; 0: free */
 } sb_tlane;
 
@@ -325,7 +327,7 @@ struct sb_core {
     sb_tlane *lanes;               /* by number (timers and queues name them so) */
     uint32_t nlanes, cap_lanes, nfree_lanes, cap_free_lanes;
     uint32_t *free_lanes;
-    sb_map lane_of_delay;          /* delay -> lane number + 1 */
+    sb_map lane_of;                /* lane name -> lane number + 1 */
     const sb_timer *ahead;         /* the next timer to fire, being fetched ahead (core.c) */
     uint64_t ahead_seq;            /* ... its arming sequence */
     uint8_t ahead_stage;   /* ... the next link of it to fetch */

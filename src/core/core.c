@@ -16,7 +16,7 @@ sb_core *sb_core_new(uint64_t seed) {
     sb_map_init(&c->interactions);
     sb_map_init(&c->offered);
     sb_map_init(&c->last_agent);
-    sb_map_init(&c->lane_of_delay);
+    sb_map_init(&c->lane_of);
     sb_profile_default(&c->default_profile.def);
     c->default_profile.idle_avail = sb__profile_idle_avail(&c->default_profile.def);
     sb_heap_init(&c->timers);
@@ -67,7 +67,7 @@ void sb_core_free(sb_core *c) {
     /* (The lanes' rings went with their last queue.) */
     sb_free(c->lanes);
     sb_free(c->free_lanes);
-    sb_map_free(&c->lane_of_delay);
+    sb_map_free(&c->lane_of);
     sb_free(c);
 }
 
@@ -243,8 +243,17 @@ static uint32_t lane_new(sb_core *c) {
     return c->nlanes++;
 }
 
-uint32_t sb__lane_bind(sb_core *c, int64_t delay) {
-    uintptr_t v = (uintptr_t)sb_map_get(&c->lane_of_delay, (uint64_t)delay);
+/* A lane's name in lane_of: its users' (start, delay), hashed (not 0,
+ * the map's empty key).  Two pairs may share a name, and so a lane: that
+ * only sends more timers to the heap. */
+static uint64_t lane_name(int64_t start, int64_t delay) {
+    uint64_t k = sb_hash64((uint64_t)start) ^ (uint64_t)delay;
+    return k ? k : 1;
+}
+
+uint32_t sb__lane_bind(sb_core *c, int64_t start, int64_t delay) {
+    uint64_t name = lane_name(start, delay);
+    uintptr_t v = (uintptr_t)sb_map_get(&c->lane_of, name);
     if (v) {
         c->lanes[v - 1].refs++;
         return (uint32_t)(v - 1);
@@ -254,9 +263,9 @@ uint32_t sb__lane_bind(sb_core *c, int64_t delay) {
     memset(l, 0, sizeof(*l));
     sb_heap_node_init(&l->node);
     l->kind = SB_TIMER_LANE;
-    l->delay = delay;
+    l->name = name;
     l->refs = 1;
-    sb_map_put(&c->lane_of_delay, (uint64_t)delay, (void *)(uintptr_t)(i + 1));
+    sb_map_put(&c->lane_of, name, (void *)(uintptr_t)(i + 1));
     return i;
 }
 
@@ -266,7 +275,7 @@ void sb__lane_unbind(sb_core *c, uint32_t lane) {
     sb_tlane *l = &c->lanes[lane];
     if (--l->refs) return;
     SB_ASSERT(!sb_heap_node_linked(&l->node));
-    sb_map_del(&c->lane_of_delay, (uint64_t)l->delay);
+    sb_map_del(&c->lane_of, l->name);
     sb_free(l->v);
     l->v = NULL;
     if (c->nfree_lanes == c->cap_free_lanes) {

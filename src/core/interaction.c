@@ -110,7 +110,7 @@ static void arm(sb_core *c, sb_interaction *ix) {
         sb__timer_disarm(c, &ix->timer);
     else if (ix->parked)
         sb__timer_arm(c, &ix->timer, d);
-    else /* queued_at + a constant of (queue, step): that constant's lane */
+    else /* usually armed as its step begins: see sb__lane_bind */
         sb__timer_arm_lane(c, &ix->timer, d, q->tlane[ix->step]);
 }
 

@@ -328,11 +328,12 @@ static int64_t step_delay(const sb_queue *q, uint8_t s) {
     return d;
 }
 
-/* Each step's timers get the lane of their delay (the rules are set). */
+/* Each step's timers get their lane (the rules are set): they are armed
+ * when the step begins and fire step_delay after queued_at. */
 static void lanes_bind(sb_core *c, sb_queue *q) {
     for (uint8_t s = 0; s < SB_MAX_STEPS; s++) {
         int64_t d = s < q->nsteps ? step_delay(q, s) : INT64_MAX;
-        q->tlane[s] = d == INT64_MAX ? SB_NO_LANE : sb__lane_bind(c, d);
+        q->tlane[s] = d == INT64_MAX ? SB_NO_LANE : sb__lane_bind(c, q->after_ms[s], d);
     }
 }
 
