@@ -163,10 +163,11 @@ static bool lane_append(sb_core *c, uint32_t lane, sb_timer *t, int64_t deadline
     return true;
 }
 
-/* The head entry was taken or disarmed: skip the holes behind it, then
- * re-key the lane by its new head, or take it out of the heap when it is
- * empty (and restart it at ticket 0: no live timer holds a ticket of an
- * empty lane, and the ring's first lines are the ones likely in cache). */
+/* The head entry was taken (head moved past it) or disarmed (a hole):
+ * skip the holes from head on, then re-key the lane by its new head, or
+ * take it out of the heap when it is empty (and restart it at ticket 0:
+ * no live timer holds a ticket of an empty lane, and the ring's first
+ * lines are the ones likely in cache). */
 static void lane_settle(sb_core *c, sb_tlane *l) {
     uint32_t mask = lane_mask(l);
     while (l->head != l->tail && l->v[l->head & mask].t == NULL)
@@ -191,12 +192,12 @@ static void lane_drop(sb_core *c, sb_timer *t) {
     if (t->ticket == l->head) lane_settle(c, l);
 }
 
-/* Take the lane's head timer (the heap's least member). */
+/* Take the lane's head timer (the heap's least member).  Its entry is
+ * left as it is: nothing reads an entry behind the head. */
 static sb_timer *lane_pop(sb_core *c, sb_tlane *l) {
-    sb_tent *e = &l->v[l->head & lane_mask(l)];
-    sb_timer *t = e->t;
-    e->t = NULL;
+    sb_timer *t = l->first;
     t->lane = SB_NO_LANE;
+    l->head++;
     lane_settle(c, l);
     return t;
 }
