@@ -74,6 +74,12 @@ void sb_heap_push(sb_heap *h, sb_heap_node *n, sb_hkey key);
 void sb_heap_remove(sb_heap *h, sb_heap_node *n);
 /* Give a member of h a new key. */
 void sb_heap_update(sb_heap *h, sb_heap_node *n, sb_hkey key);
+/* A member's node was moved in memory (its object copied elsewhere, e.g.
+ * by a realloc of the array holding it, index and all): its slot names it
+ * at its new address.  Nothing is compared or moved. */
+static inline void sb_heap_moved(sb_heap *h, sb_heap_node *n) {
+    h->items[n->index].node = n;
+}
 sb_heap_node *sb_heap_pop(sb_heap *h);
 
 /* The member with the least key for which pred(node, ctx) is true, or

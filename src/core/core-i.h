@@ -7,8 +7,21 @@
 
 /* core.c: outbox and timers */
 sb_event *sb__emit(sb_core *c, int type);
+void sb__timer_init(sb_timer *t, uint8_t kind);
+/* Arm (or re-arm) t to fire at deadline, in the heap. */
 void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline);
+/* The same, at the end of the lane (see sb__lane_bind) when it keeps the
+ * lane sorted, else in the heap.  The lane changes only where t waits,
+ * never when it fires. */
+void sb__timer_arm_lane(sb_core *c, sb_timer *t, int64_t deadline, uint32_t lane);
 void sb__timer_disarm(sb_core *c, sb_timer *t);
+/* The lane for timers armed `start` after a time that only grows (an
+ * interaction's queued_at: a queue's step begins after_ms after it) to
+ * fire `delay` after it: their deadlines come in order.  Shared by every
+ * user of the same pair; the caller holds a reference until it unbinds
+ * it. */
+uint32_t sb__lane_bind(sb_core *c, int64_t start, int64_t delay);
+void sb__lane_unbind(sb_core *c, uint32_t lane);
 /* Fire due timers and move the clock; every public mutator starts here. */
 void sb__enter(sb_core *c, int64_t now);
 

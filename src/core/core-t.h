@@ -20,8 +20,21 @@
  *    epoch moves.
  *  - an interaction at step k may go to agents in ready[0..k]; an agent
  *    whose lowest step is j may take interactions in waiting[j..][*].
- *  - one timer heap holds offer leases and each interaction's next
- *    deadline (step expansion, max wait, preferred wait, wrap-up).
+ *  - timers fire in (deadline, arming sequence) order.  A waiting
+ *    interaction's timer (step expansion or max wait) is nearly always
+ *    armed when its step begins, a constant of its (queue, step) after
+ *    its queued_at, to fire another constant after queued_at; queued_at
+ *    only grows, so it goes to the end of the lane of that pair of
+ *    constants (queue->tlane[step], shared by every (queue, step) with
+ *    the same pair): a ring of entries sorted by (deadline, sequence), as
+ *    long as it is no earlier than the lane's last.  One heap
+ *    (core->timers) holds one member per non-empty lane, keyed by the
+ *    lane's first entry, and every other timer (offer leases, wrap-up,
+ *    preferred waits, the rare early deadline: a requeue keeps its
+ *    queued_at).  Where one heap member per waiting interaction cost
+ *    O(log n) sifts writing into cold interactions, a lane's two ends
+ *    move through its ring in order and the heap has a handful of
+ *    members.
  */
 #ifndef SB_CORE_CORE_T_H
 #define SB_CORE_CORE_T_H
@@ -42,14 +55,48 @@ typedef struct sb_offer sb_offer;
 
 #define SB_NO_STEP 0xff
 
-enum sb_timer_kind { SB_TIMER_IX = 1, SB_TIMER_OFFER };
+/* What a member of the timer heap is: a timer (of an interaction or an
+ * offer) or a lane.  Both structures begin with their heap node and this
+ * byte (sb__tkind reads it). */
+enum sb_timer_kind { SB_TIMER_IX = 1, SB_TIMER_OFFER, SB_TIMER_LANE };
 
+#define SB_NO_LANE UINT32_MAX
+
+/* Armed, a timer is either in the heap (node linked) or in a lane (lane
+ * != SB_NO_LANE), never both.  Its arming sequence is in its heap key or
+ * its lane entry: equal deadlines fire in arming order. */
 typedef struct sb_timer {
     sb_heap_node node;
     uint8_t kind;
     int64_t deadline;
-    uint64_t seq; /* equal deadlines fire in arming order */
+    uint32_t lane;   /* core->lanes[lane], or SB_NO_LANE */
+    uint32_t ticket; /* its entry there: v[ticket & mask] */
 } sb_timer;
+
+/* An entry of a lane; t == NULL: disarmed (a hole, skipped at the head). */
+typedef struct sb_tent {
+    int64_t deadline;
+    uint64_t seq;
+    sb_timer *t;
+} sb_tent;
+
+/* A lane: a FIFO ring of entries sorted by (deadline, seq), live from
+ * ticket head to tail - 1 (tickets count appends mod 2^32, entry v[ticket
+ * & (cap - 1)], so that a timer's ticket survives the ring's growth).
+ * Sequences only grow, so an entry may be appended when its deadline is
+ * no earlier than the last appended one's (live or a hole).  Non-empty,
+ * its head entry is live and it is in the timer heap keyed (head
+ * deadline, 0, head seq). */
+typedef struct sb_tlane {
+    sb_heap_node node;
+    uint8_t kind;  /* SB_TIMER_LANE */
+    uint8_t shift; /* cap = 1 << shift, when v is not NULL */
+    uint32_t head, tail;
+    sb_tent *v;
+    sb_timer *first; /* the head entry's timer, while non-empty */
+    uint64_t name;   /* in core->lane_of: its users' (start, delay) (sb__lane_bind) */
+    uint32_t refs;   /* (queue, step) pairs using it; 0: free */
+} sb_tlane;
 
 typedef struct sb_profile {
     sb_id id;
@@ -133,6 +180,7 @@ struct sb_queue {
     /* When each step applies (steps[s].after_ms). */
     _Alignas(64) int64_t after_ms[SB_MAX_STEPS];
     /* Cold from here. */
+    uint32_t tlane[SB_MAX_STEPS]; /* the lane of each step's timers (bound), or SB_NO_LANE */
     sb_queue_def def;  /* steps/order_by pointers not kept: see below */
     sb_step steps[SB_MAX_STEPS];
     sb_expr *order_by;
@@ -275,8 +323,13 @@ struct sb_core {
     sb_map offered;  /* interaction id -> interaction, while it has offers */
     sb_map last_agent; /* customer symbol -> agent id */
     sb_profile default_profile;
-    sb_heap timers;
-    const sb_timer *ahead; /* the timers' top, being fetched ahead (core.c) */
+    sb_heap timers;                /* timers and non-empty lanes (see the top) */
+    sb_tlane *lanes;               /* by number (timers and queues name them so) */
+    uint32_t nlanes, cap_lanes, nfree_lanes, cap_free_lanes;
+    uint32_t *free_lanes;
+    sb_map lane_of;                /* lane name -> lane number + 1 */
+    const sb_timer *ahead;         /* the next timer to fire, being fetched ahead (core.c) */
+    uint64_t ahead_seq;            /* ... its arming sequence */
     uint8_t ahead_stage;   /* ... the next link of it to fetch */
     uint64_t timer_seq, order_seq, next_seq;
     int64_t now;

@@ -16,6 +16,7 @@ sb_core *sb_core_new(uint64_t seed) {
     sb_map_init(&c->interactions);
     sb_map_init(&c->offered);
     sb_map_init(&c->last_agent);
+    sb_map_init(&c->lane_of);
     sb_profile_default(&c->default_profile.def);
     c->default_profile.idle_avail = sb__profile_idle_avail(&c->default_profile.def);
     sb_heap_init(&c->timers);
@@ -63,6 +64,10 @@ void sb_core_free(sb_core *c) {
         sb_free(c->rings[s][1]);
     }
     sb_free(c->free_qslots);
+    /* (The lanes' rings went with their last queue.) */
+    sb_free(c->lanes);
+    sb_free(c->free_lanes);
+    sb_map_free(&c->lane_of);
     sb_free(c);
 }
 
@@ -103,20 +108,188 @@ void sb_core_events_clear(sb_core *c) { c->nevents = 0; }
 uint64_t sb_core_next_seq(const sb_core *c) { return c->next_seq; }
 void sb_core_set_next_seq(sb_core *c, uint64_t seq) { c->next_seq = seq; }
 
-void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline) {
-    if (sb_heap_node_linked(&t->node)) sb_heap_remove(&c->timers, &t->node);
-    t->deadline = deadline;
-    t->seq = ++c->timer_seq;
-    sb_heap_push(&c->timers, &t->node, (sb_hkey){deadline, 0, t->seq});
+/* ---- timers ---- */
+
+/* The kind of a member of the timer heap: a timer's or a lane's, read
+ * through a character type (they are different structures). */
+static inline uint8_t tkind(const sb_heap_node *n) {
+    _Static_assert(offsetof(sb_timer, kind) == offsetof(sb_tlane, kind), "kind after the node");
+    return *((const uint8_t *)n + offsetof(sb_timer, kind));
+}
+
+/* How many entries ahead of a lane's ends to fetch: three lines. */
+#define SB_LANE_AHEAD 8
+
+static inline sb_tlane *lane_at(sb_core *c, uint32_t lane) {
+    return &c->lanes[lane];
+}
+
+static inline uint32_t lane_mask(const sb_tlane *l) {
+    return (1u << l->shift) - 1;
+}
+
+/* Double the ring.  Each entry moves to its ticket's place in the new
+ * one, so the tickets its timers hold stay valid. */
+static void lane_grow(sb_tlane *l) {
+    uint32_t cap = l->v ? 1u << l->shift : 0, ncap = cap ? cap * 2 : 8;
+    sb_tent *v = sb_malloc(ncap * sizeof(*v));
+    for (uint32_t k = l->head; k != l->tail; k++)
+        v[k & (ncap - 1)] = l->v[k & (cap - 1)];
+    sb_free(l->v);
+    l->v = v;
+    l->shift = (uint8_t)__builtin_ctz(ncap);
+}
+
+/* Append t's entry if the lane stays sorted; false if it would not (the
+ * caller puts t in the heap). */
+static bool lane_append(sb_core *c, uint32_t lane, sb_timer *t, int64_t deadline, uint64_t seq) {
+    sb_tlane *l = lane_at(c, lane);
+    bool empty = l->head == l->tail;
+    /* The last entry (live or a hole) is usually in the line the new one
+     * goes to. */
+    if (!empty && deadline < l->v[(l->tail - 1) & lane_mask(l)].deadline) return false;
+    if (l->v == NULL || l->tail - l->head == 1u << l->shift) lane_grow(l);
+    l->v[l->tail & lane_mask(l)] = (sb_tent){deadline, seq, t};
+    /* A lane's ends move through its ring in order, but slowly among
+     * everything else, and the ring was last touched one turn ago: the
+     * lines a few appends ahead are fetched now (a hint). */
+    __builtin_prefetch(&l->v[(l->tail + SB_LANE_AHEAD) & lane_mask(l)], 1);
+    t->lane = lane;
+    t->ticket = l->tail++;
+    if (empty) {
+        l->first = t;
+        sb_heap_push(&c->timers, &l->node, (sb_hkey){deadline, 0, seq});
+    }
+    return true;
+}
+
+/* The head entry was taken (head moved past it) or disarmed (a hole):
+ * skip the holes from head on, then re-key the lane by its new head, or
+ * take it out of the heap when it is empty (and restart it at ticket 0:
+ * no live timer holds a ticket of an empty lane, and the ring's first
+ * lines are the ones likely in cache). */
+static void lane_settle(sb_core *c, sb_tlane *l) {
+    uint32_t mask = lane_mask(l);
+    while (l->head != l->tail && l->v[l->head & mask].t == NULL)
+        l->head++;
+    if (l->head == l->tail) {
+        l->head = l->tail = 0;
+        sb_heap_remove(&c->timers, &l->node);
+    } else {
+        const sb_tent *e = &l->v[l->head & mask];
+        __builtin_prefetch(&l->v[(l->head + SB_LANE_AHEAD) & mask]); /* as at the tail */
+        l->first = e->t;
+        sb_heap_update(&c->timers, &l->node, (sb_hkey){e->deadline, 0, e->seq});
+    }
+}
+
+/* Disarm a timer in a lane: its entry becomes a hole, touching no other
+ * timer; only the head's removal moves the lane in the heap. */
+static void lane_drop(sb_core *c, sb_timer *t) {
+    sb_tlane *l = lane_at(c, t->lane);
+    l->v[t->ticket & lane_mask(l)].t = NULL;
+    t->lane = SB_NO_LANE;
+    if (t->ticket == l->head) lane_settle(c, l);
+}
+
+/* Take the lane's head timer (the heap's least member).  Its entry is
+ * left as it is: nothing reads an entry behind the head. */
+static sb_timer *lane_pop(sb_core *c, sb_tlane *l) {
+    sb_timer *t = l->first;
+    t->lane = SB_NO_LANE;
+    l->head++;
+    lane_settle(c, l);
+    return t;
 }
 
 void sb__timer_disarm(sb_core *c, sb_timer *t) {
-    if (sb_heap_node_linked(&t->node)) sb_heap_remove(&c->timers, &t->node);
+    if (t->lane != SB_NO_LANE)
+        lane_drop(c, t);
+    else if (sb_heap_node_linked(&t->node))
+        sb_heap_remove(&c->timers, &t->node);
+}
+
+void sb__timer_init(sb_timer *t, uint8_t kind) {
+    sb_heap_node_init(&t->node);
+    t->kind = kind;
+    t->lane = SB_NO_LANE;
+}
+
+void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline) {
+    sb__timer_disarm(c, t);
+    t->deadline = deadline;
+    sb_heap_push(&c->timers, &t->node, (sb_hkey){deadline, 0, ++c->timer_seq});
+}
+
+void sb__timer_arm_lane(sb_core *c, sb_timer *t, int64_t deadline, uint32_t lane) {
+    sb__timer_disarm(c, t);
+    t->deadline = deadline;
+    uint64_t seq = ++c->timer_seq;
+    if (lane == SB_NO_LANE || !lane_append(c, lane, t, deadline, seq))
+        sb_heap_push(&c->timers, &t->node, (sb_hkey){deadline, 0, seq});
+}
+
+/* A free lane's number: from the free list, or a new one at the end.
+ * The array may move: the non-empty lanes' heap slots are pointed at
+ * their new addresses. */
+static uint32_t lane_new(sb_core *c) {
+    if (c->nfree_lanes) return c->free_lanes[--c->nfree_lanes];
+    if (c->nlanes == c->cap_lanes) {
+        c->cap_lanes = c->cap_lanes ? c->cap_lanes * 2 : 8;
+        c->lanes = sb_realloc(c->lanes, c->cap_lanes * sizeof(*c->lanes));
+        for (uint32_t i = 0; i < c->nlanes; i++)
+            if (sb_heap_node_linked(&c->lanes[i].node))
+                sb_heap_moved(&c->timers, &c->lanes[i].node);
+    }
+    return c->nlanes++;
+}
+
+/* A lane's name in lane_of: its users' (start, delay), hashed (not 0,
+ * the map's empty key).  Two pairs may share a name, and so a lane: that
+ * only sends more timers to the heap. */
+static uint64_t lane_name(int64_t start, int64_t delay) {
+    uint64_t k = sb_hash64((uint64_t)start) ^ (uint64_t)delay;
+    return k ? k : 1;
+}
+
+uint32_t sb__lane_bind(sb_core *c, int64_t start, int64_t delay) {
+    uint64_t name = lane_name(start, delay);
+    uintptr_t v = (uintptr_t)sb_map_get(&c->lane_of, name);
+    if (v) {
+        c->lanes[v - 1].refs++;
+        return (uint32_t)(v - 1);
+    }
+    uint32_t i = lane_new(c);
+    sb_tlane *l = &c->lanes[i];
+    memset(l, 0, sizeof(*l));
+    sb_heap_node_init(&l->node);
+    l->kind = SB_TIMER_LANE;
+    l->name = name;
+    l->refs = 1;
+    sb_map_put(&c->lane_of, name, (void *)(uintptr_t)(i + 1));
+    return i;
+}
+
+/* The last user of a lane lets it go: it is empty (its users' timers are
+ * disarmed first), or out of the heap (the core is being freed). */
+void sb__lane_unbind(sb_core *c, uint32_t lane) {
+    sb_tlane *l = &c->lanes[lane];
+    if (--l->refs) return;
+    SB_ASSERT(!sb_heap_node_linked(&l->node));
+    sb_map_del(&c->lane_of, l->name);
+    sb_free(l->v);
+    l->v = NULL;
+    if (c->nfree_lanes == c->cap_free_lanes) {
+        c->cap_free_lanes = c->cap_free_lanes ? c->cap_free_lanes * 2 : 8;
+        c->free_lanes = sb_realloc(c->free_lanes, c->cap_free_lanes * sizeof(*c->free_lanes));
+    }
+    c->free_lanes[c->nfree_lanes++] = lane;
 }
 
 /* The earliest deadline, from the heap's own copy of its least key (a
- * timer's key is (deadline, 0, arming sequence)): the timer itself, an
- * interaction or an offer, is not read until it fires. */
+ * timer's key is (deadline, 0, arming sequence), a lane's its head's):
+ * the timer itself, an interaction or an offer, is not read until it
+ * fires. */
 static inline int64_t next_deadline(const sb_core *c) {
     return sb_heap_len(&c->timers) ? sb_heap_top_key(&c->timers)->a : INT64_MAX;
 }
@@ -150,21 +323,34 @@ SB_HINT_FN void fetch_slots_of(const sb_interaction *ix) {
     if (ix->hstep + 1 < SB_MAX_STEPS) sb_wq_prefetch_end(&q->waiting[ix->hstep + 1][ix->channel]);
 }
 
+/* The timer that fires next: the heap's least member or, when that is
+ * a lane, the lane's first (read from its header: the entry is cold). */
+static inline const sb_timer *next_timer(const sb_core *c) {
+    const sb_heap_node *n = sb_heap_top(&c->timers);
+    if (n == NULL) return NULL;
+    if (tkind(n) != SB_TIMER_LANE) return sb_container_of(n, sb_timer, node);
+    return sb_container_of(n, sb_tlane, node)->first;
+}
+
 /* The timer that fires next is usually cold and fires in a later call,
  * and what its firing reads is a chain, each address in the line before
  * (an interaction leaving a step: the interaction, its queues' headers,
  * its slot).  So each call fetches one more link: the timer's lines when
- * it becomes the top, then (the interaction's lines being in cache by
+ * it becomes the next, then (the interaction's lines being in cache by
  * the next call) its queue's headers, then its slots.  Hints only: what
- * they read is a live timer's object (the top of the heap). */
+ * they read is a live timer's object. */
 static void fetch_ahead(sb_core *c) {
-    const sb_heap_node *n = sb_heap_top(&c->timers);
-    if (n == NULL) return;
-    const sb_timer *t = sb_container_of(n, sb_timer, node);
-    if (t != c->ahead) {
-        c->ahead = t;
+    if (sb_heap_len(&c->timers) == 0) return;
+    /* The least key's sequence names the next timer's arming (sequences
+     * are unique): while it stays, so does the timer, and the lane entry
+     * that leads to it (often cold) is not read again. */
+    uint64_t seq = sb_heap_top_key(&c->timers)->c;
+    if (seq != c->ahead_seq) {
+        c->ahead_seq = seq;
+        c->ahead = next_timer(c);
         c->ahead_stage = 0;
     }
+    const sb_timer *t = c->ahead;
     uint8_t stage = c->ahead_stage;
     if (stage > 2) return;
     c->ahead_stage++;
@@ -181,6 +367,14 @@ static void fetch_ahead(sb_core *c) {
         fetch_slots_of(ix);
 }
 
+/* Take the next timer to fire out of the heap or its lane. */
+static sb_timer *timer_pop(sb_core *c) {
+    sb_heap_node *n = sb_heap_top(&c->timers);
+    if (tkind(n) == SB_TIMER_LANE) return lane_pop(c, sb_container_of(n, sb_tlane, node));
+    sb_heap_remove(&c->timers, n);
+    return sb_container_of(n, sb_timer, node);
+}
+
 void sb_core_advance(sb_core *c, int64_t now) {
     /* Timers sharing a deadline fire as one batch. */
     while (sb_heap_len(&c->timers)) {
@@ -189,9 +383,7 @@ void sb_core_advance(sb_core *c, int64_t now) {
         if (d > c->now) c->now = d;
         sb__batch_begin(c);
         while (sb_heap_len(&c->timers) && next_deadline(c) == d) {
-            sb_heap_node *n = sb_heap_top(&c->timers);
-            sb_timer *t = sb_container_of(n, sb_timer, node);
-            sb_heap_remove(&c->timers, n);
+            sb_timer *t = timer_pop(c);
             fetch_ahead(c); /* the next one's first link */
             if (t->kind == SB_TIMER_OFFER)
                 sb__offer_fire(c, sb_container_of(t, sb_offer, timer));

@@ -129,8 +129,10 @@ static void arm(sb_core *c, sb_interaction *ix) {
     if (ix->parked && ix->preferred_until && ix->preferred_until < d) d = ix->preferred_until;
     if (d == INT64_MAX)
         sb__timer_disarm(c, &ix->timer);
-    else
+    else if (ix->parked)
         sb__timer_arm(c, &ix->timer, d);
+    else /* usually armed as its step begins: see sb__lane_bind */
+        sb__timer_arm_lane(c, &ix->timer, d, q->tlane[ix->step]);
 }
 
 /* The interaction is queued: step, order key, parked for its preferred
@@ -263,8 +265,7 @@ sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
     ix->queued_at = c->now;
     ix->order = ++c->order_seq;
     sb_wq_node_init(&ix->qnode);
-    sb_heap_node_init(&ix->timer.node);
-    ix->timer.kind = SB_TIMER_IX;
+    sb__timer_init(&ix->timer, SB_TIMER_IX);
     sb_map_put(&c->interactions, ix->id, ix);
     if (ix->id > c->ix_id_max) c->ix_id_max = ix->id;
 
@@ -349,8 +350,7 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     sb_offer *o = offer_new(c);
     o->ix = ix;
     o->agent = a;
-    sb_heap_node_init(&o->timer.node);
-    o->timer.kind = SB_TIMER_OFFER;
+    sb__timer_init(&o->timer, SB_TIMER_OFFER);
     sb__timer_arm(c, &o->timer, c->now + ix->queue->offer_timeout_ms);
     /* two inline; a broadcast may need more */
     if (sb__offers_push(&ix->offers, &ix->noffers, &ix->cap_offers, ix->offer_buf, o) == 0)

@@ -318,6 +318,34 @@ static void free_steps(sb_queue *q) {
     q->order_by = NULL;
 }
 
+/* What a step's timer adds to queued_at (as in arm(), interaction.c):
+ * the next step's time or the maximum wait, the sooner; INT64_MAX if
+ * neither. */
+static int64_t step_delay(const sb_queue *q, uint8_t s) {
+    int64_t d = INT64_MAX;
+    if (s + 1u < q->nsteps) d = q->after_ms[s + 1];
+    if (q->max_wait_ms && q->max_wait_ms < d) d = q->max_wait_ms;
+    return d;
+}
+
+/* Each step's timers get their lane (the rules are set): they are armed
+ * when the step begins and fire step_delay after queued_at. */
+static void lanes_bind(sb_core *c, sb_queue *q) {
+    for (uint8_t s = 0; s < SB_MAX_STEPS; s++) {
+        int64_t d = s < q->nsteps ? step_delay(q, s) : INT64_MAX;
+        q->tlane[s] = d == INT64_MAX ? SB_NO_LANE : sb__lane_bind(c, q->after_ms[s], d);
+    }
+}
+
+/* Before the rules change or the queue goes: no timer of its waiting
+ * interactions is armed. */
+static void lanes_unbind(sb_core *c, sb_queue *q) {
+    for (uint8_t s = 0; s < SB_MAX_STEPS; s++) {
+        if (q->tlane[s] != SB_NO_LANE) sb__lane_unbind(c, q->tlane[s]);
+        q->tlane[s] = SB_NO_LANE;
+    }
+}
+
 void sb__queue_destroy(sb_core *c, sb_queue *q) {
     while (q->nmembers) sb__member_del(q->members[0]);
     free_steps(q);
@@ -327,6 +355,7 @@ void sb__queue_destroy(sb_core *c, sb_queue *q) {
         ring_free(sb__ring(c, q->qslot, s, 0));
         ring_free(sb__ring(c, q->qslot, s, 1));
     }
+    lanes_unbind(c, q);
     sb_free(q->members);
     sb_free(q);
 }
@@ -421,6 +450,8 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         q = sb_calloc_aligned(64, sizeof(*q));
         q->id = id;
         q->open = true;
+        for (int s = 0; s < SB_MAX_STEPS; s++)
+            q->tlane[s] = SB_NO_LANE;
         qslot_new(c, q);
         for (int s = 0; s < SB_MAX_STEPS; s++) {
             for (int ch = 0; ch < SB_CH_COUNT; ch++) sb_wq_init(&q->waiting[s][ch]);
@@ -447,6 +478,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
         }
         q->ring_mask = 0;
         free_steps(q);
+        lanes_unbind(c, q);
     }
     q->def = *def;
     q->selection = def->selection;
@@ -460,6 +492,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     memcpy(q->steps, steps, sizeof(steps));
     q->nsteps = (uint8_t)def->nsteps;
     for (uint32_t s = 0; s < q->nsteps; s++) q->after_ms[s] = q->steps[s].after_ms;
+    lanes_bind(c, q);
     q->order_by = order_by;
     q->aging_milli = q->aging = (int64_t)(def->aging_per_s * 1000 + 0.5);
     q->any_mixed = false;

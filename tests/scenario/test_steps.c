@@ -480,6 +480,51 @@ static void interaction_part_or_agent_part(void **state) {
     assert_int_equal(sc_count(s, SB_EV_IX_OFFERED, 0, 0), 2);
 }
 
+/* Timers with one deadline fire in the order they were armed, wherever
+ * they wait: queues 1 and 2 (same steps) share a timer lane, queue 3's
+ * step timers (another step time) another, and a preferred wait is in
+ * the heap.  The first of the shared lane is abandoned before it fires,
+ * leaving a hole at the lane's head. */
+static void equal_deadlines_fire_in_arming_order(void **state) {
+    (void)state;
+    sc *s = sc_fresh(1);
+    static const char *const all[2] = {"", ""};
+    static const int64_t after5[2] = {0, 5000}, after3[2] = {0, 3000};
+    steps_queue(s, 1, all, after5, 2);
+    steps_queue(s, 2, all, after5, 2);
+    steps_queue(s, 3, all, after3, 2);
+    steps_queue(s, 4, all, after5, 1);
+    sc_agent_nr(s, 20, "queues=4");
+    sc_at(s, 1000);
+    sc_voice(s, 106, 1, 0); /* due at 6000, abandoned at 4000 */
+    sc_voice(s, 100, 1, 0); /* due at 6000 */
+    sc_voice(s, 101, 2, 0); /* due at 6000, same lane */
+    sc_at(s, 2500);
+    sb_interaction_def d = {.id = 105,
+                            .queue = 4,
+                            .channel = SB_CH_VOICE,
+                            .preferred_agent = 20,
+                            .preferred_wait_ms = 3500};
+    assert_int_equal(sc_ix_def(s, &d), SB_OK); /* parked until 6000 */
+    sc_at(s, 3000);
+    sc_voice(s, 102, 3, 0); /* due at 6000, its own lane */
+    sc_at(s, 4000);
+    SC_OK(s, sb_interaction_abandon(s->c, s->now, 106));
+    assert_int_equal(sb_core_next_deadline(s->c), 6000);
+    sc_mark(s);
+    sc_at(s, 7000);
+    const int at[4] = {sc_index(s, SB_EV_IX_STEP, 100, 0), sc_index(s, SB_EV_IX_STEP, 101, 0),
+                       sc_index(s, SB_EV_IX_QUEUED, 105, 0), sc_index(s, SB_EV_IX_STEP, 102, 0)};
+    for (int i = 0; i < 4; i++) {
+        assert_true(at[i] >= 0);
+        assert_int_equal(s->log[at[i]].at, 6000);
+        if (i) assert_true(at[i - 1] < at[i]); /* in arming order */
+    }
+    assert_int_equal(s->log[at[2]].reason, SB_REASON_PREFERRED_EXPIRED);
+    assert_int_equal(sc_count(s, SB_EV_IX_STEP, 106, 0), 0);
+    assert_int_equal(sb_core_next_deadline(s->c), INT64_MAX);
+}
+
 SB_TEST_GROUP(scenario_steps, SC_TEST(step_one_applies_at_exact_time), SC_TEST(three_steps),
               SC_TEST(steps_count_from_each_queued_at), SC_TEST(rings_are_cumulative),
               SC_TEST(nested_rings_pick_by_selection), SC_TEST(interaction_attrs_pick_agent),
@@ -488,4 +533,5 @@ SB_TEST_GROUP(scenario_steps, SC_TEST(step_one_applies_at_exact_time), SC_TEST(t
               SC_TEST(queue_replace_applies_new_steps),
               SC_TEST(simultaneous_step_respects_priority),
               SC_TEST(queue_replace_routes_by_selection), SC_TEST(requeue_resumes_at_reached_step),
+              SC_TEST(equal_deadlines_fire_in_arming_order),
               SC_TEST(interaction_part_or_agent_part))

@@ -412,6 +412,38 @@ static void test_heap_update_each(void **state) {
     sb_heap_free(&h);
 }
 
+/* Members copied to another array (as a realloc does) and announced with
+ * sb_heap_moved are found at their new addresses; order and keys stay. */
+static void test_heap_moved(void **state) {
+    (void)state;
+    enum { N = 150 };
+    static item a[N], b[N];
+    sb_rand r;
+    sb_rand_seed(&r, 11);
+    init_items(a, N);
+    sb_heap h;
+    sb_heap_init(&h);
+    for (uint32_t i = 0; i < N; i++)
+        if (i % 3) push(&h, &a[i], rnd_key(&r, i, true));
+    check_heap(&h, a, N);
+    memcpy(b, a, sizeof(a));
+    memset(a, 0xa5, sizeof(a)); /* the old copies are garbage now */
+    for (uint32_t i = 0; i < N; i++)
+        if (b[i].in) sb_heap_moved(&h, &b[i].node);
+    check_heap(&h, b, N);
+    check_top(&h, b, N, true);
+    /* and it keeps working from there */
+    for (uint32_t i = 0; i < N; i += 3)
+        push(&h, &b[i], rnd_key(&r, i, true));
+    for (uint32_t i = 0; i < N; i++) {
+        item *want = ref_min(b, N);
+        assert_ptr_equal(sb_heap_pop(&h), &want->node);
+        want->in = false;
+    }
+    assert_null(sb_heap_pop(&h));
+    sb_heap_free(&h);
+}
+
 typedef struct pred_ctx {
     uint32_t calls;
 } pred_ctx;
@@ -542,5 +574,6 @@ static void test_heap_find_empty(void **state) {
 SB_TEST_GROUP(heap, cmocka_unit_test(test_heap_empty), cmocka_unit_test(test_heap_single),
               cmocka_unit_test(test_heap_free_unlinks), cmocka_unit_test(test_heap_ties),
               cmocka_unit_test(test_heap_random_ops), cmocka_unit_test(test_heap_remove_all),
-              cmocka_unit_test(test_heap_update_each), cmocka_unit_test(test_heap_find_random),
+              cmocka_unit_test(test_heap_update_each), cmocka_unit_test(test_heap_moved),
+              cmocka_unit_test(test_heap_find_random),
               cmocka_unit_test(test_heap_find_top_is_cheap), cmocka_unit_test(test_heap_find_empty))
