@@ -27,6 +27,7 @@
  * target is missed.  See bench/README.md. */
 #include <inttypes.h>
 #include <math.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,8 @@ typedef struct opts {
     uint64_t seed;
     bool json;
     bool huge; /* 2 MiB pages asked of the allocator (--small-pages: not) */
+    bool pin;  /* run on one CPU (--no-pin: wherever the scheduler says) */
+    int cpu;   /* the CPU it runs on when pinned, else -1 */
     uint32_t nphases;
     uint32_t backlogs[3];
 } opts;
@@ -751,7 +754,7 @@ static void build_core(sim *s, result *res) {
                           .offer_timeout_ms = 30000,
                           .wrapup = SB_WRAPUP_NONE};
         sb_expr_error err;
-        uint32_t es;
+        uint32_t es = 0;
         int rc = sb_queue_set(c, s->now, q + 1, &d, &err, &es);
         if (rc) {
             fprintf(stderr, "bench-route: queue %u step %u: %s\n", q + 1, es, err.reason);
@@ -948,8 +951,12 @@ static double per(uint64_t x, uint64_t n) {
 static void print_human(const opts *o, const center *ct, const result *r) {
     uint32_t np = o->nphases;
     printf("switchboard routing benchmark: seed %" PRIu64
-           ", %u agents, %u queues, %u skills, %s pages\n",
+           ", %u agents, %u queues, %u skills, %s pages, ",
            o->seed, ct->nagents, ct->nqueues, ct->nskills, o->huge ? "2 MiB" : "4 KiB");
+    if (o->cpu >= 0)
+        printf("on CPU %d\n", o->cpu);
+    else
+        printf("not pinned\n");
     printf("center: %.1f skills and %.1f queues per agent; members per queue %u..%u (mean %.1f), "
            "eligible at step 1 min %u (mean %.1f); fix-ups %u\n",
            ct->skills_per_agent, ct->queues_per_agent, ct->members_min, ct->members_max,
@@ -1017,8 +1024,8 @@ static void print_json(const opts *o, const center *ct, const result *r) {
         loop += r[p].loop_s;
     }
     printf("{\"benchmark\":\"route\",\"seed\":%" PRIu64
-           ",\"agents\":%u,\"queues\":%u,\"skills\":%u,\"huge_pages\":%s,",
-           o->seed, ct->nagents, ct->nqueues, ct->nskills, o->huge ? "true" : "false");
+           ",\"agents\":%u,\"queues\":%u,\"skills\":%u,\"huge_pages\":%s,\"cpu\":%d,",
+           o->seed, ct->nagents, ct->nqueues, ct->nskills, o->huge ? "true" : "false", o->cpu);
     if (o->seconds > 0)
         printf("\"seconds_per_phase\":%.3f,", o->seconds);
     else
@@ -1073,14 +1080,31 @@ static void print_json(const opts *o, const center *ct, const result *r) {
 
 /* ---- main ------------------------------------------------------------- */
 
+/* The targets are for one core: the benchmark stays on one, so that the
+ * scheduler does not move it to the other core (and its empty L2 cache)
+ * in mid-run.  The last CPU it may use; -1 if it cannot be pinned. */
+static int pin_last_cpu(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return -1;
+    int cpu = -1;
+    for (int i = 0; i < CPU_SETSIZE; i++)
+        if (CPU_ISSET(i, &set)) cpu = i;
+    if (cpu < 0) return -1;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set) == 0 ? cpu : -1;
+}
+
 static void usage(FILE *f) {
     fprintf(f, "usage: bench-route [--json] [--agents N] [--queues N] [--skills N]\n"
                "                   [--routed N | --seconds S] [--seed N] [--backlog B]\n"
-               "                   [--small-pages]\n"
+               "                   [--small-pages] [--no-pin]\n"
                "  Routing benchmark over the core: phases at backlogs 0, 10000 and 100000.\n"
                "  --backlog B  run only the phase at backlog B (for profiling)\n"
                "  --small-pages  do not ask the allocator for 2 MiB pages (as the server\n"
                "               does, sb_mem_huge_pages): the 4 KiB baseline\n"
+               "  --no-pin       do not pin the benchmark to one CPU (by default, the\n"
+               "               last one it may use: device interrupts go to the first)\n"
                "  --routed N   routed interactions measured per phase (default 300000)\n"
                "  --seconds S  measure each phase for S seconds of wall time instead\n"
                "  defaults: 10000 agents, 1000 queues, 50 skills, seed 1\n");
@@ -1102,6 +1126,8 @@ int main(int argc, char **argv) {
               .routed = 300000,
               .seed = 1,
               .huge = true,
+              .pin = true,
+              .cpu = -1,
               .nphases = 3,
               .backlogs = {0, 10000, BIG_BACKLOG}};
     for (int i = 1; i < argc; i++) {
@@ -1111,6 +1137,8 @@ int main(int argc, char **argv) {
             o.json = true;
         } else if (!strcmp(a, "--small-pages")) {
             o.huge = false;
+        } else if (!strcmp(a, "--no-pin")) {
+            o.pin = false;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
@@ -1143,6 +1171,7 @@ int main(int argc, char **argv) {
     }
 
     o.huge = o.huge && sb_mem_huge_pages(); /* before the center is built */
+    if (o.pin) o.cpu = pin_last_cpu();
     center ct;
     memset(&ct, 0, sizeof(ct));
     center_build(&ct, &o);
