@@ -57,6 +57,7 @@ typedef struct opts {
     bool huge; /* 2 MiB pages asked of the allocator (--small-pages: not) */
     bool pin;  /* run on one CPU (--no-pin: wherever the scheduler says) */
     int cpu;   /* the CPU it runs on when pinned, else -1 */
+    uint64_t huge_bytes; /* in 2 MiB pages after the phases (AnonHugePages) */
     uint32_t nphases;
     uint32_t backlogs[3];
 } opts;
@@ -1010,6 +1011,7 @@ static void print_human(const opts *o, const center *ct, const result *r) {
                    mark((double)x->bytes_backlog / x->backlog <= TARGET_BYTES_PER_WAITING),
                    x->mem_end / 1048576.0);
     }
+    printf("\nin 2 MiB pages at the end: %.1f MiB\n", o->huge_bytes / 1048576.0);
 }
 
 static void print_json(const opts *o, const center *ct, const result *r) {
@@ -1035,6 +1037,7 @@ static void print_json(const opts *o, const center *ct, const result *r) {
            "calls)\",",
            rps, big->backlog);
     printf("\"routed_per_s_all_phases\":%.0f,", routed / loop);
+    printf("\"huge_page_bytes\":%" PRIu64 ",", o->huge_bytes);
     printf("\"decision_p99_ns\":%.0f,\"decision_p99_ns_scope\":\"phase backlog=%u\",", big->p99,
            big->backlog);
     printf("\"bytes_per_waiting\":%.1f,\"bytes_per_agent\":%.1f,\"bytes_per_agent_ready\":%.1f,",
@@ -1079,6 +1082,20 @@ static void print_json(const opts *o, const center *ct, const result *r) {
 }
 
 /* ---- main ------------------------------------------------------------- */
+
+/* How much of the process's memory is in huge pages (Linux:
+ * AnonHugePages of /proc/self/smaps_rollup), to show that asking for
+ * them worked; 0 if unknown. */
+static uint64_t huge_page_bytes(void) {
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    if (f == NULL) return 0;
+    char line[256];
+    unsigned long long kb = 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "AnonHugePages: %llu kB", &kb) == 1) break;
+    fclose(f);
+    return (uint64_t)kb * 1024;
+}
 
 /* The targets are for one core: the benchmark stays on one, so that the
  * scheduler does not move it to the other core (and its empty L2 cache)
@@ -1178,6 +1195,7 @@ int main(int argc, char **argv) {
     result r[3];
     for (uint32_t p = 0; p < o.nphases; p++)
         run_phase(&o, &ct, o.backlogs[p], &r[p]);
+    o.huge_bytes = huge_page_bytes();
     if (o.json)
         print_json(&o, &ct, r);
     else
