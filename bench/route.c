@@ -54,7 +54,7 @@ typedef struct opts {
     double seconds;  /* > 0: measure each phase for this wall time instead */
     uint64_t seed;
     bool json;
-    bool huge; /* 2 MiB pages asked of the allocator (--small-pages: not) */
+    bool huge; /* 2 MiB pages asked of the allocator (--huge-pages) */
     bool pin;  /* run on one CPU (--no-pin: wherever the scheduler says) */
     int cpu;   /* the CPU it runs on when pinned, else -1 */
     uint64_t huge_bytes; /* in 2 MiB pages after the phases (AnonHugePages) */
@@ -1115,11 +1115,11 @@ static int pin_last_cpu(void) {
 static void usage(FILE *f) {
     fprintf(f, "usage: bench-route [--json] [--agents N] [--queues N] [--skills N]\n"
                "                   [--routed N | --seconds S] [--seed N] [--backlog B]\n"
-               "                   [--small-pages] [--no-pin]\n"
+               "                   [--huge-pages] [--no-pin]\n"
                "  Routing benchmark over the core: phases at backlogs 0, 10000 and 100000.\n"
                "  --backlog B  run only the phase at backlog B (for profiling)\n"
-               "  --small-pages  do not ask the allocator for 2 MiB pages (as the server\n"
-               "               does, sb_mem_huge_pages): the 4 KiB baseline\n"
+               "  --huge-pages   ask the allocator for 2 MiB pages (sb_mem_huge_pages;\n"
+               "               the server does not: see bench/README.md)\n"
                "  --no-pin       do not pin the benchmark to one CPU (by default, the\n"
                "               last one it may use: device interrupts go to the first)\n"
                "  --routed N   routed interactions measured per phase (default 300000)\n"
@@ -1142,7 +1142,6 @@ int main(int argc, char **argv) {
               .skills = 50,
               .routed = 300000,
               .seed = 1,
-              .huge = true,
               .pin = true,
               .cpu = -1,
               .nphases = 3,
@@ -1152,8 +1151,8 @@ int main(int argc, char **argv) {
         uint64_t n;
         if (!strcmp(a, "--json")) {
             o.json = true;
-        } else if (!strcmp(a, "--small-pages")) {
-            o.huge = false;
+        } else if (!strcmp(a, "--huge-pages")) {
+            o.huge = true;
         } else if (!strcmp(a, "--no-pin")) {
             o.pin = false;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

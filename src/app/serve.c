@@ -144,7 +144,6 @@ static const char *default_web(char *buf, size_t size) {
 }
 
 int sb_app_serve(int argc, char **argv) {
-    sb_mem_huge_pages(); /* the routing cores' working set: see base/mem.h */
     enum { O_LISTEN = 1000, O_PORT, O_DATA, O_BODY, O_HEADER, O_CONNS, O_REQTO, O_IDLETO, O_GRACE, O_SEED, O_RATE, O_TTL, O_STATS_IV };
     enum { O_TLS_CERT = 2000, O_TLS_KEY, O_WEB, O_CHAT_ABANDON };
     static const struct option opts[] = {

@@ -31,7 +31,12 @@ size_t sb_mem_used(void);
  * sanitizer builds) this does nothing.  The routing core's working set
  * (interactions, agents, queue summaries, the maps and heaps over them)
  * is tens of MiB read in no order: with 4 KiB pages nearly every cold
- * line is also a TLB miss (bench/README.md). */
+ * line is also a TLB miss, and 2 MiB pages route about a tenth faster at
+ * large backlogs.  But while memory grows, each new 2 MiB page is a
+ * fault that zeroes (and may compact) in the caller's thread: the
+ * server's creation p99 went from 5-6 ms to 17-19 ms with them.  So only
+ * the routing benchmark calls this, when asked (--huge-pages); see
+ * bench/README.md. */
 bool sb_mem_huge_pages(void);
 
 /* Print a message to stderr and abort: for broken invariants only,
