@@ -61,6 +61,7 @@ typedef struct sb__rec {
     sb_id wrapup_code;       /* given at completion */
     uint8_t channel, state;
     int32_t priority;
+    uint32_t slot;   /* the core's hint for it (sb_event.slot) */
     int64_t arrived_at;
     char *customer;  /* NULL: none */
     char *attrs;     /* the attributes object as JSON text */

@@ -373,7 +373,7 @@ void sb__chat_end(sb__req *r) {
     int rc, final;
     if (x->state == SB_IX_CONNECTED) {
         json_array_append_new(pending, say(tx, x, "system", "Switchboard", "The customer left the chat."));
-        rc = sb_interaction_end(t->core, now, id);
+        rc = sb_interaction_end_hint(t->core, now, id, x->slot);
         final = SB_IX_COMPLETED;
     } else {
         rc = sb_interaction_abandon(t->core, now, id);

@@ -71,6 +71,7 @@ void sb__txn_put_doc(sb__txn *x, const char *kind, const char *id, const json_t 
 static void ix_event(sb__tenant *t, const sb_event *e) {
     sb__rec *x = sb_map_get(&t->live, e->ix);
     if (x == NULL) return;
+    x->slot = e->slot;
     switch (e->type) {
     case SB_EV_IX_OFFERED:
         if (x->noffers < SB__MAX_OFFERS) x->offers[x->noffers++] = (struct sb__offer){e->agent, e->value};

@@ -537,7 +537,7 @@ void sb__ix_action(sb__req *r) {
     } else if (!strcmp(action, "cancel")) {
         rc = sb_interaction_cancel(c, now, x->id);
     } else if (!strcmp(action, "complete")) {
-        rc = sb_interaction_end(c, now, x->id);
+        rc = sb_interaction_end_hint(c, now, x->id, x->slot);
     } else {
         rc = sb_interaction_abandon(c, now, x->id);
     }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static atomic_size_t used;
 
@@ -54,6 +55,26 @@ void *sb_calloc_aligned(size_t align, size_t size) {
     track(p, size ? size : 1);
     memset(p, 0, size);
     return p;
+}
+
+void *sb_calloc_huge(size_t size, bool huge) {
+    if (size == 0 || size % SB_HUGE_PAGE) sb_panic("sb_calloc_huge: %zu bytes", size);
+    /* Room to align: the unaligned head and tail are given back. */
+    size_t span = size + SB_HUGE_PAGE;
+    char *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) sb_panic("out of memory mapping %zu bytes", size);
+    char *p = (char *)(((uintptr_t)m + SB_HUGE_PAGE - 1) & ~(uintptr_t)(SB_HUGE_PAGE - 1));
+    if (p > m) munmap(m, (size_t)(p - m));
+    if (m + span > p + size) munmap(p + size, (size_t)(m + span - (p + size)));
+    if (huge) (void)madvise(p, size, MADV_HUGEPAGE); /* a hint: refused, 4 KiB pages */
+    atomic_fetch_add_explicit(&used, size, memory_order_relaxed);
+    return p;
+}
+
+void sb_free_huge(void *p, size_t size) {
+    if (p == NULL) return;
+    atomic_fetch_sub_explicit(&used, size, memory_order_relaxed);
+    munmap(p, size);
 }
 
 void *sb_realloc(void *p, size_t n) {

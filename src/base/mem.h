@@ -39,6 +39,21 @@ size_t sb_mem_used(void);
  * bench/README.md. */
 bool sb_mem_huge_pages(void);
 
+/* A zeroed block of `size` bytes, a multiple of SB_HUGE_PAGE, aligned on
+ * SB_HUGE_PAGE and taken straight from the kernel.  With `huge`, the
+ * kernel is asked to back it with 2 MiB pages (madvise: transparent huge
+ * pages in "madvise" or "always" mode; else 4 KiB pages, nothing else
+ * changes): for a large array read in no order, such as the core's
+ * interactions, a cold line then costs no page walk.  Each such page is
+ * one fault on first touch that zeroes 2 MiB, so a caller takes them
+ * rarely (the core: once per 8192 interactions).  Without `huge`, 4 KiB
+ * pages come as they are first touched: a block that may stay mostly
+ * unused costs little.  Counted in sb_mem_used (all of it); freed with
+ * sb_free_huge. */
+#define SB_HUGE_PAGE ((size_t)2 << 20)
+void *sb_calloc_huge(size_t size, bool huge);
+void sb_free_huge(void *p, size_t size);
+
 /* Print a message to stderr and abort: for broken invariants only,
  * never for bad input. */
 _Noreturn void sb_panic(const char *fmt, ...);

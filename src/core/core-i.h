@@ -7,6 +7,11 @@
 
 /* core.c: outbox and timers */
 sb_event *sb__emit(sb_core *c, int type);
+/* An event names interaction ix: its id and its slot. */
+static inline void sb__ev_ix(sb_event *e, const sb_interaction *ix) {
+    e->ix = ix->id;
+    e->slot = ix->slot;
+}
 void sb__timer_init(sb_timer *t, uint8_t kind);
 /* Arm (or re-arm) t to fire at deadline, in the heap. */
 void sb__timer_arm(sb_core *c, sb_timer *t, int64_t deadline);

@@ -274,6 +274,9 @@ struct sb_offer {
     sb_offer *next_free;
 };
 
+/* Interactions per slab: one 2 MiB page each (sb_calloc_huge). */
+enum { SB_IX_SLAB = SB_HUGE_PAGE / 256 };
+
 struct sb_interaction {
     /* Allocated on a cache line, in the order the routing path reads it:
      * line 0 what every operation reads (an end, an offer, an accept, the
@@ -313,6 +316,7 @@ struct sb_interaction {
     sb_expr_ix view;
     sb_id *excluded;
     int64_t wrap_deadline;
+    uint32_t slot; /* its place in the core's slabs, for life (sb_event.slot) */
 };
 
 struct sb_core {
@@ -344,6 +348,11 @@ struct sb_core {
     sb_id *pend_agents;
     sb_agent **tolink; /* waiting for sb__settle (none removed: see slot_free) */
     uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents, ntolink, cap_tolink;
+    /* Interactions live in slabs of SB_IX_SLAB, named by slot (slab number
+     * times SB_IX_SLAB plus index): a caller given the slot in an event
+     * reaches it without the map (sb_interaction_end_hint). */
+    sb_interaction **ix_slabs;
+    uint32_t nix_slabs, cap_ix_slabs;
     sb_interaction *free_ix; /* recycled interactions and offers: the hot */
     sb_offer *free_offers;   /* path allocates nothing in steady state */
     struct sb_cand *cands; /* match.c's scratch */

@@ -25,7 +25,7 @@ sb_core *sb_core_new(uint64_t seed) {
     return c;
 }
 
-void sb__ix_free(sb_interaction *ix);
+void sb__ix_slabs_free(sb_core *c);
 void sb__pools_free(sb_core *c);
 void sb__agent_destroy(sb_agent *a);
 void sb__queue_destroy(sb_core *c, sb_queue *q);
@@ -38,7 +38,7 @@ void sb_core_free(sb_core *c) {
      * and queues (which unlink members from agents) before agents. */
     sb_heap_free(&c->timers);
     for (uint32_t i = 0; sb_map_next(&c->queues, &i, &k, &v);) sb__queue_destroy(c, v);
-    for (uint32_t i = 0; sb_map_next(&c->interactions, &i, &k, &v);) sb__ix_free(v);
+    sb__ix_slabs_free(c);
     sb__pools_free(c);
     for (uint32_t i = 0; sb_map_next(&c->agents, &i, &k, &v);) sb__agent_destroy(v);
     for (uint32_t i = 0; sb_map_next(&c->profiles, &i, &k, &v);) sb_free(v);

@@ -214,6 +214,11 @@ int sb_offer_accept(sb_core *c, int64_t now, sb_id agent, sb_id ix);
 int sb_offer_reject(sb_core *c, int64_t now, sb_id agent, sb_id ix);
 /* The conversation is over: wrap-up (per the queue's mode) or completed. */
 int sb_interaction_end(sb_core *c, int64_t now, sb_id ix);
+/* The same, with a hint: `slot`, from any event naming the interaction
+ * (sb_event.slot), is where the core keeps it.  While it still holds this
+ * interaction the look-up by id is skipped; otherwise (stale, or any other
+ * number) the id is looked up as usual: the hint changes only the speed. */
+int sb_interaction_end_hint(sb_core *c, int64_t now, sb_id ix, uint32_t slot);
 /* Finish wrap-up; code 0 is refused with SB_EWRAPUP in mandatory modes. */
 int sb_wrapup_complete(sb_core *c, int64_t now, sb_id ix, sb_id code);
 /* The customer left while queued or offered. */

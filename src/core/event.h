@@ -71,6 +71,7 @@ typedef struct sb_event {
     uint8_t reason;  /* sb_reason */
     uint8_t step;
     int32_t priority;
+    uint32_t slot;   /* with ix: where the core keeps it (sb_interaction_end_hint) */
     uint64_t ix, agent, queue, queue2, target;
     uint64_t code;   /* wrap-up code, not-ready reason */
     int64_t value;   /* see the type's comment */

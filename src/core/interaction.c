@@ -10,6 +10,18 @@
 
 static sb_interaction *find_ix(sb_core *c, sb_id id) { return sb_map_get(&c->interactions, id); }
 
+static bool ix_live(const sb_interaction *ix) { return ix->state && ix->state < SB_IX_COMPLETED; }
+
+/* Interaction `id`, reached through its slot when the slot still holds
+ * it (a recycled one keeps its last id, but not a live state). */
+static sb_interaction *find_ix_hint(sb_core *c, sb_id id, uint32_t slot) {
+    if (slot / SB_IX_SLAB < c->nix_slabs) {
+        sb_interaction *ix = &c->ix_slabs[slot / SB_IX_SLAB][slot % SB_IX_SLAB];
+        if (ix->id == id && ix_live(ix)) return ix;
+    }
+    return find_ix(c, id);
+}
+
 bool sb__ix_excludes(const sb_interaction *ix, const sb_agent *a) {
     for (uint32_t i = 0; i < ix->nexcluded; i++)
         if (ix->excluded[i] == a->id) return true;
@@ -36,13 +48,42 @@ static void unexclude(sb_interaction *ix, const sb_agent *a) {
         if (ix->excluded[i] == a->id) ix->excluded[i] = ix->excluded[--ix->nexcluded];
 }
 
-/* Frees the interaction's memory; the caller has unlinked it. */
-void sb__ix_free(sb_interaction *ix) {
-    for (uint32_t i = 0; i < ix->noffers; i++) sb_free(ix->offers[i]);
-    if (ix->offers != ix->offer_buf) sb_free(ix->offers);
-    sb_free(ix->excluded);
-    sb_attrs_free(&ix->attrs);
-    sb_free(ix);
+/* Frees every interaction, live or recycled; the caller has unlinked
+ * the live ones. */
+void sb__ix_slabs_free(sb_core *c) {
+    for (uint32_t s = 0; s < c->nix_slabs; s++) {
+        for (uint32_t i = 0; i < SB_IX_SLAB; i++) {
+            sb_interaction *ix = &c->ix_slabs[s][i];
+            for (uint32_t k = 0; k < ix->noffers; k++) sb_free(ix->offers[k]);
+            if (ix->offers != ix->offer_buf) sb_free(ix->offers);
+            sb_free(ix->excluded);
+            sb_attrs_free(&ix->attrs);
+        }
+        sb_free_huge(c->ix_slabs[s], SB_IX_SLAB * sizeof(sb_interaction));
+    }
+    sb_free(c->ix_slabs);
+    c->ix_slabs = NULL;
+    c->nix_slabs = c->cap_ix_slabs = 0;
+    c->free_ix = NULL;
+}
+
+/* A new slab into the pool, its first slot on top. */
+static void slab_add(sb_core *c) {
+    if (c->nix_slabs == c->cap_ix_slabs) {
+        c->cap_ix_slabs = c->cap_ix_slabs ? c->cap_ix_slabs * 2 : 16;
+        c->ix_slabs = sb_realloc(c->ix_slabs, c->cap_ix_slabs * sizeof(*c->ix_slabs));
+    }
+    SB_ASSERT(c->nix_slabs < UINT32_MAX / SB_IX_SLAB);
+    uint32_t n = c->nix_slabs++;
+    /* The first in 4 KiB pages, touched as used: a small center never
+     * takes a whole 2 MiB page. */
+    sb_interaction *slab = sb_calloc_huge(SB_IX_SLAB * sizeof(sb_interaction), n > 0);
+    c->ix_slabs[n] = slab;
+    for (uint32_t i = SB_IX_SLAB; i-- > 0;) {
+        slab[i].slot = n * SB_IX_SLAB + i;
+        slab[i].next_free = c->free_ix;
+        c->free_ix = &slab[i];
+    }
 }
 
 /* The pool hands out the interaction freed last, usually to the next
@@ -81,14 +122,16 @@ static void destroy(sb_core *c, sb_interaction *ix) {
 }
 
 static sb_interaction *ix_new(sb_core *c) {
+    if (c->free_ix == NULL) slab_add(c);
     sb_interaction *ix = c->free_ix;
-    if (ix == NULL) return sb_calloc_aligned(64, sizeof(*ix));
     c->free_ix = ix->next_free;
     sb_offer **offers = ix->offers;
     sb_id *excluded = ix->excluded;
     sb_attr *attrs = ix->attrs.items;
     uint32_t cap_offers = ix->cap_offers, cap_excluded = ix->cap_excluded, cap_attrs = ix->cap_attrs;
+    uint32_t slot = ix->slot;
     memset(ix, 0, sizeof(*ix));
+    ix->slot = slot;
     ix->offers = offers;
     ix->excluded = excluded;
     ix->attrs.items = attrs;
@@ -107,11 +150,6 @@ static sb_offer *offer_new(sb_core *c) {
 }
 
 void sb__pools_free(sb_core *c) {
-    while (c->free_ix) {
-        sb_interaction *ix = c->free_ix;
-        c->free_ix = ix->next_free;
-        sb__ix_free(ix);
-    }
     while (c->free_offers) {
         sb_offer *o = c->free_offers;
         c->free_offers = o->next_free;
@@ -180,7 +218,7 @@ void sb__ix_enqueue(sb_core *c, sb_interaction *ix, int reason) {
     wait_begin(c, ix);
     if (!direct) wait_place(c, ix);
     sb_event *e = sb__emit(c, SB_EV_IX_QUEUED);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->queue = ix->queue->id;
     e->reason = (uint8_t)reason;
     e->value = ix->arrived_at;
@@ -222,7 +260,7 @@ static void move_queue(sb_interaction *ix, sb_queue *to) {
 
 static void emit_overflow(sb_core *c, sb_interaction *ix, sb_id from, int reason) {
     sb_event *e = sb__emit(c, SB_EV_IX_OVERFLOWED);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->queue = ix->queue->id;
     e->queue2 = from;
     e->reason = (uint8_t)reason;
@@ -230,7 +268,7 @@ static void emit_overflow(sb_core *c, sb_interaction *ix, sb_id from, int reason
 
 static void emit_preferred(sb_core *c, sb_interaction *ix) {
     sb_event *e = sb__emit(c, SB_EV_IX_PREFERRED);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->target = ix->preferred->id;
     e->value = ix->preferred_until;
 }
@@ -270,7 +308,7 @@ sb_interaction *sb__ix_new(sb_core *c, const sb_interaction_def *d, sb_queue *q,
     if (ix->id > c->ix_id_max) c->ix_id_max = ix->id;
 
     sb_event *e = sb__emit(c, SB_EV_IX_CREATED);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->queue = asked->id;
     e->channel = ix->channel;
     e->priority = ix->priority;
@@ -372,7 +410,7 @@ void sb__ix_offer(sb_core *c, sb_interaction *ix, sb_agent *a) {
     sb__agent_take(c, a, ix->channel);
 
     sb_event *e = sb__emit(c, SB_EV_IX_OFFERED);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->agent = a->id;
     e->queue = q->id;
     e->value = o->timer.deadline;
@@ -396,7 +434,7 @@ static void offer_unlink(sb_core *c, sb_offer *o) {
 
 static void emit_ix_agent(sb_core *c, int type, const sb_interaction *ix, const sb_agent *a) {
     sb_event *e = sb__emit(c, type);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->agent = a->id;
     e->queue = ix->queue->id;
 }
@@ -519,7 +557,7 @@ static sb_agent *detach_agent(sb_core *c, sb_interaction *ix) {
 
 static void complete(sb_core *c, sb_interaction *ix, sb_id code, int reason) {
     sb_event *e = sb__emit(c, SB_EV_IX_COMPLETED);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     /* The freed agent's memberships are read next (the choice of its next
      * work, or linking): fetched with the agent (usually inside it, whose
      * address is known now), overlapping with the bookkeeping below. */
@@ -553,15 +591,22 @@ void sb__ix_wrap_up(sb_core *c, sb_interaction *ix, int64_t deadline) {
         sb__timer_arm(c, &ix->timer, ix->wrap_deadline);
     }
     sb_event *e = sb__emit(c, SB_EV_IX_WRAP_UP);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->agent = a->id;
     e->queue = ix->queue->id;
     e->value = ix->wrap_deadline;
 }
 
 int sb_interaction_end(sb_core *c, int64_t now, sb_id id) {
+    return sb_interaction_end_hint(c, now, id, UINT32_MAX);
+}
+
+int sb_interaction_end_hint(sb_core *c, int64_t now, sb_id id, uint32_t slot) {
     sb__enter(c, now);
-    sb_interaction *ix = find_ix(c, id);
+    /* Its map slot is read again when it leaves (a completion): fetched
+     * alongside the interaction, not after it. */
+    sb_map_prefetch(&c->interactions, id);
+    sb_interaction *ix = find_ix_hint(c, id, slot);
     if (ix == NULL) return SB_ENOENT;
     if (ix->state != SB_IX_CONNECTED) return SB_ESTATE;
     if (ix->queue->wrapup == SB_WRAPUP_NONE) { /* the hot copy of the def's */
@@ -598,7 +643,7 @@ static int leave(sb_core *c, int64_t now, sb_id id, int type, int state) {
     else
         agents = drop_offers(c, ix, &n);
     sb_event *e = sb__emit(c, type);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->queue = ix->queue->id;
     ix->state = (uint8_t)state;
     destroy(c, ix);
@@ -629,7 +674,7 @@ static sb_agent *take_out(sb_core *c, sb_interaction *ix) {
 static void emit_transfer(sb_core *c, sb_interaction *ix, sb_id from_q, sb_agent *from,
                           sb_id to_agent, bool keep) {
     sb_event *e = sb__emit(c, SB_EV_IX_TRANSFERRED);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->queue = ix->queue->id;
     e->queue2 = from_q;
     e->agent = from ? from->id : 0;
@@ -698,7 +743,7 @@ int sb_interaction_set_attrs(sb_core *c, int64_t now, sb_id id, const sb_attr *a
     ix->cap_attrs = n;
     ix->attr_sets = sb_attrs_has_sets(&copy);
     sb_event *e = sb__emit(c, SB_EV_IX_ATTRS);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->queue = ix->queue->id;
     if (ix->state == SB_IX_QUEUED && ix->queue->any_mixed) sb__match_ix(c, ix);
     return SB_OK;
@@ -723,7 +768,7 @@ static void max_wait(sb_core *c, sb_interaction *ix) {
         return;
     }
     sb_event *e = sb__emit(c, SB_EV_IX_ENDED);
-    e->ix = ix->id;
+    sb__ev_ix(e, ix);
     e->queue = from;
     e->reason = SB_REASON_MAX_WAIT;
     ix->state = SB_IX_ENDED;
@@ -761,7 +806,7 @@ void sb__ix_fire(sb_core *c, sb_interaction *ix) {
         ix->step = step;
         sb__queue_insert(ix->queue, ix);
         sb_event *e = sb__emit(c, SB_EV_IX_STEP);
-        e->ix = ix->id;
+        sb__ev_ix(e, ix);
         e->queue = q->id;
         e->step = step;
     }

@@ -108,8 +108,13 @@ void sb__queue_insert(sb_queue *q, sb_interaction *ix) {
 }
 
 void sb__queue_erase(sb_queue *q, sb_interaction *ix) {
-    if (sb_wq_remove(&q->waiting[ix->hstep][ix->channel], &ix->qnode))
-        summarize(q, ix->hstep, ix->channel);
+    sb_wq *w = &q->waiting[ix->hstep][ix->channel];
+    if (!sb_wq_remove(w, &ix->qnode)) return;
+    summarize(q, ix->hstep, ix->channel);
+    /* The new top is read only when it wins, usually long after: fetched
+     * now, it waits for that in the last-level cache rather than memory
+     * (where a large backlog's interactions are). */
+    if (sb_wq_len(w)) __builtin_prefetch(sb_container_of(sb_wq_top(w), sb_interaction, qnode));
 }
 
 bool sb__member_eligible(const sb_member *m, const sb_interaction *ix, uint8_t step) {

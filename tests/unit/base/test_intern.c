@@ -375,6 +375,40 @@ static void test_mem_calloc_overflow_aborts(void **state) {
     assert_false(WIFEXITED(st) && (WEXITSTATUS(st) == 42 || WEXITSTATUS(st) == 43));
 }
 
+/* Blocks for large arrays: aligned on 2 MiB, zeroed, counted while held;
+ * a size that is not a whole number of 2 MiB pages is a broken caller. */
+static void test_mem_huge(void **state) {
+    (void)state;
+    size_t base = sb_mem_used();
+    unsigned char *a = sb_calloc_huge(SB_HUGE_PAGE, false);
+    unsigned char *b = sb_calloc_huge(2 * SB_HUGE_PAGE, true);
+    assert_int_equal((uintptr_t)a % SB_HUGE_PAGE, 0);
+    assert_int_equal((uintptr_t)b % SB_HUGE_PAGE, 0);
+    assert_true(b + 2 * SB_HUGE_PAGE <= a || a + SB_HUGE_PAGE <= b);
+    assert_int_equal(sb_mem_used(), base + 3 * SB_HUGE_PAGE);
+    for (size_t i = 0; i < 2 * SB_HUGE_PAGE; i += 4093) {
+        assert_int_equal(b[i], 0);
+        b[i] = 0xab;
+    }
+    assert_int_equal(a[0] | a[SB_HUGE_PAGE - 1] | b[2 * SB_HUGE_PAGE - 1], 0);
+    a[SB_HUGE_PAGE - 1] = 1;
+    sb_free_huge(a, SB_HUGE_PAGE);
+    sb_free_huge(b, 2 * SB_HUGE_PAGE);
+    sb_free_huge(NULL, SB_HUGE_PAGE);
+    assert_int_equal(sb_mem_used(), base);
+}
+
+static void child_huge_odd_size(void) {
+    void *p = sb_calloc_huge(SB_HUGE_PAGE + 4096, true);
+    _exit(p ? 43 : 44);
+}
+
+static void test_mem_huge_odd_size_aborts(void **state) {
+    (void)state;
+    int st = run_child(child_huge_odd_size);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+}
+
 SB_TEST_GROUP(intern, cmocka_unit_test(test_intern_same_and_different),
               cmocka_unit_test(test_intern_find), cmocka_unit_test(test_intern_prefixes),
               cmocka_unit_test(test_intern_prefix_of_stored), cmocka_unit_test(test_intern_str),
@@ -382,4 +416,5 @@ SB_TEST_GROUP(intern, cmocka_unit_test(test_intern_same_and_different),
               cmocka_unit_test(test_status_unknown), cmocka_unit_test(test_status_table),
               cmocka_unit_test(test_mem_accounting), cmocka_unit_test(test_mem_strdup),
               cmocka_unit_test(test_mem_container_of), cmocka_unit_test(test_mem_panic_aborts),
-              cmocka_unit_test(test_mem_calloc_overflow_aborts))
+              cmocka_unit_test(test_mem_calloc_overflow_aborts), cmocka_unit_test(test_mem_huge),
+              cmocka_unit_test(test_mem_huge_odd_size_aborts))
