@@ -290,7 +290,11 @@ int sb_app_serve(int argc, char **argv) {
                 "  the wallboard, administrators on the admin pages; the chat widget on an example page:\n"
                 "  %s://%s%s%s:%d/chat-demo.html\n",
                 tls ? "https" : "http", v6 ? "[" : "", listen, v6 ? "]" : "", sb_http_server_port(s.http));
+    /* The routing cores take their interactions 2 MiB at a time: those
+     * pages are faulted in ahead, off the loop. */
+    sb_mem_huge_reserve(2);
     uv_run(&s.loop, UV_RUN_DEFAULT);
+    sb_mem_huge_reserve(0);
     sb_api_free(s.api);
     sb_tls_release(tls);
     rc = uv_loop_close(&s.loop);

@@ -1,6 +1,7 @@
 #include "base/mem.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <mimalloc.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -57,8 +58,7 @@ void *sb_calloc_aligned(size_t align, size_t size) {
     return p;
 }
 
-void *sb_calloc_huge(size_t size, bool huge) {
-    if (size == 0 || size % SB_HUGE_PAGE) sb_panic("sb_calloc_huge: %zu bytes", size);
+static char *map_aligned(size_t size, bool huge) {
     /* Room to align: the unaligned head and tail are given back. */
     size_t span = size + SB_HUGE_PAGE;
     char *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -67,6 +67,79 @@ void *sb_calloc_huge(size_t size, bool huge) {
     if (p > m) munmap(m, (size_t)(p - m));
     if (m + span > p + size) munmap(p + size, (size_t)(m + span - (p + size)));
     if (huge) (void)madvise(p, size, MADV_HUGEPAGE); /* a hint: refused, 4 KiB pages */
+    return p;
+}
+
+/* ---- the reserve of faulted 2 MiB pages (sb_mem_huge_reserve) ---- */
+
+enum { RESERVE_MAX = 8 };
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    char *blocks[RESERVE_MAX];
+    unsigned n, want;
+    bool running;
+} rsv = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void *reserve_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&rsv.mu);
+    while (rsv.want) {
+        if (rsv.n >= rsv.want) {
+            pthread_cond_wait(&rsv.cv, &rsv.mu);
+            continue;
+        }
+        pthread_mutex_unlock(&rsv.mu);
+        char *p = map_aligned(SB_HUGE_PAGE, true);
+        *(volatile char *)p = 0; /* the fault, here: the page stays zeroed */
+        pthread_mutex_lock(&rsv.mu);
+        if (rsv.n < rsv.want) rsv.blocks[rsv.n++] = p;
+        else munmap(p, SB_HUGE_PAGE);
+    }
+    pthread_mutex_unlock(&rsv.mu);
+    return NULL;
+}
+
+void sb_mem_huge_reserve(unsigned n) {
+    if (n > RESERVE_MAX) n = RESERVE_MAX;
+    pthread_mutex_lock(&rsv.mu);
+    rsv.want = n;
+    bool start = n && !rsv.running, stop = !n && rsv.running;
+    if (start) rsv.running = pthread_create(&rsv.thread, NULL, reserve_main, NULL) == 0;
+    pthread_cond_signal(&rsv.cv);
+    pthread_mutex_unlock(&rsv.mu);
+    if (!stop) return;
+    pthread_join(rsv.thread, NULL);
+    pthread_mutex_lock(&rsv.mu);
+    rsv.running = false;
+    while (rsv.n) munmap(rsv.blocks[--rsv.n], SB_HUGE_PAGE);
+    pthread_mutex_unlock(&rsv.mu);
+}
+
+unsigned sb_mem_huge_reserved(void) {
+    pthread_mutex_lock(&rsv.mu);
+    unsigned n = rsv.n;
+    pthread_mutex_unlock(&rsv.mu);
+    return n;
+}
+
+static char *reserve_take(void) {
+    char *p = NULL;
+    pthread_mutex_lock(&rsv.mu);
+    if (rsv.n) {
+        p = rsv.blocks[--rsv.n];
+        pthread_cond_signal(&rsv.cv);
+    }
+    pthread_mutex_unlock(&rsv.mu);
+    return p;
+}
+
+void *sb_calloc_huge(size_t size, bool huge) {
+    if (size == 0 || size % SB_HUGE_PAGE) sb_panic("sb_calloc_huge: %zu bytes", size);
+    char *p = huge && size == SB_HUGE_PAGE ? reserve_take() : NULL;
+    if (p == NULL) p = map_aligned(size, huge);
     atomic_fetch_add_explicit(&used, size, memory_order_relaxed);
     return p;
 }

@@ -53,6 +53,15 @@ bool sb_mem_huge_pages(void);
 #define SB_HUGE_PAGE ((size_t)2 << 20)
 void *sb_calloc_huge(size_t size, bool huge);
 void sb_free_huge(void *p, size_t size);
+/* Keep up to n (at most 8) blocks of one 2 MiB page faulted in ahead by
+ * a thread of its own, for sb_calloc_huge(SB_HUGE_PAGE, true) to hand
+ * out at once: the server's loop then never waits for that fault (in a
+ * virtual machine, milliseconds).  n = 0 stops the thread and unmaps the
+ * blocks kept.  Without it, or with none ready, sb_calloc_huge maps one
+ * itself. */
+void sb_mem_huge_reserve(unsigned n);
+/* Blocks kept ready now (for tests). */
+unsigned sb_mem_huge_reserved(void);
 
 /* Print a message to stderr and abort: for broken invariants only,
  * never for bad input. */

@@ -398,6 +398,38 @@ static void test_mem_huge(void **state) {
     assert_int_equal(sb_mem_used(), base);
 }
 
+static bool reserved_soon(unsigned n) {
+    for (int i = 0; i < 500 && sb_mem_huge_reserved() != n; i++) usleep(10000);
+    return sb_mem_huge_reserved() == n;
+}
+
+/* The reserve hands out pages faulted ahead and refills; stopped, it
+ * keeps none, and blocks are mapped on demand as before. */
+static void test_mem_huge_reserve(void **state) {
+    (void)state;
+    size_t base = sb_mem_used();
+    sb_mem_huge_reserve(2);
+    assert_true(reserved_soon(2));
+    assert_int_equal(sb_mem_used(), base); /* kept blocks are not in use */
+    unsigned char *a = sb_calloc_huge(SB_HUGE_PAGE, true);
+    assert_int_equal((uintptr_t)a % SB_HUGE_PAGE, 0);
+    assert_int_equal(a[0] | a[SB_HUGE_PAGE / 2] | a[SB_HUGE_PAGE - 1], 0);
+    memset(a, 0x5a, SB_HUGE_PAGE);
+    assert_int_equal(sb_mem_used(), base + SB_HUGE_PAGE);
+    assert_true(reserved_soon(2)); /* refilled */
+    /* Larger blocks, or without 2 MiB pages, are mapped as asked. */
+    unsigned char *b = sb_calloc_huge(2 * SB_HUGE_PAGE, true);
+    assert_int_equal(sb_mem_huge_reserved(), 2);
+    sb_mem_huge_reserve(0);
+    assert_int_equal(sb_mem_huge_reserved(), 0);
+    unsigned char *c = sb_calloc_huge(SB_HUGE_PAGE, true);
+    assert_int_equal(c[SB_HUGE_PAGE - 1] | b[0], 0);
+    sb_free_huge(a, SB_HUGE_PAGE);
+    sb_free_huge(b, 2 * SB_HUGE_PAGE);
+    sb_free_huge(c, SB_HUGE_PAGE);
+    assert_int_equal(sb_mem_used(), base);
+}
+
 static void child_huge_odd_size(void) {
     void *p = sb_calloc_huge(SB_HUGE_PAGE + 4096, true);
     _exit(p ? 43 : 44);
@@ -417,4 +449,5 @@ SB_TEST_GROUP(intern, cmocka_unit_test(test_intern_same_and_different),
               cmocka_unit_test(test_mem_accounting), cmocka_unit_test(test_mem_strdup),
               cmocka_unit_test(test_mem_container_of), cmocka_unit_test(test_mem_panic_aborts),
               cmocka_unit_test(test_mem_calloc_overflow_aborts), cmocka_unit_test(test_mem_huge),
-              cmocka_unit_test(test_mem_huge_odd_size_aborts))
+              cmocka_unit_test(test_mem_huge_odd_size_aborts),
+              cmocka_unit_test(test_mem_huge_reserve))
