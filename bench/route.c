@@ -137,7 +137,10 @@ typedef struct center {
     double members_mean, elig0_mean, queues_per_agent, skills_per_agent;
     double capacity_per_s; /* rough service capacity (interactions per virtual second) */
     double *qcum;          /* cumulative arrival weights of the queues, last = 1 */
+    uint32_t *qguide;      /* QGUIDE entries: the pick for u = k / QGUIDE */
 } center;
+
+#define QGUIDE 4096
 
 /* Handle times (ms), uniform: voice 2-8 min, chat 5-15 min (up to 4 at
  * once), email 2-8 min. */
@@ -155,6 +158,8 @@ static bool agent_serves(const aspec *a, uint32_t q) {
         if (a->queue[i] == q) return true;
     return false;
 }
+
+static uint32_t center_search_queue(const center *ct, double u);
 
 static void center_build(center *ct, const opts *o) {
     sb_rand r;
@@ -303,6 +308,9 @@ static void center_build(center *ct, const opts *o) {
     }
     for (uint32_t q = 0; q < ct->nqueues; q++)
         w[q] /= total;
+    ct->qguide = xcalloc(QGUIDE, sizeof(uint32_t));
+    for (uint32_t k = 0; k < QGUIDE; k++)
+        ct->qguide[k] = center_search_queue(ct, (double)k / QGUIDE);
     w[ct->nqueues - 1] = 1.0;
 
     ct->members_mean = msum / ct->nqueues;
@@ -324,8 +332,8 @@ static void center_build(center *ct, const opts *o) {
     free(by_skill_n);
 }
 
-static uint32_t center_pick_queue(const center *ct, sb_rand *r) {
-    double u = sb_rand_double(r);
+/* The first queue whose cumulative weight exceeds u (the last if none). */
+static uint32_t center_search_queue(const center *ct, double u) {
     uint32_t lo = 0, hi = ct->nqueues - 1;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -337,8 +345,20 @@ static uint32_t center_pick_queue(const center *ct, sb_rand *r) {
     return lo;
 }
 
+/* A queue for an arrival, in proportion to the weights: the same pick as
+ * center_search_queue, started from the guide's entry below u (a few
+ * steps at most; the search's unpredictable branches cost the driver more
+ * than some core calls). */
+static uint32_t center_pick_queue(const center *ct, sb_rand *r) {
+    double u = sb_rand_double(r);
+    uint32_t q = ct->qguide[(uint32_t)(u * QGUIDE)];
+    while (q < ct->nqueues - 1 && ct->qcum[q] <= u) q++;
+    return q;
+}
+
 static void center_free(center *ct) {
     free(ct->qcum);
+    free(ct->qguide);
     free(ct->q);
     free(ct->a);
 }
