@@ -480,7 +480,7 @@ int sb_agent_set(sb_core *c, int64_t now, sb_id id, const sb_agent_def *d) {
 
     sb_agent *a = find(c, id);
     if (a == NULL) {
-        a = sb_calloc_aligned(64, sizeof(*a));
+        a = sb_slab_take(&c->agent_slab);
         a->id = id;
         a->state = SB_AGENT_LOGGED_OUT;
         a->state_since = a->idle_since = c->now;
@@ -529,7 +529,6 @@ void sb__agent_destroy(sb_agent *a) {
     if (a->mrefs != a->mref_buf) sb_free(a->mrefs);
     if (a->offers != a->offer_buf) sb_free(a->offers);
     sb_free(a->parked);
-    sb_free(a);
 }
 
 int sb_agent_remove(sb_core *c, int64_t now, sb_id id) {
@@ -541,6 +540,7 @@ int sb_agent_remove(sb_core *c, int64_t now, sb_id id) {
     sb_map_del(&c->agents, id);
     slot_free(c, a);
     sb__agent_destroy(a);
+    sb_slab_put(&c->agent_slab, a);
     return SB_OK;
 }
 

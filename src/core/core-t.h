@@ -43,6 +43,7 @@
 #include "base/intern.h"
 #include "base/map.h"
 #include "base/rand.h"
+#include "base/slab.h"
 #include "base/ttree.h"
 #include "base/wq.h"
 #include "core/core.h"
@@ -274,9 +275,6 @@ struct sb_offer {
     sb_offer *next_free;
 };
 
-/* Interactions per slab: one 2 MiB page each (sb_calloc_huge). */
-enum { SB_IX_SLAB = SB_HUGE_PAGE / 256 };
-
 struct sb_interaction {
     /* Allocated on a cache line, in the order the routing path reads it:
      * line 0 what every operation reads (an end, an offer, an accept, the
@@ -316,7 +314,7 @@ struct sb_interaction {
     sb_expr_ix view;
     sb_id *excluded;
     int64_t wrap_deadline;
-    uint32_t slot; /* its place in the core's slabs, for life (sb_event.slot) */
+    uint32_t slot; /* its index in core->ix_slab, for life (sb_event.slot) */
 };
 
 struct sb_core {
@@ -348,11 +346,11 @@ struct sb_core {
     sb_id *pend_agents;
     sb_agent **tolink; /* waiting for sb__settle (none removed: see slot_free) */
     uint32_t npend_ix, npend_agents, cap_pend_ix, cap_pend_agents, ntolink, cap_tolink;
-    /* Interactions live in slabs of SB_IX_SLAB, named by slot (slab number
-     * times SB_IX_SLAB plus index): a caller given the slot in an event
-     * reaches it without the map (sb_interaction_end_hint). */
-    sb_interaction **ix_slabs;
-    uint32_t nix_slabs, cap_ix_slabs;
+    /* Interactions, agents and queues live in slabs (base/slab.h), freed
+     * ones kept for reuse.  An interaction is named by its index there,
+     * its slot: a caller given the slot in an event reaches it without
+     * the map (sb_interaction_end_hint). */
+    sb_slab ix_slab, agent_slab, queue_slab;
     sb_interaction *free_ix; /* recycled interactions and offers: the hot */
     sb_offer *free_offers;   /* path allocates nothing in steady state */
     struct sb_cand *cands; /* match.c's scratch */

@@ -17,6 +17,9 @@ sb_core *sb_core_new(uint64_t seed) {
     sb_map_init(&c->offered);
     sb_map_init(&c->last_agent);
     sb_map_init(&c->lane_of);
+    sb_slab_init(&c->ix_slab, sizeof(sb_interaction));
+    sb_slab_init(&c->agent_slab, sizeof(sb_agent));
+    sb_slab_init(&c->queue_slab, sizeof(sb_queue));
     sb_profile_default(&c->default_profile.def);
     c->default_profile.idle_avail = sb__profile_idle_avail(&c->default_profile.def);
     sb_heap_init(&c->timers);
@@ -25,7 +28,7 @@ sb_core *sb_core_new(uint64_t seed) {
     return c;
 }
 
-void sb__ix_slabs_free(sb_core *c);
+void sb__ix_slab_free(sb_core *c);
 void sb__pools_free(sb_core *c);
 void sb__agent_destroy(sb_agent *a);
 void sb__queue_destroy(sb_core *c, sb_queue *q);
@@ -38,9 +41,11 @@ void sb_core_free(sb_core *c) {
      * and queues (which unlink members from agents) before agents. */
     sb_heap_free(&c->timers);
     for (uint32_t i = 0; sb_map_next(&c->queues, &i, &k, &v);) sb__queue_destroy(c, v);
-    sb__ix_slabs_free(c);
+    sb__ix_slab_free(c);
     sb__pools_free(c);
     for (uint32_t i = 0; sb_map_next(&c->agents, &i, &k, &v);) sb__agent_destroy(v);
+    sb_slab_free(&c->agent_slab);
+    sb_slab_free(&c->queue_slab);
     for (uint32_t i = 0; sb_map_next(&c->profiles, &i, &k, &v);) sb_free(v);
     sb_map_free(&c->agents);
     sb_map_free(&c->queues);

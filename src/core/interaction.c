@@ -15,10 +15,8 @@ static bool ix_live(const sb_interaction *ix) { return ix->state && ix->state < 
 /* Interaction `id`, reached through its slot when the slot still holds
  * it (a recycled one keeps its last id, but not a live state). */
 static sb_interaction *find_ix_hint(sb_core *c, sb_id id, uint32_t slot) {
-    if (slot / SB_IX_SLAB < c->nix_slabs) {
-        sb_interaction *ix = &c->ix_slabs[slot / SB_IX_SLAB][slot % SB_IX_SLAB];
-        if (ix->id == id && ix_live(ix)) return ix;
-    }
+    sb_interaction *ix = sb_slab_at(&c->ix_slab, slot);
+    if (ix && ix->id == id && ix_live(ix)) return ix;
     return find_ix(c, id);
 }
 
@@ -50,40 +48,16 @@ static void unexclude(sb_interaction *ix, const sb_agent *a) {
 
 /* Frees every interaction, live or recycled; the caller has unlinked
  * the live ones. */
-void sb__ix_slabs_free(sb_core *c) {
-    for (uint32_t s = 0; s < c->nix_slabs; s++) {
-        for (uint32_t i = 0; i < SB_IX_SLAB; i++) {
-            sb_interaction *ix = &c->ix_slabs[s][i];
-            for (uint32_t k = 0; k < ix->noffers; k++) sb_free(ix->offers[k]);
-            if (ix->offers != ix->offer_buf) sb_free(ix->offers);
-            sb_free(ix->excluded);
-            sb_attrs_free(&ix->attrs);
-        }
-        sb_free_huge(c->ix_slabs[s], SB_IX_SLAB * sizeof(sb_interaction));
+void sb__ix_slab_free(sb_core *c) {
+    for (uint32_t i = 0; i < sb_slab_count(&c->ix_slab); i++) {
+        sb_interaction *ix = sb_slab_at(&c->ix_slab, i);
+        for (uint32_t k = 0; k < ix->noffers; k++) sb_free(ix->offers[k]);
+        if (ix->offers != ix->offer_buf) sb_free(ix->offers);
+        sb_free(ix->excluded);
+        sb_attrs_free(&ix->attrs);
     }
-    sb_free(c->ix_slabs);
-    c->ix_slabs = NULL;
-    c->nix_slabs = c->cap_ix_slabs = 0;
+    sb_slab_free(&c->ix_slab);
     c->free_ix = NULL;
-}
-
-/* A new slab into the pool, its first slot on top. */
-static void slab_add(sb_core *c) {
-    if (c->nix_slabs == c->cap_ix_slabs) {
-        c->cap_ix_slabs = c->cap_ix_slabs ? c->cap_ix_slabs * 2 : 16;
-        c->ix_slabs = sb_realloc(c->ix_slabs, c->cap_ix_slabs * sizeof(*c->ix_slabs));
-    }
-    SB_ASSERT(c->nix_slabs < UINT32_MAX / SB_IX_SLAB);
-    uint32_t n = c->nix_slabs++;
-    /* The first in 4 KiB pages, touched as used: a small center never
-     * takes a whole 2 MiB page. */
-    sb_interaction *slab = sb_calloc_huge(SB_IX_SLAB * sizeof(sb_interaction), n > 0);
-    c->ix_slabs[n] = slab;
-    for (uint32_t i = SB_IX_SLAB; i-- > 0;) {
-        slab[i].slot = n * SB_IX_SLAB + i;
-        slab[i].next_free = c->free_ix;
-        c->free_ix = &slab[i];
-    }
 }
 
 /* The pool hands out the interaction freed last, usually to the next
@@ -122,8 +96,13 @@ static void destroy(sb_core *c, sb_interaction *ix) {
 }
 
 static sb_interaction *ix_new(sb_core *c) {
-    if (c->free_ix == NULL) slab_add(c);
     sb_interaction *ix = c->free_ix;
+    if (ix == NULL) {
+        uint32_t slot;
+        ix = sb_slab_carve(&c->ix_slab, &slot);
+        ix->slot = slot;
+        return ix;
+    }
     c->free_ix = ix->next_free;
     sb_offer **offers = ix->offers;
     sb_id *excluded = ix->excluded;

@@ -362,7 +362,6 @@ void sb__queue_destroy(sb_core *c, sb_queue *q) {
     }
     lanes_unbind(c, q);
     sb_free(q->members);
-    sb_free(q);
 }
 
 static int check_def(sb_core *c, sb_id id, const sb_queue_def *d) {
@@ -452,7 +451,7 @@ int sb_queue_set(sb_core *c, int64_t now, sb_id id, const sb_queue_def *def,
     sb_interaction **moved = NULL;
     uint32_t nmoved = 0;
     if (q == NULL) {
-        q = sb_calloc_aligned(64, sizeof(*q));
+        q = sb_slab_take(&c->queue_slab);
         q->id = id;
         q->open = true;
         for (int s = 0; s < SB_MAX_STEPS; s++)
@@ -535,6 +534,7 @@ int sb_queue_remove(sb_core *c, int64_t now, sb_id id) {
     sb_map_del(&c->queues, id);
     uint32_t qslot = q->qslot;
     sb__queue_destroy(c, q);
+    sb_slab_put(&c->queue_slab, q);
     qslot_free(c, qslot);
     return SB_OK;
 }

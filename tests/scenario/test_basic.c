@@ -91,7 +91,7 @@ static void end_with_slot_hint(void **state) {
     assert_int_equal(sb_interaction_end_hint(s->c, s->now, 103, slot_of(s, 103)), SB_ESTATE);
 }
 
-/* Slots stay distinct and valid past one slab (8192 interactions). */
+/* Slots stay distinct and valid past one slab block (8192 interactions). */
 static void slots_past_one_slab(void **state) {
     (void)state;
     sc *s = sc_fresh(1);

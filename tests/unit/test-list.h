@@ -2,6 +2,7 @@
 SB__DECL(heap)
 SB__DECL(wq)
 SB__DECL(map)
+SB__DECL(slab)
 SB__DECL(intern)
 SB__DECL(jsonw)
 SB__DECL(multimap)
