@@ -977,7 +977,7 @@ static double per(uint64_t x, uint64_t n) {
 static void print_human(const opts *o, const center *ct, const result *r) {
     uint32_t np = o->nphases;
     printf("switchboard routing benchmark: seed %" PRIu64
-           ", %u agents, %u queues, %u skills, %s pages, ",
+           ", %u agents, %u queues, %u skills, allocator's pages %s, ",
            o->seed, ct->nagents, ct->nqueues, ct->nskills, o->huge ? "2 MiB" : "4 KiB");
     if (o->cpu >= 0)
         printf("on CPU %d\n", o->cpu);
