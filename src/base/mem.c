@@ -13,6 +13,26 @@
 
 static atomic_size_t used;
 
+/* Under AddressSanitizer, LeakSanitizer scans the heap for pointers but
+ * not memory mapped by hand: blocks from sb_calloc_huge are registered
+ * as roots, or what only they point to (an agent's arrays, say) would be
+ * reported as leaked while still in use. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SB_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SB_LSAN 1
+#endif
+#endif
+#ifdef SB_LSAN
+#include <sanitizer/lsan_interface.h>
+#define lsan_root(p, n) __lsan_register_root_region((p), (n))
+#define lsan_unroot(p, n) __lsan_unregister_root_region((p), (n))
+#else
+#define lsan_root(p, n) ((void)0)
+#define lsan_unroot(p, n) ((void)0)
+#endif
+
 /* Present only when mimalloc is linked (weak: null otherwise). */
 #pragma weak mi_option_set_enabled
 
@@ -141,12 +161,14 @@ void *sb_calloc_huge(size_t size, bool huge) {
     char *p = huge && size == SB_HUGE_PAGE ? reserve_take() : NULL;
     if (p == NULL) p = map_aligned(size, huge);
     atomic_fetch_add_explicit(&used, size, memory_order_relaxed);
+    lsan_root(p, size);
     return p;
 }
 
 void sb_free_huge(void *p, size_t size) {
     if (p == NULL) return;
     atomic_fetch_sub_explicit(&used, size, memory_order_relaxed);
+    lsan_unroot(p, size);
     munmap(p, size);
 }
 
