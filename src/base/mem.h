@@ -29,14 +29,14 @@ size_t sb_mem_used(void);
  * if it can.  Only mimalloc can (the server and the routing benchmark
  * link it: SERVER_MALLOC in the Makefile); with glibc's malloc (tests,
  * sanitizer builds) this does nothing.  The routing core's working set
- * (interactions, agents, queue summaries, the maps and heaps over them)
  * is tens of MiB read in no order: with 4 KiB pages nearly every cold
- * line is also a TLB miss, and 2 MiB pages route about a tenth faster at
- * large backlogs.  But while memory grows, each new 2 MiB page is a
- * fault that zeroes (and may compact) in the caller's thread: the
- * server's creation p99 went from 5-6 ms to 17-19 ms with them.  So only
- * the routing benchmark calls this, when asked (--huge-pages); see
- * bench/README.md. */
+ * line is also a TLB miss.  Its largest parts (interactions, agents,
+ * queues) come in 2 MiB pages anyway (base/slab, sb_calloc_huge); this
+ * would add the rest (maps, heaps, arrays).  But while memory grows, each
+ * new 2 MiB page is a fault that zeroes (and may compact) in the caller's
+ * thread: the server's creation p99 went from 5-6 ms to 17-19 ms with
+ * them.  So only the routing benchmark calls this, when asked
+ * (--huge-pages); see bench/README.md. */
 bool sb_mem_huge_pages(void);
 
 /* A zeroed block of `size` bytes, a multiple of SB_HUGE_PAGE, aligned on
