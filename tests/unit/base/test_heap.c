@@ -132,6 +132,12 @@ static void init_items(item *items, uint32_t n) {
     }
 }
 
+/* An empty heap and n items outside it. */
+static void fresh(sb_heap *h, item *items, uint32_t n) {
+    init_items(items, n);
+    sb_heap_init(h);
+}
+
 static void push(sb_heap *h, item *it, sb_hkey k) {
     it->key = k;
     it->in = true;
@@ -213,9 +219,8 @@ static void test_heap_free_unlinks(void **state) {
     (void)state;
     enum { N = 100 };
     static item items[N];
-    init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h);
+    fresh(&h, items, N);
     for (uint32_t i = 0; i < N; i++)
         push(&h, &items[i], (sb_hkey){(i * 37) % N, 0, 0});
     for (uint32_t i = 0; i < N / 2; i++)
@@ -245,9 +250,8 @@ static void test_heap_ties(void **state) {
     (void)state;
     enum { N = 64 };
     static item items[N];
-    init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h);
+    fresh(&h, items, N);
     /* the expected order is id order: id = 16*a' + 4*b' + c' */
     static const int64_t as[4] = {INT64_MIN, -1, 0, INT64_MAX};
     static const int64_t bs[4] = {INT64_MIN, -5, 5, INT64_MAX};
@@ -272,9 +276,8 @@ static void test_heap_random_ops(void **state) {
     sb_rand r;
     for (uint64_t seed = 1; seed <= 4; seed++) {
         sb_rand_seed(&r, seed);
-        init_items(items, N);
         sb_heap h;
-        sb_heap_init(&h);
+        fresh(&h, items, N);
         bool unique = seed % 2 == 1; /* even seeds: whole keys repeat */
         uint32_t members = 0;
         uint32_t pops = 0, removes = 0, updates = 0;
@@ -353,9 +356,8 @@ static void test_heap_remove_all(void **state) {
     uint32_t order[N];
     sb_rand r;
     sb_rand_seed(&r, 99);
-    init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h);
+    fresh(&h, items, N);
     for (uint32_t i = 0; i < N; i++) {
         push(&h, &items[i], rnd_key(&r, i, false));
         order[i] = i;
@@ -383,9 +385,8 @@ static void test_heap_update_each(void **state) {
     static item items[N];
     sb_rand r;
     sb_rand_seed(&r, 5);
-    init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h);
+    fresh(&h, items, N);
     for (uint32_t i = 0; i < N; i++)
         push(&h, &items[i], (sb_hkey){1000 + rnd(&r, 1000), rnd(&r, 3), i});
     for (uint32_t i = 0; i < N; i++) {
@@ -420,9 +421,8 @@ static void test_heap_moved(void **state) {
     static item a[N], b[N];
     sb_rand r;
     sb_rand_seed(&r, 11);
-    init_items(a, N);
     sb_heap h;
-    sb_heap_init(&h);
+    fresh(&h, a, N);
     for (uint32_t i = 0; i < N; i++)
         if (i % 3) push(&h, &a[i], rnd_key(&r, i, true));
     check_heap(&h, a, N);
@@ -465,9 +465,8 @@ static void test_heap_find_random(void **state) {
     sb_heap_scratch scratch = {0}; /* reused across every call */
     uint32_t found = 0, missed = 0;
     for (int round = 0; round < ROUNDS; round++) {
-        init_items(items, N);
         sb_heap h;
-        sb_heap_init(&h);
+        fresh(&h, items, N);
         uint32_t n = rnd(&r, N + 1);
         uint32_t mode = rnd(&r, 3); /* 0: all keys tie; 1: many ties; 2: unique */
         for (uint32_t i = 0; i < n; i++)
@@ -525,9 +524,8 @@ static void test_heap_find_top_is_cheap(void **state) {
     (void)state;
     enum { N = 50 };
     static item items[N];
-    init_items(items, N);
     sb_heap h;
-    sb_heap_init(&h);
+    fresh(&h, items, N);
     for (uint32_t i = 0; i < N; i++) {
         items[i].good = true;
         push(&h, &items[i], (sb_hkey){0, N - i, 0});
