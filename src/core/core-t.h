@@ -298,6 +298,8 @@ struct sb_interaction {
     int64_t queued_at;
     /* Line 1. */
     sb_wq_node qnode;  /* in queue->waiting[hstep][channel] */
+    uint32_t slot;     /* its index in core->ix_slab, for life (sb_event.slot):
+                        * in the node's padding, on a line an end reads */
     sb_timer timer;
     int64_t key;      /* priority*1e6 - aging_milli*arrived_at: greater is better */
     int64_t arrived_at;
@@ -314,7 +316,6 @@ struct sb_interaction {
     sb_expr_ix view;
     sb_id *excluded;
     int64_t wrap_deadline;
-    uint32_t slot; /* its index in core->ix_slab, for life (sb_event.slot) */
 };
 
 struct sb_core {
