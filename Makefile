@@ -12,11 +12,12 @@ CC      ?= cc
 BUILD   ?= build
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-# Link-time optimisation: the core calls base's small functions (waiting
-# queues, maps, heaps, slabs) across files on every event, and inlining
-# them gained 10-18 % routed/s at backlogs of 10,000 and 100,000
-# (bench/README.md).  Debian's ar loads GCC's LTO plugin by itself.
-OPT     ?= -O2 -g -flto=auto
+# -O3 with link-time optimisation: the core calls base's small functions
+# (waiting queues, maps, heaps, slabs) across files on every event;
+# inlining them gained 4-13 % routed/s, -O3 over -O2 another 8-14 %
+# (bench/README.md, paired runs).  Debian's ar loads GCC's LTO plugin by
+# itself.
+OPT     ?= -O3 -g -flto=auto
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Isrc -Itests -MMD -MP
 LDLIBS  += -lsodium -ljansson -lsqlite3 -luv -lwslay -lssl -lcrypto -lpthread -lm
 # The server's allocator: mimalloc replaces malloc for the whole process

@@ -49,7 +49,7 @@ int sb_json_number(json_t *obj, const char *key, double def, double *out, const 
 /* A non-negative number of seconds as milliseconds. */
 static int json_ms(json_t *obj, const char *key, double def_s, int64_t *out, const char *path,
                    sb_config_error *err) {
-    double s;
+    double s = 0;
     int rc = sb_json_number(obj, key, def_s, &s, path, err);
     if (rc) return rc;
     if (s < 0 || s > 1e9) return sb_json_error(err, path, "'%s' must be between 0 and 1e9 seconds", key);
@@ -129,7 +129,7 @@ int sb_config_profile_parse(sb_core *c, json_t *o, const char *path, sb_config_p
         snprintf(sub, sizeof(sub), "%s.channels.%s", path, key);
         int ch = sb_channel_parse(key);
         if (ch < 0) return sb_json_error(err, sub, "unknown channel '%s'", key);
-        uint32_t cost, max;
+        uint32_t cost = 0, max = 0;
         if ((rc = sb_json_check_keys(v, sub, ch_keys, err)) ||
             (rc = json_uint(v, "cost", p->def.cost[ch], 1000000, &cost, sub, err)) ||
             (rc = json_uint(v, "max", p->def.max[ch], 1000, &max, sub, err)) ||

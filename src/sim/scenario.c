@@ -266,7 +266,7 @@ int sb_sim_parse(json_t *doc, const char *base_dir, sb_sim_scenario *s, sb_confi
     if (rc) goto fail;
     json_t *sim = json_object_get(doc, "simulation");
     if ((rc = sb_json_check_keys(sim, "simulation", keys, err))) goto fail;
-    double hours, minutes, warmup, seed;
+    double hours = 0, minutes = 0, warmup = 0, seed = 0;
     if ((rc = sb_json_number(sim, "duration_hours", 24, &hours, "simulation", err)) ||
         (rc = sb_json_number(sim, "interval_minutes", 15, &minutes, "simulation", err)) ||
         (rc = sb_json_number(sim, "warmup_minutes", 0, &warmup, "simulation", err)) ||

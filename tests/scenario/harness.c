@@ -286,7 +286,7 @@ void sc_connect(sc *s, sb_id agent, sb_id ix, sb_id queue, int channel) {
 /* ---- state -------------------------------------------------------------- */
 
 int sc_ix_state(const sc *s, sb_id ix) {
-    sb_ix_info info;
+    sb_ix_info info = {0};
     return sb_interaction_info(s->c, ix, &info) == SB_OK ? info.state : 0;
 }
 
@@ -295,13 +295,13 @@ int sc_agent_state(const sc *s, sb_id agent) {
 }
 
 sb_ix_info sc_ix_info(const sc *s, sb_id ix) {
-    sb_ix_info info;
+    sb_ix_info info = {0};
     assert_int_equal(sb_interaction_info(s->c, ix, &info), SB_OK);
     return info;
 }
 
 sb_agent_info sc_agent_info(const sc *s, sb_id agent) {
-    sb_agent_info info;
+    sb_agent_info info = {0};
     assert_int_equal(sb_agent_info_get(s->c, agent, &info), SB_OK);
     return info;
 }

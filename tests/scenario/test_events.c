@@ -138,7 +138,7 @@ static void check(const model *m, const sc *s, sb_id next_ix) {
     memset(cnt, 0, sizeof(cnt));
     for (sb_id id = 1; id < next_ix; id++) {
         const mix *x = &m->ix[id];
-        sb_ix_info ii;
+        sb_ix_info ii = {0};
         int rc = sb_interaction_info(s->c, id, &ii);
         if (!x->live) {
             if (rc != SB_ENOENT)

@@ -10,7 +10,7 @@ static void assert_refused(sc *s, sb_id ix, int want) {
     assert_int_equal(sc_ix(s, ix, 1, SB_CH_VOICE, 0, NULL), want);
     sc_expect_none(s);
     assert_int_equal(sb_core_next_seq(s->c), seq);
-    sb_ix_info ii;
+    sb_ix_info ii = {0};
     assert_int_equal(sb_interaction_info(s->c, ix, &ii), SB_ENOENT);
 }
 

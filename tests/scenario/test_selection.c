@@ -179,7 +179,7 @@ static void longest_idle_many_cycles(void **state) {
         if (round % 3 == 2) {
             for (int a = 0; a < NA; a++) {
                 if (!busy[a]) continue;
-                sb_ix_info info;
+                sb_ix_info info = {0};
                 for (sb_id i = 1000; i < next_ix; i++)
                     if (sb_interaction_info(s->c, i, &info) == SB_OK && info.agent == (sb_id)(100 + a) &&
                         info.state == SB_IX_CONNECTED) {

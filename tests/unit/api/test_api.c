@@ -25,7 +25,8 @@ static void router_routes_are_documented(void **state) {
         char lower[16];
         size_t n = strlen(method);
         assert_true(n < sizeof(lower));
-        for (size_t k = 0; k <= n; k++) lower[k] = (char)(method[k] | (method[k] ? 0x20 : 0));
+        for (size_t k = 0; k <= n && k < sizeof(lower); k++)
+            lower[k] = (char)(method[k] | (method[k] ? 0x20 : 0));
         json_t *ops = json_object_get(paths, path);
         if (ops == NULL || json_object_get(ops, lower) == NULL)
             fail_msg("%s %s is served but not in docs/openapi.json", method, path);

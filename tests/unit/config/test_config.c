@@ -56,7 +56,7 @@ static void full_document_applies(void **state) {
     assert_int_equal(sb_agent_ready(c, 0, cfg.agents[0].id), SB_OK);
     sb_interaction_def d = {.id = 1, .queue = cfg.queues[0].id, .channel = SB_CH_CHAT};
     assert_int_equal(sb_interaction_create(c, 0, &d), SB_OK);
-    sb_ix_info info;
+    sb_ix_info info = {0};
     assert_int_equal(sb_interaction_info(c, 1, &info), SB_OK);
     assert_int_equal(info.state, SB_IX_OFFERED);
     sb_config_free(&cfg);

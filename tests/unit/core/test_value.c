@@ -22,7 +22,7 @@ static void attrs_copy_sorts(void **state) {
     };
     sb_attr saved[4];
     memcpy(saved, in, sizeof(in));
-    sb_attrs a;
+    sb_attrs a = {NULL, 0};
     assert_int_equal(sb_attrs_copy(&a, in, 4), SB_OK);
     assert_int_equal(a.len, 4);
     const sb_sym keys[4] = {10, 20, 30, 40};
@@ -74,7 +74,7 @@ static void attrs_copy_normalises_sets(void **state) {
     (void)state;
     sb_sym set[6] = {9, 3, 9, 1, 3, 7};
     sb_attr in[2] = {{2, sb_val_set(set, 6)}, {1, sb_val_set(NULL, 0)}};
-    sb_attrs a;
+    sb_attrs a = {NULL, 0};
     assert_int_equal(sb_attrs_copy(&a, in, 2), SB_OK);
     const sb_value *v = sb_attrs_get(&a, 2);
     assert_non_null(v);
@@ -100,7 +100,7 @@ static void attrs_get(void **state) {
     sb_attr in[5];
     for (uint32_t i = 0; i < 5; i++)
         in[i] = (sb_attr){(sb_sym)(10 * (5 - i)), sb_val_num(i)};
-    sb_attrs a;
+    sb_attrs a = {NULL, 0};
     assert_int_equal(sb_attrs_copy(&a, in, 5), SB_OK);
     for (uint32_t i = 0; i < 5; i++) {
         const sb_value *v = sb_attrs_get(&a, (sb_sym)(10 * (5 - i)));

@@ -179,7 +179,7 @@ static uint8_t activity_of(const sb_agent_info *ai) {
 static void check(model *m) {
     uint32_t waiting[NQ + 1] = {0}, offering[NQ + 1] = {0}, k = 0;
     for (uint32_t i = 0; i < m->nlive; i++) {
-        sb_ix_info info;
+        sb_ix_info info = {0};
         if (sb_interaction_info(m->c, m->live[i], &info) != SB_OK) continue;
         m->live[k++] = m->live[i];
         if (info.state == SB_IX_QUEUED || info.state == SB_IX_OFFERED) waiting[info.queue]++;
@@ -201,7 +201,7 @@ static void check(model *m) {
         assert_int_equal(sum, v.agents);
     }
     for (sb_id a = 1; a <= NAG; a++) {
-        sb_agent_info ai;
+        sb_agent_info ai = {0};
         sb_stats_agent_view v;
         assert_int_equal(sb_agent_info_get(m->c, a, &ai), SB_OK);
         assert_int_equal(sb_stats_agent_view_get(m->st, a, m->now, &v), SB_OK);
