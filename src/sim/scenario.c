@@ -52,7 +52,7 @@ static int parse_dist(json_t *v, const char *path, sb_dist *d, bool allow_none,
     bool fixed = !strcmp(kind, "fixed"), ln = !strcmp(kind, "lognormal");
     if ((rc = sb_json_check_keys(p, sub, fixed ? fixed_keys : ln ? ln_keys : mean_keys, err)))
         return rc;
-    double mean, sd = 0;
+    double mean = 0, sd = 0;
     if ((rc = sb_json_number(p, fixed ? "seconds" : "mean_seconds", NAN, &mean, sub, err)) ||
         (ln && (rc = sb_json_number(p, "sd_seconds", NAN, &sd, sub, err))))
         return rc;
@@ -116,7 +116,7 @@ static int parse_traffic(const sb_sim_scenario *s, json_t *o, const char *path, 
     int c = json_is_string(ch) ? sb_channel_parse(json_string_value(ch)) : ch ? -1 : 0;
     if (c < 0) return sb_json_error(err, path, "unknown 'channel'");
     t->channel = (uint8_t)c;
-    double prio;
+    double prio = 0;
     if ((rc = sb_json_number(o, "priority", 0, &prio, path, err))) return rc;
     t->priority = (int32_t)prio;
     char sub[200];
@@ -125,7 +125,7 @@ static int parse_traffic(const sb_sim_scenario *s, json_t *o, const char *path, 
     if ((rc = sb_json_check_keys(a, sub, arr_keys, err))) return rc;
     json_t *per = json_object_get(a, "per_interval");
     json_t *replay = json_object_get(a, "replay_csv");
-    double per_hour;
+    double per_hour = NAN;
     if ((rc = sb_json_number(a, "per_hour", NAN, &per_hour, sub, err))) return rc;
     if ((per != NULL) + (replay != NULL) + !isnan(per_hour) != 1)
         return sb_json_error(err, sub, "give exactly one of per_interval, per_hour, replay_csv");
@@ -205,7 +205,7 @@ static int parse_shift(sb_sim_scenario *s, json_t *o, const char *path, sb_sim_s
     static const char *const keys[] = {"agents", "group", "start_minutes", "end_minutes", NULL};
     int rc = sb_json_check_keys(o, path, keys, err);
     if (rc) return rc;
-    double start, end;
+    double start = 0, end = 0;
     if ((rc = sb_json_number(o, "start_minutes", 0, &start, path, err)) ||
         (rc = sb_json_number(o, "end_minutes", (double)s->duration_ms / 60000, &end, path, err)))
         return rc;
