@@ -56,31 +56,41 @@ int sb_attrs_copy(sb_attrs *out, const sb_attr *in, uint32_t n) {
 
 int sb_attrs_copy_into(sb_attrs *out, const sb_attr *in, uint32_t n, sb_attr *buf) {
     sb_attr *items = NULL;
+    bool sets = false;
     if (n) {
         items = buf ? buf : sb_malloc(n * sizeof(*items));
-        memcpy(items, in, n * sizeof(*items));
-        if (n <= 16) {
-            SB__ISORT(items, n, sb_attr, .key)
-        } else {
+        if (n > 16) {
+            memcpy(items, in, n * sizeof(*items));
             qsort(items, n, sizeof(*items), cmp_attr);
+        } else {
+            /* Sort keys with their indices (8 bytes each, not 24), then
+             * copy each attribute once, to its place. */
+            uint64_t ord[16];
+            for (uint32_t i = 0; i < n; i++)
+                ord[i] = (uint64_t)in[i].key << 32 | i;
+            SB__ISORT(ord, n, uint64_t, )
+            for (uint32_t i = 0; i < n; i++)
+                items[i] = in[(uint32_t)ord[i]];
         }
-        for (uint32_t i = 1; i < n; i++)
-            if (items[i].key == items[i - 1].key || items[i].key == 0) {
+        /* Sorted: a key equal to the one before is a duplicate, and 0 (no
+         * key) can only come first. */
+        sb_sym prev = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (items[i].key == prev) {
                 if (items != buf) sb_free(items);
                 return SB_EINVAL;
             }
-        if (items[0].key == 0) {
-            if (items != buf) sb_free(items);
-            return SB_EINVAL;
+            prev = items[i].key;
+            sets |= items[i].val.type == SB_VAL_SET;
         }
-        for (uint32_t i = 0; i < n; i++) {
-            sb_value *v = &items[i].val;
-            if (v->type != SB_VAL_SET) continue;
-            sb_sym *s = sb_malloc((v->set_len ? v->set_len : 1) * sizeof(*s));
-            if (v->set_len) memcpy(s, v->u.set, v->set_len * sizeof(*s));
-            v->set_len = sb_syms_normalize(s, v->set_len);
-            v->u.set = s;
-        }
+    }
+    for (uint32_t i = 0; sets && i < n; i++) {
+        sb_value *v = &items[i].val;
+        if (v->type != SB_VAL_SET) continue;
+        sb_sym *s = sb_malloc((v->set_len ? v->set_len : 1) * sizeof(*s));
+        if (v->set_len) memcpy(s, v->u.set, v->set_len * sizeof(*s));
+        v->set_len = sb_syms_normalize(s, v->set_len);
+        v->u.set = s;
     }
     out->items = items;
     out->len = n;

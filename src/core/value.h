@@ -68,8 +68,8 @@ static inline sb_value sb_val_set(const sb_sym *set, uint32_t n) {
 /* Deep-copy n attributes into out: sorted by key, duplicate keys rejected
  * (returns SB_EINVAL, out untouched), set values sorted and deduplicated. */
 int sb_attrs_copy(sb_attrs *out, const sb_attr *in, uint32_t n);
-/* The same into buf (room for n, or NULL to allocate), which out->items
- * then is; on an error buf is left to the caller. */
+/* The same into buf (room for n, or NULL to allocate; not overlapping
+ * in), which out->items then is; on an error buf is left to the caller. */
 int sb_attrs_copy_into(sb_attrs *out, const sb_attr *in, uint32_t n, sb_attr *buf);
 void sb_attrs_free(sb_attrs *a);
 /* Free what the values own and empty the list, keeping its array. */

@@ -42,6 +42,31 @@ static void attrs_copy_sorts(void **state) {
     assert_int_equal(a.len, 0);
 }
 
+/* Both sorts (up to 16 attributes, and more): any order and the largest
+ * keys, values with their keys; a duplicate found whatever its place. */
+static void attrs_copy_sorts_long_lists(void **state) {
+    (void)state;
+    for (uint32_t n = 15; n <= 18; n++) {
+        sb_attr in[18];
+        for (uint32_t i = 0; i < n; i++) { /* a permutation: 7 is prime to n */
+            uint32_t r = (i * 7) % n;
+            in[i] = (sb_attr){UINT32_MAX - 3 * r, sb_val_num((double)r)};
+        }
+        sb_attr buf[18];
+        sb_attrs a = {NULL, 0};
+        assert_int_equal(sb_attrs_copy_into(&a, in, n, buf), SB_OK);
+        assert_ptr_equal(a.items, buf);
+        assert_int_equal(a.len, n);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = n - 1 - i;
+            assert_int_equal(a.items[i].key, UINT32_MAX - 3 * r);
+            assert_true(a.items[i].val.u.num == (double)r);
+        }
+        in[n - 1].key = in[0].key;
+        assert_int_equal(sb_attrs_copy(&a, in, n), SB_EINVAL);
+    }
+}
+
 static void attrs_copy_empty(void **state) {
     (void)state;
     sb_attrs a = {(sb_attr *)1, 99};
@@ -236,7 +261,8 @@ static void format_truncates_like_snprintf(void **state) {
     assert_int_equal(sb_event_format(&e, NULL, 0), n);
 }
 
-SB_TEST_GROUP(value, cmocka_unit_test(attrs_copy_sorts), cmocka_unit_test(attrs_copy_empty),
+SB_TEST_GROUP(value, cmocka_unit_test(attrs_copy_sorts),
+              cmocka_unit_test(attrs_copy_sorts_long_lists), cmocka_unit_test(attrs_copy_empty),
               cmocka_unit_test(attrs_copy_rejects_duplicates),
               cmocka_unit_test(attrs_copy_normalises_sets), cmocka_unit_test(attrs_get),
               cmocka_unit_test(syms_has), cmocka_unit_test(syms_normalize),
