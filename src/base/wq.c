@@ -57,6 +57,18 @@ static void retop(sb_wq *w) {
     }
 }
 
+/* The ring moved to ncap slots (a power of two, at least its span
+ * tail - head): every position keeps its slot p mod ncap, so the
+ * members' positions stay valid.  On a cache line: no slot straddles
+ * two. */
+static void resize(sb_wq *w, uint32_t ncap) {
+    sb_wq_slot *nv = sb_calloc_aligned(64, ncap * sizeof(*nv));
+    for (uint32_t p = w->head; p != w->tail; p++) nv[p & (ncap - 1)] = *slot(w, p);
+    sb_free(w->v);
+    w->v = nv;
+    w->cap = ncap;
+}
+
 /* A full ring: compacted in place when at least half of it is holes
  * (its live members get new positions), else doubled (positions kept). */
 static void make_room(sb_wq *w) {
@@ -75,13 +87,16 @@ static void make_room(sb_wq *w) {
         w->tail = to;
         return;
     }
-    uint32_t ncap = w->cap ? w->cap * 2 : 8;
-    /* On a cache line: no slot straddles two. */
-    sb_wq_slot *nv = sb_calloc_aligned(64, ncap * sizeof(*nv));
-    for (uint32_t p = w->head; p != w->tail; p++) nv[p & (ncap - 1)] = *slot(w, p);
-    sb_free(w->v);
-    w->v = nv;
-    w->cap = ncap;
+    resize(w, w->cap ? w->cap * 2 : 8);
+}
+
+/* After a burst: a ring whose span is down to an eighth of it is halved
+ * (as often as that holds, to SB_WQ_MIN_SHRINK slots at the least), so
+ * that growing back takes four times the span: O(1) amortized. */
+static void shrink(sb_wq *w) {
+    uint32_t ncap = w->cap, span = w->tail - w->head;
+    while (ncap > SB_WQ_MIN_SHRINK && span <= ncap / 8) ncap /= 2;
+    resize(w, ncap);
 }
 
 /* May key go to the ring's end?  When it is no less than the ring's
@@ -129,6 +144,7 @@ bool sb_wq_remove(sb_wq *w, sb_wq_node *n) {
             w->head = w->tail = 0;
         else
             while (slot(w, w->head)->node == NULL) w->head++;
+        if (w->cap > SB_WQ_MIN_SHRINK && w->tail - w->head <= w->cap / 8) shrink(w);
     } else {
         SB_ASSERT_HOT(n->where == SB_WQ_SIDE);
         sb_heap_remove(&w->side, &n->hn);

@@ -10,8 +10,10 @@
  * lesser of the ring's first and the side heap's top.  Taking the ring's
  * first is O(1) plus the holes behind it; removing a member from the
  * middle of the ring leaves a hole.  A full ring is compacted when at
- * least half of it is holes and doubled otherwise, so every operation is
- * O(1) or O(log n) amortized.
+ * least half of it is holes and doubled otherwise; one whose span (live
+ * slots and holes) falls to an eighth of it is halved, down to
+ * SB_WQ_MIN_SHRINK slots, so a burst's memory is returned.  Every
+ * operation is O(1) or O(log n) amortized.
  *
  * Keys are sb_hkey, compared as in sb_heap (least first); they must be
  * unique (end with a sequence number).  A node is in at most one queue. */
@@ -25,6 +27,7 @@
 #include "base/mem.h"
 
 enum { SB_WQ_NONE = 0, SB_WQ_RING, SB_WQ_SIDE };
+enum { SB_WQ_MIN_SHRINK = 64 }; /* slots: a ring this small is never halved */
 
 typedef struct sb_wq_node {
     sb_heap_node hn; /* while in the side heap */

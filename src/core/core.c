@@ -133,16 +133,28 @@ static inline uint32_t lane_mask(const sb_tlane *l) {
     return (1u << l->shift) - 1;
 }
 
-/* Double the ring.  Each entry moves to its ticket's place in the new
- * one, so the tickets its timers hold stay valid. */
-static void lane_grow(sb_tlane *l) {
-    uint32_t cap = l->v ? 1u << l->shift : 0, ncap = cap ? cap * 2 : 8;
+/* The ring moved to ncap entries (a power of two, at least its span
+ * tail - head).  Each entry moves to its ticket's place in the new one,
+ * so the tickets its timers hold stay valid. */
+static void lane_resize(sb_tlane *l, uint32_t ncap) {
+    uint32_t mask = lane_mask(l);
     sb_tent *v = sb_malloc(ncap * sizeof(*v));
     for (uint32_t k = l->head; k != l->tail; k++)
-        v[k & (ncap - 1)] = l->v[k & (cap - 1)];
+        v[k & (ncap - 1)] = l->v[k & mask];
     sb_free(l->v);
     l->v = v;
     l->shift = (uint8_t)__builtin_ctz(ncap);
+}
+
+/* A lane's ring is doubled when full and, after a burst, halved while
+ * its span is at most an eighth of it (to SB_LANE_MIN_SHRINK entries at
+ * the least): growing back takes four times the span, O(1) amortized. */
+#define SB_LANE_MIN_SHRINK 64
+
+static void lane_shrink(sb_tlane *l) {
+    uint32_t ncap = 1u << l->shift, span = l->tail - l->head;
+    while (ncap > SB_LANE_MIN_SHRINK && span <= ncap / 8) ncap /= 2;
+    lane_resize(l, ncap);
 }
 
 /* Append t's entry if the lane stays sorted; false if it would not (the
@@ -153,7 +165,10 @@ static bool lane_append(sb_core *c, uint32_t lane, sb_timer *t, int64_t deadline
     /* The last entry (live or a hole) is usually in the line the new one
      * goes to. */
     if (!empty && deadline < l->v[(l->tail - 1) & lane_mask(l)].deadline) return false;
-    if (l->v == NULL || l->tail - l->head == 1u << l->shift) lane_grow(l);
+    if (l->v == NULL)
+        lane_resize(l, 8);
+    else if (l->tail - l->head == 1u << l->shift)
+        lane_resize(l, 2u << l->shift);
     l->v[l->tail & lane_mask(l)] = (sb_tent){deadline, seq, t};
     /* A lane's ends move through its ring in order, but slowly among
      * everything else, and the ring was last touched one turn ago: the
@@ -177,6 +192,10 @@ static void lane_settle(sb_core *c, sb_tlane *l) {
     uint32_t mask = lane_mask(l);
     while (l->head != l->tail && l->v[l->head & mask].t == NULL)
         l->head++;
+    if ((1u << l->shift) > SB_LANE_MIN_SHRINK && l->tail - l->head <= (1u << l->shift) / 8) {
+        lane_shrink(l);
+        mask = lane_mask(l);
+    }
     if (l->head == l->tail) {
         l->head = l->tail = 0;
         sb_heap_remove(&c->timers, &l->node);

@@ -2,6 +2,7 @@
  * agents of step 0; each later step widens the set at queued_at + after_ms
  * exactly; the rings are cumulative; expressions may read the
  * interaction's attributes. */
+#include "base/mem.h"
 #include "scenario/harness.h"
 
 /* Queue id with n steps: exprs[i] applies after after[i] ms. */
@@ -525,6 +526,48 @@ static void equal_deadlines_fire_in_arming_order(void **state) {
     assert_int_equal(sb_core_next_deadline(s->c), INT64_MAX);
 }
 
+/* A burst's step timers fill a lane's ring; the core gives that memory
+ * back as the burst drains (the ring halves while its span is an eighth
+ * of it), and the timers still armed fire at their times.  The core is
+ * driven directly, its events dropped, so that only its own memory is
+ * counted (sb_mem_used). */
+static void lane_ring_shrinks_after_burst(void **state) {
+    (void)state;
+    enum { N = 20000, KEEP = 10 };
+    sb_core *c = sb_core_new(1);
+    sb_step_def steps[2] = {{"agent.teams has 'gold'", 0}, {"", 20000}};
+    sb_queue_def d = {.steps = steps, .nsteps = 2, .offer_timeout_ms = 10000};
+    assert_int_equal(sb_queue_set(c, 0, 1, &d, NULL, NULL), SB_OK);
+    for (sb_id id = 1; id <= N; id++) {
+        sb_interaction_def ix = {.id = id, .queue = 1, .channel = SB_CH_CHAT};
+        assert_int_equal(sb_interaction_create(c, 0, &ix), SB_OK);
+        sb_core_events_clear(c);
+    }
+    size_t burst = sb_mem_used();
+    for (sb_id id = 1; id <= N - KEEP; id++) { /* they hang up, first first */
+        assert_int_equal(sb_interaction_abandon(c, 1000, id), SB_OK);
+        sb_core_events_clear(c);
+    }
+    /* The lane's ring (32,768 entries of 24 bytes) and the waiting
+     * queue's (32,768 slots of 32) are back to 64 each: 1.8 MB. */
+    size_t drained = sb_mem_used();
+    assert_true(burst > drained && burst - drained >= 1700000);
+    sb_core_advance(c, 20000);
+    uint32_t n;
+    const sb_event *ev = sb_core_events(c, &n);
+    uint32_t stepped = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (ev[i].type != SB_EV_IX_STEP) continue;
+        assert_true(ev[i].ix > N - KEEP);
+        assert_int_equal(ev[i].at, 20000);
+        assert_int_equal(ev[i].step, 1);
+        stepped++;
+    }
+    assert_int_equal(stepped, KEEP);
+    assert_int_equal(sb_queue_waiting(c, 1), KEEP);
+    sb_core_free(c);
+}
+
 SB_TEST_GROUP(scenario_steps, SC_TEST(step_one_applies_at_exact_time), SC_TEST(three_steps),
               SC_TEST(steps_count_from_each_queued_at), SC_TEST(rings_are_cumulative),
               SC_TEST(nested_rings_pick_by_selection), SC_TEST(interaction_attrs_pick_agent),
@@ -534,4 +577,5 @@ SB_TEST_GROUP(scenario_steps, SC_TEST(step_one_applies_at_exact_time), SC_TEST(t
               SC_TEST(simultaneous_step_respects_priority),
               SC_TEST(queue_replace_routes_by_selection), SC_TEST(requeue_resumes_at_reached_step),
               SC_TEST(equal_deadlines_fire_in_arming_order),
-              SC_TEST(interaction_part_or_agent_part))
+              SC_TEST(interaction_part_or_agent_part),
+              cmocka_unit_test(lane_ring_shrinks_after_burst))

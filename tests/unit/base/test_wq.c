@@ -151,5 +151,60 @@ static void test_wq_ties_after_compaction(void **state) {
     sb_heap_scratch_free(&scratch);
 }
 
+/* A burst grows the ring; draining it (from the front, and holes in the
+ * middle) halves it back while the span is an eighth of it, down to
+ * SB_WQ_MIN_SHRINK, every member keeping its place; it grows again. */
+static void test_wq_shrinks_after_burst(void **state) {
+    (void)state;
+    enum { N = 5000 };
+    item *items = sb_calloc(N, sizeof(*items));
+    sb_heap_scratch scratch = {0};
+    sb_wq w;
+    sb_wq_init(&w);
+    for (uint32_t i = 0; i < N; i++) {
+        sb_wq_node_init(&items[i].node);
+        items[i].key = (sb_hkey){(int64_t)i, 0, i};
+        items[i].good = i % 7 == 0;
+        sb_wq_push(&w, &items[i].node, items[i].key);
+        items[i].in = true;
+    }
+    assert_int_equal(w.cap, 8192);
+    uint32_t peak = w.cap, left = N;
+    for (uint32_t i = 2000; i < 4000; i += 3) { /* holes in the middle */
+        sb_wq_remove(&w, &items[i].node);
+        items[i].in = false;
+        left--;
+    }
+    assert_int_equal(w.cap, peak);
+    for (uint32_t i = 0; left > 40; i++) { /* then from the front */
+        if (!items[i].in) continue;
+        assert_true(sb_wq_remove(&w, &items[i].node));
+        items[i].in = false;
+        left--;
+        assert_true(w.cap >= w.tail - w.head);
+        if (left % 97 == 0) check(&w, items, N, &scratch);
+    }
+    check(&w, items, N, &scratch);
+    assert_true(w.cap < peak);
+    assert_true(w.cap <= 8 * SB_WQ_MIN_SHRINK);
+    while (sb_wq_len(&w)) {
+        item *least = ref_least(items, N, false);
+        assert_true(sb_wq_remove(&w, &least->node));
+        least->in = false;
+    }
+    assert_int_equal(w.cap, SB_WQ_MIN_SHRINK);
+    for (uint32_t i = 0; i < 1000; i++) { /* again, past the small ring */
+        items[i].key = (sb_hkey){(int64_t)(N + i), 0, N + i};
+        sb_wq_push(&w, &items[i].node, items[i].key);
+        items[i].in = true;
+    }
+    check(&w, items, N, &scratch);
+    assert_int_equal(w.cap, 1024);
+    sb_wq_free(&w);
+    sb_heap_scratch_free(&scratch);
+    sb_free(items);
+}
+
 SB_TEST_GROUP(wq, cmocka_unit_test(test_wq_random_small), cmocka_unit_test(test_wq_random_large),
-              cmocka_unit_test(test_wq_ties_after_compaction))
+              cmocka_unit_test(test_wq_ties_after_compaction),
+              cmocka_unit_test(test_wq_shrinks_after_burst))
