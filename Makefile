@@ -86,7 +86,7 @@ PGO_PROF  := $(abspath $(PGO_DIR)/prof)
 $(PGO_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fprofile-generate=$(PGO_PROF) $(PGO_NAME) -c $< -o $@
-$(PGO_DIR)/bench-route: $(PGO_DIR)/bench/route.o $(PGO_SRC:%.c=$(PGO_DIR)/%.o)
+$(PGO_DIR)/bench-route: $(PGO_DIR)/bench/route.o $(PGO_DIR)/bench/memprobe.o $(PGO_SRC:%.c=$(PGO_DIR)/%.o)
 	$(CC) $(CFLAGS) -fprofile-generate=$(PGO_PROF) $(LDFLAGS) -o $@ $^ $(SERVER_MALLOC) $(LDLIBS)
 $(PGO_STAMP): $(PGO_DIR)/bench-route
 	@rm -rf $(PGO_PROF)
@@ -124,7 +124,7 @@ $(BUILD)/validate-sim: $(BUILD)/tests/validate/main.o $(BUILD)/libsb.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The routing benchmark measures the core with the server's allocator.
-$(BUILD)/bench-route: $(BUILD)/bench/route.o $(BUILD)/libsb.a
+$(BUILD)/bench-route: $(BUILD)/bench/route.o $(BUILD)/bench/memprobe.o $(BUILD)/libsb.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_MALLOC) $(LDLIBS)
 
 # libFuzzer targets need clang; they live in their own build folder.

@@ -21,6 +21,9 @@
  *   memory        sb_mem_used() deltas: creating the agents (per agent) and
  *                 creating the backlog while no agent is ready (per waiting
  *                 interaction)
+ *   host          the time of a load that misses every cache, before and
+ *                 after the phases (bench/memprobe.c): the machine is shared,
+ *                 and the largest backlog waits on such loads
  *
  * This is a program that prints figures, not a test: it exits non-zero only
  * when the core misbehaves (an unexpected status or event), never because a
@@ -39,6 +42,7 @@
 #include "base/rand.h"
 #include "base/status.h"
 #include "core/core.h"
+#include "memprobe.h"
 
 /* ---- targets ---------------------------------------------------------- */
 
@@ -58,6 +62,7 @@ typedef struct opts {
     bool pin;  /* run on one CPU (--no-pin: wherever the scheduler says) */
     int cpu;   /* the CPU it runs on when pinned, else -1 */
     uint64_t huge_bytes; /* in 2 MiB pages, the most at a phase's end (AnonHugePages) */
+    double mem_ns[2];    /* the host's memory latency before and after the phases */
     uint32_t nphases;
     uint32_t backlogs[3];
 } opts;
@@ -1016,6 +1021,9 @@ static void print_human(const opts *o, const center *ct, const result *r) {
            "eligible at step 1 min %u (mean %.1f); fix-ups %u\n",
            ct->skills_per_agent, ct->queues_per_agent, ct->members_min, ct->members_max,
            ct->members_mean, ct->elig0_min, ct->elig0_mean, ct->fixups);
+    printf("host: a load missing every cache took %.0f ns before the phases, %.0f ns after "
+           "(bench/memprobe.c)\n",
+           o->mem_ns[0], o->mem_ns[1]);
     printf("memory: %.0f B per agent (sb_agent_set)", (double)r[0].bytes_agents / ct->nagents);
     if (r[0].backlog == 0)
         printf(", +%.0f B per agent in ready heaps", (double)r[0].bytes_ready / ct->nagents);
@@ -1092,6 +1100,7 @@ static void print_json(const opts *o, const center *ct, const result *r) {
            rps, big->backlog);
     printf("\"routed_per_s_all_phases\":%.0f,", routed / loop);
     printf("\"huge_page_bytes\":%" PRIu64 ",", o->huge_bytes);
+    printf("\"host_mem_latency_ns\":[%.1f,%.1f],", o->mem_ns[0], o->mem_ns[1]);
     printf("\"decision_p99_ns\":%.0f,\"decision_p99_ns_scope\":\"phase backlog=%u\",", big->p99,
            big->backlog);
     printf("\"bytes_per_waiting\":%.1f,\"bytes_per_agent\":%.1f,\"bytes_per_agent_ready\":%.1f,",
@@ -1242,6 +1251,7 @@ int main(int argc, char **argv) {
 
     o.huge = o.huge && sb_mem_huge_pages(); /* before the center is built */
     if (o.pin) o.cpu = pin_last_cpu();
+    o.mem_ns[0] = sb_bench_mem_latency_ns();
     center ct;
     memset(&ct, 0, sizeof(ct));
     center_build(&ct, &o);
@@ -1250,6 +1260,7 @@ int main(int argc, char **argv) {
         run_phase(&o, &ct, o.backlogs[p], &r[p]);
     for (uint32_t p = 0; p < o.nphases; p++)
         if (r[p].huge_bytes_end > o.huge_bytes) o.huge_bytes = r[p].huge_bytes_end;
+    o.mem_ns[1] = sb_bench_mem_latency_ns();
     if (o.json)
         print_json(&o, &ct, r);
     else
