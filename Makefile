@@ -78,7 +78,7 @@ ifeq ($(PGO),1)
 PGO_DIR   := $(BUILD)/pgo
 PGO_SRC   := $(BASE_SRC) $(CORE_SRC)
 PGO_STAMP := $(PGO_DIR)/profile.stamp
-PGO_TRAIN := --seed 2 --routed 50000 --no-pin
+PGO_TRAIN := --seed 2 --routed 50000 --rounds 1 --no-pin
 # Both builds of a file name it alike (-dumpbase): GCC keys a static
 # function's counts and the counts file by that name, not the object's.
 PGO_NAME   = -dumpdir $(PGO_DIR)/ -dumpbase $(subst /,.,$<)
