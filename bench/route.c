@@ -759,7 +759,7 @@ static void run(sim *s, const runspec *rs, runstats *st) {
         st->wait_min = INT64_MAX;
         st->wait_max = INT64_MIN;
     }
-    uint64_t round_next = rs->round_routed;
+    uint64_t round_next = st ? rs->round_routed : 0; /* rounds are kept in st */
     for (;;) {
         /* One comparison per turn; a clock read only when a round ends. */
         if (round_next && s->accepted >= round_next && st->nrounds < MAX_ROUNDS) {
