@@ -536,6 +536,7 @@ typedef struct pending {
 } pending;
 
 #define MAX_ROUNDS 100
+#define MIN_ROUND_ROUTED 1000 /* --routed, when there are several rounds */
 
 static int cmp_double(const void *x, const void *y) {
     double a = *(const double *)x, b = *(const double *)y;
@@ -901,7 +902,7 @@ static void run_phase(const opts *o, const center *ct, uint32_t backlog, result 
     build_core(s, res);
     res->build_s = (now_ns() - w0) * 1e-9;
 
-    /* Warm-up: a tenth of the measured count, and at least 20 virtual
+    /* Warm-up: a tenth of a measured round, and at least 20 virtual
      * minutes (so handle times and step timers are in full swing). */
     uint64_t warm = o->routed / 10;
     int64_t warm_vms = 20 * 60 * 1000;
@@ -988,7 +989,12 @@ static void run_phase(const opts *o, const center *ct, uint32_t backlog, result 
         uint64_t ns = st.round_ns[k] - (k ? st.round_ns[k - 1] : 0);
         res->round_rps[k] = ns ? acc / (ns * 1e-9) : 0;
     }
-    if (st.nrounds) res->rps = median(res->round_rps, st.nrounds);
+    if (st.nrounds) {
+        res->rps = median(res->round_rps, st.nrounds);
+    } else { /* --seconds: the pass is one round */
+        res->nrounds = 1;
+        res->round_rps[0] = res->rps;
+    }
     res->virtual_s = (s->now - v0) / 1000.0;
     res->wait_mean = st.wait_n ? st.wait_sum / st.wait_n : 0;
     res->wait_min = st.wait_n ? st.wait_min : 0;
@@ -1088,7 +1094,7 @@ static void print_human(const opts *o, const center *ct, const result *r) {
         printf("\n");
         printf("  routed %" PRIu64 " in %.3f s loop wall: %.0f routed/s", x->routed, x->loop_s,
                x->routed / x->loop_s);
-        if (x->nrounds) {
+        if (o->seconds <= 0) {
             double lo = x->round_rps[0], hi = lo;
             for (uint32_t k = 1; k < x->nrounds; k++) {
                 if (x->round_rps[k] < lo) lo = x->round_rps[k];
@@ -1148,13 +1154,13 @@ static void print_json(const opts *o, const center *ct, const result *r) {
            ",\"agents\":%u,\"queues\":%u,\"skills\":%u,\"huge_pages\":%s,\"cpu\":%d,",
            o->seed, ct->nagents, ct->nqueues, ct->nskills, o->huge ? "true" : "false", o->cpu);
     if (o->seconds > 0)
-        printf("\"seconds_per_phase\":%.3f,", o->seconds);
+        printf("\"seconds_per_phase\":%.3f,\"rounds\":1,", o->seconds);
     else
         printf("\"routed_per_round\":%" PRIu64 ",\"rounds\":%u,", o->routed, o->rounds);
     printf("\"routed_per_s\":%.0f,\"routed_per_s_scope\":\"phase backlog=%u, accepted offers per "
            "second of loop wall time in the throughput pass (no clock read around single "
-           "calls), its median round's\",",
-           rps, big->backlog);
+           "calls), %s\",",
+           rps, big->backlog, o->seconds > 0 ? "the whole pass (one round)" : "its median round's");
     printf("\"routed_per_s_all_phases\":%.0f,", routed / loop);
     printf("\"huge_page_bytes\":%" PRIu64 ",", o->huge_bytes);
     printf("\"host_mem_latency_ns\":[%.1f,%.1f],", o->mem_ns[0], o->mem_ns[1]);
@@ -1248,7 +1254,8 @@ static void usage(FILE *f) {
                "               last one it may use: device interrupts go to the first)\n"
                "  --routed N   routed interactions per measured round (default 300000)\n"
                "  --rounds R   rounds in a phase's throughput pass, 1-100 (default 5):\n"
-               "               its routed/s is the median round's\n"
+               "               its routed/s is the median round's (--routed >= 1000\n"
+               "               when R > 1)\n"
                "  --seconds S  measure each phase for S seconds of wall time instead\n"
                "               (one round)\n"
                "  defaults: 10000 agents, 1000 queues, 50 skills, seed 1\n");
@@ -1317,6 +1324,13 @@ int main(int argc, char **argv) {
         return 2;
     }
 
+    /* A round must outlast a turn of the loop (a turn accepts an offer or
+     * two), or two rounds would end in one turn and merge. */
+    if (o.seconds <= 0 && o.rounds > 1 && o.routed < MIN_ROUND_ROUTED) {
+        fprintf(stderr, "bench-route: --routed must be at least %d with more than one round\n",
+                MIN_ROUND_ROUTED);
+        return 2;
+    }
     if (o.seconds > 0) o.rounds = 1;
     o.huge = o.huge && sb_mem_huge_pages(); /* before the center is built */
     if (o.pin) o.cpu = pin_last_cpu();
