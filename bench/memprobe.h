@@ -1,11 +1,16 @@
-/* memprobe.h: the host's memory latency, measured beside a benchmark. */
+/* memprobe.h: the host's caches and memory, measured beside a benchmark. */
 #ifndef SB_BENCH_MEMPROBE_H
 #define SB_BENCH_MEMPROBE_H
 
-/* The mean time of one load that misses every cache, in ns: a dependent
- * walk over a random cycle through 64 MiB (one load per 64-byte line, in
- * 4 KiB pages: most loads miss the TLB as well).
- * 0 when the memory cannot be had.  Takes under a second. */
-double sb_bench_mem_latency_ns(void);
+#include <stddef.h>
+
+/* The mean time of one load, in ns, in a walk where each load's address
+ * comes from the one before, over a random cycle through `bytes` (one
+ * load per 64-byte line), in 2 MiB pages where the kernel gives them (so
+ * that it times the caches and memory, not the TLB).  Over 8 MiB it shows
+ * how much of the last-level cache the host's other guests leave; over
+ * 64 MiB, memory itself.  0 when the memory cannot be had.  Takes well
+ * under a second. */
+double sb_bench_walk_ns(size_t bytes);
 
 #endif
