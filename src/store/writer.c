@@ -65,8 +65,10 @@ typedef struct wtx {
     char err[192]; /* the storage failure, for every batch */
 } wtx;
 
+/* The message names SQLite's reason first, then the statement's start
+ * (a statement's whole text would not fit). */
 static int hard(wtx *w, const char *what) {
-    snprintf(w->err, sizeof(w->err), "%s: %s", what, sqlite3_errmsg(w->db));
+    snprintf(w->err, sizeof(w->err), "%s (in: %.96s)", sqlite3_errmsg(w->db), what);
     return SB_STORE_EIO;
 }
 
