@@ -1,6 +1,7 @@
 /* test_store.c: src/store against real SQLite files in temporary
  * directories: schema and migrations, the journal, documents, idempotency
- * keys, atomic batches, group commit, read isolation, an injected commit
+ * keys, atomic batches, a failure of the storage, group commit, read
+ * isolation, an injected commit
  * failure, close draining, and crash safety (kill -9 of a writing child,
  * then every acknowledged event must be on disk). */
 /* nftw FTW_DEPTH / FTW_PHYS need _GNU_SOURCE, which the build defines */
@@ -597,6 +598,48 @@ static void test_store_batch_atomic(void **state) {
 
 /* ---- idempotency keys ------------------------------------------------- */
 
+/* Run SQL on the store's database through a connection of the test's
+ * own (as another process would). */
+static void foreign_exec(fx *f, const char *sql) {
+    char path[192];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, SB_STORE_DB_FILE);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) fail_msg("%s: %s", sql, err);
+    sqlite3_close(db);
+}
+
+/* A failure of the storage itself (here a trigger that another
+ * connection put on the documents): the batch gets SB_STORE_EIO with
+ * SQLite's reason and the statement, nothing of it is applied, and the
+ * store commits again once the cause is gone. */
+static void test_store_storage_failure(void **state) {
+    fx *f = *state;
+    fx_open(f);
+    foreign_exec(f, "CREATE TRIGGER refuse BEFORE INSERT ON documents"
+                    " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    sb_store_batch *b = sb_store_batch_new(0);
+    append(b, 1, 1, 0);
+    put(b, 1, "queue", "q1", SB_STORE_ANY_VERSION, "{}");
+    outcome o = commit(f, b);
+    assert_int_equal(o.status, SB_STORE_EIO);
+    assert_int_equal(o.failed_op, -1);
+    assert_non_null(strstr(o.error, "refused by the test (in: INSERT INTO documents"));
+    assert_true(strlen(o.error) < 192);
+    assert_int_equal(events(f, 1, 0, 100)->n, 0); /* the append went with it */
+    assert_int_equal(doc_version(f, 1, "queue", "q1"), 0);
+
+    foreign_exec(f, "DROP TRIGGER refuse");
+    b = sb_store_batch_new(0);
+    append(b, 1, 1, 0);
+    put(b, 1, "queue", "q1", SB_STORE_ANY_VERSION, "{}");
+    assert_int_equal(commit(f, b).status, SB_OK);
+    assert_int_equal(events(f, 1, 0, 100)->n, 1);
+    assert_int_equal(doc_version(f, 1, "queue", "q1"), 1);
+    fx_done(f);
+}
+
 static void test_store_idempotency(void **state) {
     fx *f = *state;
     fx_open(f);
@@ -1065,6 +1108,7 @@ static void test_store_documents_over(void **state) {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 
 SB_TEST_GROUP(store, T(test_store_schema), T(test_store_events), T(test_store_documents),
-              T(test_store_documents_over), T(test_store_batch_atomic), T(test_store_idempotency),
+              T(test_store_documents_over), T(test_store_batch_atomic), T(test_store_storage_failure),
+              T(test_store_idempotency),
               T(test_store_group_commit), T(test_store_read_isolation), T(test_store_close_drains),
               T(test_store_crash_safety), T(test_store_checkpointer))
