@@ -61,14 +61,28 @@ void sb_heap_push(sb_heap *h, sb_heap_node *n, sb_hkey key) {
     sift_up(h, h->len - 1);
 }
 
+/* After a surge the array gives memory back: halved when a quarter or
+ * less is in use, down to SB_HEAP_MIN_SHRINK items.  It is then half
+ * full, so growing or shrinking again takes as many operations as it
+ * copies items: O(1) amortized.  Members hold their index, not an
+ * address, so nothing else changes. */
+#define SB_HEAP_MIN_SHRINK 64
+
+static void shrink(sb_heap *h) {
+    h->cap /= 2;
+    h->items = sb_realloc(h->items, h->cap * sizeof(*h->items));
+}
+
 void sb_heap_remove(sb_heap *h, sb_heap_node *n) {
     uint32_t i = n->index;
     SB_ASSERT_HOT(i < h->len && h->items[i].node == n);
     n->index = SB_HEAP_NONE;
     h->len--;
-    if (i == h->len) return;
-    place(h, i, h->items[h->len]);
-    restore(h, i);
+    if (i != h->len) {
+        place(h, i, h->items[h->len]);
+        restore(h, i);
+    }
+    if (h->cap > SB_HEAP_MIN_SHRINK && h->len <= h->cap / 4) shrink(h);
 }
 
 void sb_heap_update(sb_heap *h, sb_heap_node *n, sb_hkey key) {

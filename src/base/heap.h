@@ -65,12 +65,14 @@ static inline sb_heap_node *sb_heap_top(const sb_heap *h) {
 /* The least key; only when len > 0.  Read from the heap itself, so a
  * caller comparing many heaps' tops touches no item array. */
 static inline const sb_hkey *sb_heap_top_key(const sb_heap *h) { return &h->top; }
-/* The key of a member. */
+/* The key of a member (in the array: valid until the next push or
+ * remove). */
 static inline const sb_hkey *sb_heap_key(const sb_heap *h, const sb_heap_node *n) {
     return &h->items[n->index].key;
 }
 void sb_heap_push(sb_heap *h, sb_heap_node *n, sb_hkey key);
-/* Remove a node that is in h. */
+/* Remove a node that is in h.  The array is halved when a quarter or
+ * less of it is in use (see heap.c). */
 void sb_heap_remove(sb_heap *h, sb_heap_node *n);
 /* Give a member of h a new key. */
 void sb_heap_update(sb_heap *h, sb_heap_node *n, sb_hkey key);

@@ -109,7 +109,17 @@ const sb_event *sb_core_events(const sb_core *c, uint32_t *count) {
     return c->events;
 }
 
-void sb_core_events_clear(sb_core *c) { c->nevents = 0; }
+/* A surge (a restore, a large batch) grows the outbox; a drain that
+ * finds it an eighth full or less halves it, down to 64 events.  Its
+ * events are gone by then, so the new array is taken, not copied into. */
+void sb_core_events_clear(sb_core *c) {
+    if (c->cap_events > 64 && c->nevents <= c->cap_events / 8) {
+        c->cap_events /= 2;
+        sb_free(c->events);
+        c->events = sb_malloc(c->cap_events * sizeof(*c->events));
+    }
+    c->nevents = 0;
+}
 uint64_t sb_core_next_seq(const sb_core *c) { return c->next_seq; }
 void sb_core_set_next_seq(sb_core *c, uint64_t seq) { c->next_seq = seq; }
 

@@ -304,6 +304,8 @@ void sb_core_advance(sb_core *c, int64_t now);
 
 /* The undrained events, oldest first. */
 const sb_event *sb_core_events(const sb_core *c, uint32_t *count);
+/* Empty the outbox: what sb_core_events returned is gone.  After a surge
+ * the outbox gives memory back as drains find it mostly empty. */
 void sb_core_events_clear(sb_core *c);
 /* The sequence number the next event will get (starts at 1). */
 uint64_t sb_core_next_seq(const sb_core *c);

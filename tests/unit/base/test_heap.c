@@ -378,6 +378,47 @@ static void test_heap_remove_all(void **state) {
     sb_heap_free(&h);
 }
 
+/* After a surge the array is given back as members leave (halved at a
+ * quarter in use, down to 64), the heap staying a heap throughout, and
+ * it grows again. */
+static void test_heap_shrinks(void **state) {
+    (void)state;
+    enum { N = 5000 };
+    static item items[N];
+    uint32_t order[N];
+    sb_rand r;
+    sb_rand_seed(&r, 7);
+    sb_heap h;
+    size_t m0 = sb_mem_used();
+    fresh(&h, items, N);
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t i = 0; i < N; i++) {
+            push(&h, &items[i], rnd_key(&r, i, false));
+            order[i] = i;
+        }
+        assert_int_equal(h.cap, 8192);
+        for (uint32_t i = N - 1; i > 0; i--) {
+            uint32_t j = rnd(&r, i + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        for (uint32_t i = 0; i < N; i++) {
+            sb_heap_remove(&h, &items[order[i]].node);
+            items[order[i]].in = false;
+            uint32_t len = sb_heap_len(&h);
+            assert_true(h.cap >= len);
+            assert_true(h.cap == 64 || len > h.cap / 4);
+            if (i % 97 == 0 || len < 70) {
+                check_heap(&h, items, N);
+                check_top(&h, items, N, false);
+            }
+        }
+        assert_int_equal(h.cap, 64);
+    }
+    sb_heap_free(&h);
+    assert_int_equal(sb_mem_used(), m0);
+}
+
 /* sb_heap_update after raising and lowering every key. */
 static void test_heap_update_each(void **state) {
     (void)state;
@@ -572,6 +613,7 @@ static void test_heap_find_empty(void **state) {
 SB_TEST_GROUP(heap, cmocka_unit_test(test_heap_empty), cmocka_unit_test(test_heap_single),
               cmocka_unit_test(test_heap_free_unlinks), cmocka_unit_test(test_heap_ties),
               cmocka_unit_test(test_heap_random_ops), cmocka_unit_test(test_heap_remove_all),
+              cmocka_unit_test(test_heap_shrinks),
               cmocka_unit_test(test_heap_update_each), cmocka_unit_test(test_heap_moved),
               cmocka_unit_test(test_heap_find_random),
               cmocka_unit_test(test_heap_find_top_is_cheap), cmocka_unit_test(test_heap_find_empty))
