@@ -310,26 +310,31 @@ static void max_wait_surge_outbox_shrinks(void **state) {
     sb_queue_def d = sc_qdef_all();
     d.max_wait_ms = 60000;
     sc_queue_set(s, 1, &d);
-    for (sb_id i = 1; i <= N; i++) sc_voice(s, i, 1, 0);
+    for (sb_id i = 1; i <= N; i++)
+        sc_voice(s, i, 1, 0);
     sc_mark(s);
     sc_at(s, 60000);
     assert_int_equal(sc_count(s, SB_EV_IX_ENDED, 0, 0), N);
     size_t after_surge = sb_mem_used();
-    for (int i = 0; i < 8; i++) sb_core_events_clear(s->c);
+    for (int i = 0; i < 8; i++)
+        sb_core_events_clear(s->c);
     size_t drained = sb_mem_used();
     assert_true(after_surge - drained >= (size_t)N * sizeof(sb_event) / 2);
-    for (int i = 0; i < 8; i++) sb_core_events_clear(s->c);
+    for (int i = 0; i < 8; i++)
+        sb_core_events_clear(s->c);
     assert_int_equal(sb_mem_used(), drained); /* down to its floor */
     /* and up again, nothing lost */
-    for (sb_id i = N + 1; i <= 2 * N; i++) sc_voice(s, i, 1, 0);
+    for (sb_id i = N + 1; i <= 2 * N; i++)
+        sc_voice(s, i, 1, 0);
     sc_mark(s);
     sc_at(s, 120000);
     assert_int_equal(sc_count(s, SB_EV_IX_ENDED, 0, 0), N);
     assert_int_equal(sb_queue_waiting(s->c, 1), 0);
 }
 
-SB_TEST_GROUP(scenario_limits, SC_TEST(create_error_precedence), SC_TEST(max_length_refuses), SC_TEST(max_length_overflows),
-              SC_TEST(max_wait_ends), SC_TEST(max_wait_passed_while_offered),
-              SC_TEST(max_wait_overflows_keeping_arrival), SC_TEST(max_wait_surge_outbox_shrinks), SC_TEST(closed_queue_refuses),
+SB_TEST_GROUP(scenario_limits, SC_TEST(create_error_precedence), SC_TEST(max_length_refuses),
+              SC_TEST(max_length_overflows), SC_TEST(max_wait_ends),
+              SC_TEST(max_wait_passed_while_offered), SC_TEST(max_wait_overflows_keeping_arrival),
+              SC_TEST(max_wait_surge_outbox_shrinks), SC_TEST(closed_queue_refuses),
               SC_TEST(closed_queue_overflows), SC_TEST(queue_remove_in_use),
               SC_TEST(queue_remove_with_waiting))

@@ -347,6 +347,20 @@ static void test_heap_random_ops(void **state) {
     }
 }
 
+/* Push all n items with random keys; order[] gets their indices in a
+ * random order (for removals). */
+static void push_all_shuffled(sb_heap *h, item *items, uint32_t *order, uint32_t n, sb_rand *r) {
+    for (uint32_t i = 0; i < n; i++) {
+        push(h, &items[i], rnd_key(r, i, false));
+        order[i] = i;
+    }
+    for (uint32_t i = n - 1; i > 0; i--) {
+        uint32_t j = rnd(r, i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
 /* Remove every member in a random order: each removal of an interior node
  * must keep the heap consistent whichever way the moved last node goes. */
 static void test_heap_remove_all(void **state) {
@@ -358,16 +372,8 @@ static void test_heap_remove_all(void **state) {
     sb_rand_seed(&r, 99);
     sb_heap h;
     fresh(&h, items, N);
-    for (uint32_t i = 0; i < N; i++) {
-        push(&h, &items[i], rnd_key(&r, i, false));
-        order[i] = i;
-    }
+    push_all_shuffled(&h, items, order, N, &r);
     check_heap(&h, items, N);
-    for (uint32_t i = N - 1; i > 0; i--) {
-        uint32_t j = rnd(&r, i + 1), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
     for (uint32_t i = 0; i < N; i++) {
         sb_heap_remove(&h, &items[order[i]].node);
         items[order[i]].in = false;
@@ -392,16 +398,8 @@ static void test_heap_shrinks(void **state) {
     size_t m0 = sb_mem_used();
     fresh(&h, items, N);
     for (int round = 0; round < 2; round++) {
-        for (uint32_t i = 0; i < N; i++) {
-            push(&h, &items[i], rnd_key(&r, i, false));
-            order[i] = i;
-        }
+        push_all_shuffled(&h, items, order, N, &r);
         assert_int_equal(h.cap, 8192);
-        for (uint32_t i = N - 1; i > 0; i--) {
-            uint32_t j = rnd(&r, i + 1), t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
         for (uint32_t i = 0; i < N; i++) {
             sb_heap_remove(&h, &items[order[i]].node);
             items[order[i]].in = false;
@@ -613,7 +611,6 @@ static void test_heap_find_empty(void **state) {
 SB_TEST_GROUP(heap, cmocka_unit_test(test_heap_empty), cmocka_unit_test(test_heap_single),
               cmocka_unit_test(test_heap_free_unlinks), cmocka_unit_test(test_heap_ties),
               cmocka_unit_test(test_heap_random_ops), cmocka_unit_test(test_heap_remove_all),
-              cmocka_unit_test(test_heap_shrinks),
-              cmocka_unit_test(test_heap_update_each), cmocka_unit_test(test_heap_moved),
-              cmocka_unit_test(test_heap_find_random),
+              cmocka_unit_test(test_heap_shrinks), cmocka_unit_test(test_heap_update_each),
+              cmocka_unit_test(test_heap_moved), cmocka_unit_test(test_heap_find_random),
               cmocka_unit_test(test_heap_find_top_is_cheap), cmocka_unit_test(test_heap_find_empty))

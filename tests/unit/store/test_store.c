@@ -1108,7 +1108,7 @@ static void test_store_documents_over(void **state) {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 
 SB_TEST_GROUP(store, T(test_store_schema), T(test_store_events), T(test_store_documents),
-              T(test_store_documents_over), T(test_store_batch_atomic), T(test_store_storage_failure),
-              T(test_store_idempotency),
-              T(test_store_group_commit), T(test_store_read_isolation), T(test_store_close_drains),
-              T(test_store_crash_safety), T(test_store_checkpointer))
+              T(test_store_documents_over), T(test_store_batch_atomic),
+              T(test_store_storage_failure), T(test_store_idempotency), T(test_store_group_commit),
+              T(test_store_read_isolation), T(test_store_close_drains), T(test_store_crash_safety),
+              T(test_store_checkpointer))
