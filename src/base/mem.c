@@ -17,14 +17,7 @@ static atomic_size_t used;
  * not memory mapped by hand: blocks from sb_calloc_huge are registered
  * as roots, or what only they point to (an agent's arrays, say) would be
  * reported as leaked while still in use. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SB_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SB_LSAN 1
-#endif
-#endif
-#ifdef SB_LSAN
+#ifdef SB_ASAN
 #include <sanitizer/lsan_interface.h>
 #define lsan_root(p, n) __lsan_register_root_region((p), (n))
 #define lsan_unroot(p, n) __lsan_unregister_root_region((p), (n))

@@ -11,6 +11,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* SB_ASAN: defined in AddressSanitizer builds (gcc's or clang's), where
+ * memory the code keeps for reuse is marked for the sanitizer by hand. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SB_ASAN 1
+#endif
+#endif
+
 void *sb_malloc(size_t n);
 void *sb_calloc(size_t count, size_t size);
 /* Zeroed, aligned on `align` (a power of two, at least sizeof(void *));

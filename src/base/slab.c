@@ -4,6 +4,19 @@
 
 #include "base/mem.h"
 
+/* Under AddressSanitizer an object given back is poisoned until it is
+ * taken again, so that a use after sb_slab_put is reported: its memory
+ * stays in the slab, where the sanitizer could not tell it from a live
+ * object otherwise. */
+#ifdef SB_ASAN
+#include <sanitizer/asan_interface.h>
+#define poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define poison(p, n) ((void)0)
+#define unpoison(p, n) ((void)0)
+#endif
+
 void sb_slab_init(sb_slab *s, size_t size) {
     SB_ASSERT(size > 0 && size % 64 == 0 && size <= SB_HUGE_PAGE / 2);
     *s = (sb_slab){.size = (uint32_t)size};
@@ -12,8 +25,10 @@ void sb_slab_init(sb_slab *s, size_t size) {
 }
 
 void sb_slab_free(sb_slab *s) {
-    for (uint32_t i = 0; i < s->nblocks; i++)
+    for (uint32_t i = 0; i < s->nblocks; i++) {
+        unpoison(s->blocks[i], SB_HUGE_PAGE);
         sb_free_huge(s->blocks[i], SB_HUGE_PAGE);
+    }
     sb_free(s->blocks);
     sb_free(s->free);
     size_t size = s->size;
@@ -38,6 +53,7 @@ void *sb_slab_carve(sb_slab *s, uint32_t *index) {
 void *sb_slab_take(sb_slab *s) {
     if (s->nfree == 0) return sb_slab_carve(s, NULL);
     void *p = s->free[--s->nfree];
+    unpoison(p, s->size);
     memset(p, 0, s->size);
     return p;
 }
@@ -48,4 +64,5 @@ void sb_slab_put(sb_slab *s, void *p) {
         s->free = sb_realloc(s->free, s->cap_free * sizeof(*s->free));
     }
     s->free[s->nfree++] = p;
+    poison(p, s->size);
 }

@@ -7,6 +7,10 @@
 #include "base/slab.h"
 #include "unit/test.h"
 
+#ifdef SB_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 static void test_slab_carve_and_index(void **state) {
     (void)state;
     size_t base = sb_mem_used();
@@ -42,7 +46,8 @@ static void test_slab_carve_and_index(void **state) {
     assert_int_equal(sb_slab_count(&s), 0);
 }
 
-/* Objects given back come out again zeroed, last first; then new ones. */
+/* Objects given back come out again zeroed, last first; then new ones.
+ * Under AddressSanitizer, poisoned while given back. */
 static void test_slab_take_put(void **state) {
     (void)state;
     size_t base = sb_mem_used();
@@ -55,9 +60,17 @@ static void test_slab_take_put(void **state) {
     memset(b, 2, 7872);
     sb_slab_put(&s, a);
     sb_slab_put(&s, b);
+#ifdef SB_ASAN /* given back: poisoned whole, so a use after it is reported */
+    assert_ptr_equal(__asan_region_is_poisoned(a, 7872), a);
+    assert_true(__asan_address_is_poisoned(b + 7871));
+#endif
     char *c = sb_slab_take(&s), *d = sb_slab_take(&s), *e = sb_slab_take(&s);
     assert_ptr_equal(c, b);
     assert_ptr_equal(d, a);
+#ifdef SB_ASAN /* taken again: usable whole */
+    assert_null(__asan_region_is_poisoned(c, 7872));
+    assert_null(__asan_region_is_poisoned(d, 7872));
+#endif
     for (int k = 0; k < 7872; k += 101)
         assert_int_equal(c[k] | d[k] | e[k], 0);
     assert_int_equal(sb_slab_count(&s), 3);
