@@ -10,10 +10,10 @@
  * object otherwise. */
 #ifdef SB_ASAN
 #include <sanitizer/asan_interface.h>
-#define poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define poison(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
 #define unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #else
-#define poison(p, n) ((void)0)
+#define poison(p, n)   ((void)0)
 #define unpoison(p, n) ((void)0)
 #endif
 
